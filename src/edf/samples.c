@@ -1,0 +1,222 @@
+/*
+ * samples.c - samples on demand: one signal's slice of one record at a time,
+ * or whole records for a pass over everything. Memory stays at one record.
+ *
+ * EDF samples are 16-bit and BDF samples 24-bit little-endian two's
+ * complement. physical = gain * digital + offset (edf_signal).
+ */
+#include "edf_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+int64_t edf_signal_samples(const edf_file *f, int signal)
+{
+    const edf_signal *s = edf_get_signal(f, signal);
+    return s == NULL ? 0 : (int64_t)s->samples_per_record * f->info.n_records;
+}
+
+/* ---- decoding ---------------------------------------------------------------- */
+
+static inline int32_t bdf_sample(const uint8_t *p)
+{
+    int32_t v = (int32_t)((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16));
+    return (v ^ 0x800000) - 0x800000; /* sign-extend 24 bits */
+}
+
+static inline int16_t edf_sample(const uint8_t *p)
+{
+    return (int16_t)(uint16_t)((uint16_t)p[0] | (uint16_t)(p[1] << 8));
+}
+
+static void decode_digital_n(const uint8_t *p, size_t n, int bps, int32_t *out)
+{
+    if (bps == 3)
+        for (size_t i = 0; i < n; i++)
+            out[i] = bdf_sample(p + 3 * i);
+    else
+        for (size_t i = 0; i < n; i++)
+            out[i] = edf_sample(p + 2 * i);
+}
+
+/* out = a * digital + b; written as plain loops so the compiler vectorises. */
+static void decode_scaled_n(const uint8_t *p, size_t n, int bps, double a, double b,
+                            double *out)
+{
+    if (bps == 3) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = a * (double)bdf_sample(p + 3 * i) + b;
+        return;
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* little-endian host: the bytes are int16_t already */
+    enum { BLOCK = 1024 };
+    int16_t tmp[BLOCK];
+    for (size_t i = 0; i < n; i += BLOCK) {
+        size_t m = n - i < BLOCK ? n - i : BLOCK;
+        memcpy(tmp, p + 2 * i, m * 2);
+        for (size_t k = 0; k < m; k++)
+            out[i + k] = a * (double)tmp[k] + b;
+    }
+#else
+    for (size_t i = 0; i < n; i++)
+        out[i] = a * (double)edf_sample(p + 2 * i) + b;
+#endif
+}
+
+/* The factor and offset from digital to the wanted unit; false if impossible. */
+static bool scale_for(const edf_signal *s, bool to_uv, double *a, double *b)
+{
+    if (s->is_annotation || !s->is_scalable)
+        return false;
+    double k = 1.0;
+    if (to_uv) {
+        if (s->uv_per_unit <= 0)
+            return false;
+        k = s->uv_per_unit;
+    }
+    *a = s->gain * k;
+    *b = s->offset * k;
+    return true;
+}
+
+/* ---- per-signal reads ------------------------------------------------------------ */
+
+typedef struct read_req {
+    int signal;
+    int64_t first;
+    size_t n;
+    int32_t *dig; /* one of dig / phys */
+    double *phys;
+    double a, b;
+} read_req;
+
+static int read_samples(edf_file *f, const read_req *q, size_t *n_read)
+{
+    *n_read = 0;
+    const edf_signal *s = edf_get_signal(f, q->signal);
+    if (s == NULL || q->first < 0)
+        return EDX_ERR_INVALID;
+    int64_t total = edf_signal_samples(f, q->signal);
+    if (q->first >= total || q->n == 0)
+        return EDX_OK;
+    size_t want = (uint64_t)(total - q->first) < q->n ? (size_t)(total - q->first) : q->n;
+    int64_t spr = s->samples_per_record;
+    int bps = f->bytes_per_sample;
+    size_t done = 0;
+    while (done < want) {
+        int64_t k = q->first + (int64_t)done;
+        int64_t rec = k / spr, pos = k % spr;
+        size_t m = (size_t)(spr - pos) < want - done ? (size_t)(spr - pos) : want - done;
+        int64_t off = f->info.header_bytes + rec * f->info.record_bytes + s->offset_in_record +
+                      pos * bps;
+        int rc = edf_source_read(&f->src, off, f->scratch, m * (size_t)bps);
+        if (rc != EDX_OK)
+            return rc;
+        if (q->dig != NULL)
+            decode_digital_n(f->scratch, m, bps, q->dig + done);
+        else
+            decode_scaled_n(f->scratch, m, bps, q->a, q->b, q->phys + done);
+        done += m;
+        *n_read = done;
+    }
+    return EDX_OK;
+}
+
+int edf_read_digital(edf_file *f, int signal, int64_t first, size_t n, int32_t *out,
+                     size_t *n_read)
+{
+    read_req q = {signal, first, n, out, NULL, 0, 0};
+    return read_samples(f, &q, n_read);
+}
+
+static int read_scaled(edf_file *f, int signal, int64_t first, size_t n, double *out,
+                       size_t *n_read, bool to_uv)
+{
+    *n_read = 0;
+    const edf_signal *s = edf_get_signal(f, signal);
+    if (s == NULL)
+        return EDX_ERR_INVALID;
+    read_req q = {signal, first, n, NULL, out, 0, 0};
+    if (!scale_for(s, to_uv, &q.a, &q.b))
+        return EDX_ERR_UNSUPPORTED;
+    return read_samples(f, &q, n_read);
+}
+
+int edf_read_uv(edf_file *f, int signal, int64_t first, size_t n, double *out, size_t *n_read)
+{
+    return read_scaled(f, signal, first, n, out, n_read, true);
+}
+
+int edf_read_physical(edf_file *f, int signal, int64_t first, size_t n, double *out,
+                      size_t *n_read)
+{
+    return read_scaled(f, signal, first, n, out, n_read, false);
+}
+
+/* ---- time ranges ------------------------------------------------------------- */
+
+int edf_read_time_uv(edf_file *f, int signal, double t0_s, double t1_s, double *out,
+                     size_t cap, size_t *n_read, double *t_first_s)
+{
+    *n_read = 0;
+    *t_first_s = NAN;
+    const edf_signal *s = edf_get_signal(f, signal);
+    if (s == NULL || s->sample_rate_hz <= 0 || !(t1_s >= t0_s))
+        return EDX_ERR_INVALID;
+    double rate = s->sample_rate_hz, rec_dur = f->info.record_duration_s;
+    const double eps = 1e-9;
+    for (size_t i = 0; i < f->n_segments; i++) {
+        const edf_segment *g = &f->segments[i];
+        double end = g->onset_s + (double)g->n_records * rec_dur;
+        if (end <= t0_s + eps || g->onset_s >= t1_s)
+            continue;
+        int64_t seg_samples = g->n_records * s->samples_per_record;
+        double k0 = ceil((t0_s - g->onset_s) * rate - eps);
+        if (k0 < 0)
+            k0 = 0;
+        double k1 = ceil((t1_s - g->onset_s) * rate - eps); /* exclusive */
+        if (k1 > (double)seg_samples)
+            k1 = (double)seg_samples;
+        if (k1 <= k0)
+            return EDX_OK;
+        size_t n = (size_t)(k1 - k0) < cap ? (size_t)(k1 - k0) : cap;
+        *t_first_s = g->onset_s + k0 / rate;
+        int64_t first = g->first_record * s->samples_per_record + (int64_t)k0;
+        return edf_read_uv(f, signal, first, n, out, n_read);
+    }
+    return EDX_OK;
+}
+
+/* ---- whole records ---------------------------------------------------------------- */
+
+int edf_read_record_raw(edf_file *f, int64_t record, uint8_t *buf)
+{
+    if (record < 0 || record >= f->info.n_records)
+        return EDX_ERR_INVALID;
+    return edf_source_read(&f->src, f->info.header_bytes + record * f->info.record_bytes, buf,
+                           (size_t)f->info.record_bytes);
+}
+
+int edf_decode_uv(const edf_file *f, int signal, const uint8_t *record_buf, double *out)
+{
+    const edf_signal *s = edf_get_signal(f, signal);
+    double a, b;
+    if (s == NULL)
+        return EDX_ERR_INVALID;
+    if (!scale_for(s, true, &a, &b))
+        return EDX_ERR_UNSUPPORTED;
+    decode_scaled_n(record_buf + s->offset_in_record, (size_t)s->samples_per_record,
+                    f->bytes_per_sample, a, b, out);
+    return EDX_OK;
+}
+
+int edf_decode_digital(const edf_file *f, int signal, const uint8_t *record_buf, int32_t *out)
+{
+    const edf_signal *s = edf_get_signal(f, signal);
+    if (s == NULL)
+        return EDX_ERR_INVALID;
+    decode_digital_n(record_buf + s->offset_in_record, (size_t)s->samples_per_record,
+                     f->bytes_per_sample, out);
+    return EDX_OK;
+}
