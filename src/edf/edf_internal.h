@@ -15,6 +15,10 @@ typedef struct edf_source {
     const uint8_t *mem;  /* memory source */
     int64_t size;        /* bytes available */
     bool is_gzip;
+    /* a read-only mapped window of a file source (see edf_source_view) */
+    const uint8_t *win;
+    int64_t win_off;
+    size_t win_len;
 } edf_source;
 
 /* Opens path read-only; gzip input (by magic bytes) is inflated into an
@@ -24,6 +28,14 @@ void edf_source_open_mem(edf_source *s, const void *data, size_t size);
 /* Reads exactly n bytes at off; EDX_ERR_IO on a short read or failure. */
 int edf_source_read(const edf_source *s, int64_t off, void *buf, size_t n);
 void edf_source_close(edf_source *s);
+/*
+ * Points *p at n bytes at off without copying: into the memory source, or
+ * into a window of the file mapped read-only (a few MB, moved as reads move
+ * on, so memory stays bounded). Valid until the next call or close. When
+ * mapping is impossible it reads into `fallback` (n bytes) instead.
+ */
+int edf_source_view(edf_source *s, int64_t off, size_t n, uint8_t *fallback,
+                    const uint8_t **p);
 
 /* ---- the open file ------------------------------------------------------- */
 struct edf_file {

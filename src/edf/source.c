@@ -3,12 +3,14 @@
  * inflated once into an anonymous temporary file (so that samples still
  * stream and seeking stays cheap), or a memory buffer (fuzzing, tests).
  */
+#define _DEFAULT_SOURCE /* MAP_POPULATE */
 #include "edf_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -167,8 +169,65 @@ int edf_source_read(const edf_source *s, int64_t off, void *buf, size_t n)
     return read_fully(s->fd, off, buf, n);
 }
 
+/* The mapped window: large enough that mapping costs vanish, small enough
+ * that the pages it holds do not grow the resident set much. */
+#define EDF_WINDOW_BYTES ((size_t)8 * 1024 * 1024)
+
+static void unmap_window(edf_source *s)
+{
+    if (s->win != NULL)
+        munmap((void *)s->win, s->win_len);
+    s->win = NULL;
+    s->win_len = 0;
+}
+
+int edf_source_view(edf_source *s, int64_t off, size_t n, uint8_t *fallback,
+                    const uint8_t **p)
+{
+    if (off < 0 || (uint64_t)off > (uint64_t)s->size || n > (uint64_t)(s->size - off))
+        return EDX_ERR_IO;
+    if (s->mem != NULL) {
+        *p = s->mem + off;
+        return EDX_OK;
+    }
+    if (s->win != NULL && off >= s->win_off && off + (int64_t)n <= s->win_off + (int64_t)s->win_len) {
+        *p = s->win + (off - s->win_off);
+        return EDX_OK;
+    }
+    unmap_window(s);
+    long page = sysconf(_SC_PAGESIZE);
+    int64_t base = off - off % (page > 0 ? page : 4096);
+    size_t len = (size_t)(off - base) + n;
+    if (len < EDF_WINDOW_BYTES)
+        len = EDF_WINDOW_BYTES;
+    if ((int64_t)len > s->size - base)
+        len = (size_t)(s->size - base);
+    /* Note: a file truncated by another process while mapped raises SIGBUS;
+     * the batch runs every study in its own worker process for that reason. */
+#ifdef MAP_POPULATE
+    const int flags = MAP_PRIVATE | MAP_POPULATE; /* fault the window in at once */
+#else
+    const int flags = MAP_PRIVATE;
+#endif
+    void *m = mmap(NULL, len, PROT_READ, flags, s->fd, (off_t)base);
+    if (m == MAP_FAILED) {
+        int rc = read_fully(s->fd, off, fallback, n);
+        *p = fallback;
+        return rc;
+    }
+#ifdef POSIX_MADV_SEQUENTIAL
+    (void)posix_madvise(m, len, POSIX_MADV_SEQUENTIAL);
+#endif
+    s->win = m;
+    s->win_off = base;
+    s->win_len = len;
+    *p = s->win + (off - base);
+    return EDX_OK;
+}
+
 void edf_source_close(edf_source *s)
 {
+    unmap_window(s);
     if (s->tmp != NULL)
         fclose(s->tmp); /* also closes s->fd */
     else if (s->fd >= 0)
