@@ -121,8 +121,19 @@ static void parse_start(edf_file *f, const uint8_t *h, edx_diags *diags)
 {
     edf_info *in = &f->info;
     int d[3];
-    if (parse_triplet(h + 168, '.', '.', d) && d[0] >= 1 && d[0] <= 31 && d[1] >= 1 &&
-        d[1] <= 12) {
+    /* EDF+ after 2084: the header year is the literal "yy" and the recording
+     * field's Startdate gives the year (parse_recording fills it in). */
+    if (memcmp(h + 174, "yy", 2) == 0 && edf_format_is_plus(in->format)) {
+        uint8_t tmp[8];
+        memcpy(tmp, h + 168, 8);
+        tmp[6] = tmp[7] = '0';
+        if (parse_triplet(tmp, '.', '.', d) && d[0] >= 1 && d[0] <= 31 && d[1] >= 1 &&
+            d[1] <= 12) {
+            in->start_day = d[0];
+            in->start_month = d[1];
+        }
+    } else if (parse_triplet(h + 168, '.', '.', d) && d[0] >= 1 && d[0] <= 31 && d[1] >= 1 &&
+               d[1] <= 12) {
         in->start_day = d[0];
         in->start_month = d[1];
         /* EDF: 85-99 are 1985-1999, 00-84 are 2000-2084 */
@@ -304,29 +315,37 @@ static void parse_scaling(edf_file *f, const uint8_t *h, int i, edx_diags *diags
     int64_t dmin, dmax;
     s->is_scalable = false;
     const int64_t lim = f->bytes_per_sample == 3 ? 8388608 : 32768;
-    if (field_double(h + sig_offset(ns, SH_PHYSMIN, i), 8, &pmin) != EDX_OK ||
-        field_double(h + sig_offset(ns, SH_PHYSMAX, i), 8, &pmax) != EDX_OK) {
-        edx_diag_add(diags, EDX_SEV_ERROR, "EDF-PHYS-RANGE", sig_loc(ns, SH_PHYSMIN, i),
-                     "signal %d '%s': physical minimum or maximum is not a number", i + 1,
-                     s->label);
-        return;
+    static const int cols[4] = {SH_PHYSMIN, SH_PHYSMAX, SH_DIGMIN, SH_DIGMAX};
+    double pv[2];
+    int64_t dv[2];
+    for (int k = 0; k < 4; k++) {
+        const uint8_t *fp = h + sig_offset(ns, cols[k], i);
+        bool ok = k < 2 ? field_double(fp, 8, &pv[k]) == EDX_OK
+                        : field_int(fp, 8, &dv[k - 2]) == EDX_OK;
+        if (!ok) {
+            edx_diag_add(diags, EDX_SEV_ERROR, k < 2 ? "EDF-PHYS-RANGE" : "EDF-DIG-RANGE",
+                         sig_loc(ns, cols[k], i), "signal %d '%s': %s '%.8s' is not %s", i + 1,
+                         s->label, sig_cols[cols[k]].name, (const char *)fp,
+                         k < 2 ? "a number" : "an integer");
+            return;
+        }
     }
-    if (field_int(h + sig_offset(ns, SH_DIGMIN, i), 8, &dmin) != EDX_OK ||
-        field_int(h + sig_offset(ns, SH_DIGMAX, i), 8, &dmax) != EDX_OK) {
-        edx_diag_add(diags, EDX_SEV_ERROR, "EDF-DIG-RANGE", sig_loc(ns, SH_DIGMIN, i),
-                     "signal %d '%s': digital minimum or maximum is not an integer", i + 1,
-                     s->label);
-        return;
-    }
+    pmin = pv[0];
+    pmax = pv[1];
+    dmin = dv[0];
+    dmax = dv[1];
     s->phys_min = pmin;
     s->phys_max = pmax;
     s->dig_min = (int32_t)(dmin < -lim ? -lim : dmin > lim ? lim : dmin);
     s->dig_max = (int32_t)(dmax < -lim ? -lim : dmax > lim ? lim : dmax);
-    if (dmin < -lim || dmax > lim - 1 || dmin > lim - 1 || dmax < -lim)
-        edx_diag_add(diags, EDX_SEV_WARNING, "EDF-DIG-LIMITS", sig_loc(ns, SH_DIGMIN, i),
-                     "signal %d '%s': digital range %lld..%lld exceeds what %d-bit samples hold",
-                     i + 1, s->label, (long long)dmin, (long long)dmax,
-                     8 * f->bytes_per_sample);
+    for (int k = 0; k < 2; k++) {
+        int64_t v = k == 0 ? dmin : dmax;
+        if (v < -lim || v > lim - 1)
+            edx_diag_add(diags, EDX_SEV_WARNING, "EDF-DIG-LIMITS", sig_loc(ns, cols[2 + k], i),
+                         "signal %d '%s': %s %lld exceeds what %d-bit samples hold", i + 1,
+                         s->label, sig_cols[cols[2 + k]].name, (long long)v,
+                         8 * f->bytes_per_sample);
+    }
     if (pmin == pmax) {
         edx_diag_add(diags, EDX_SEV_ERROR, "EDF-PHYS-EQUAL", sig_loc(ns, SH_PHYSMIN, i),
                      "signal %d '%s': physical minimum equals maximum (%g); cannot scale", i + 1,
@@ -643,9 +662,13 @@ static bool parse_recording(edf_file *f, edx_diags *diags)
     bool ok = true;
     if (strcmp(sf.item[1], "X") != 0) {
         if (parse_plus_date(sf.item[1], &r->start_year, &r->start_month, &r->start_day)) {
-            if (in->start_year != 0 &&
-                (r->start_day != in->start_day || r->start_month != in->start_month ||
-                 r->start_year % 100 != in->start_year % 100))
+            if (in->start_month == 0 || in->start_year == 0) {
+                /* header date unusable or "yy": the recording field gives it */
+                in->start_year = r->start_year;
+                in->start_month = r->start_month;
+                in->start_day = r->start_day;
+            } else if (r->start_day != in->start_day || r->start_month != in->start_month ||
+                       r->start_year % 100 != in->start_year % 100)
                 edx_diag_add(diags, EDX_SEV_WARNING, "EDF-STARTDATE-MISMATCH",
                              EDX_LOC_FIELD("recording", 88),
                              "recording field start date %s differs from the header start "

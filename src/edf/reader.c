@@ -64,10 +64,12 @@ static int place_record(edf_file *f, int64_t r, double onset, edx_diags *diags)
     edf_segment *last = &f->segments[f->n_segments - 1];
     double expected = last->onset_s + (double)last->n_records * dur;
     double diff = onset - expected;
-    if (fabs(diff) <= EDF_TIME_TOL_S || (dur == 0 && diff >= 0)) {
+    if (fabs(diff) <= EDF_TIME_TOL_S) {
         last->n_records++;
         return EDX_OK;
     }
+    if (dur == 0) /* annotation-only file: every record is its own instant */
+        return push_segment(f, r, onset);
     edx_loc loc = {NULL, f->info.header_bytes + r * f->info.record_bytes, r, EDX_DIAG_NONE};
     if (!is_discontinuous(f->info.format))
         edx_diag_add(diags, EDX_SEV_WARNING, "EDF-CONTINUITY", loc,

@@ -87,8 +87,18 @@ static int inflate_to_tmp(edf_source *s, int fd, const char *path, edx_diags *di
             rc = EDX_ERR_FORMAT;
             break;
         }
-        if (n == 0)
+        if (n == 0) {
+            /* a truncated stream ends quietly; zlib reports it only here */
+            int zerr = Z_OK;
+            const char *msg = gzerror(gz, &zerr);
+            if (zerr != Z_OK) {
+                edx_diag_add(diags, EDX_SEV_ERROR, "EDF-GZIP", EDX_LOC_NONE,
+                             "%s: gzip data ends early after %lld decompressed bytes: %s",
+                             path, (long long)total, msg ? msg : "unexpected end of file");
+                rc = EDX_ERR_FORMAT;
+            }
             break;
+        }
         total += n;
         if (total > EDF_GZIP_MAX_BYTES) {
             edx_diag_add(diags, EDX_SEV_ERROR, "EDF-GZIP", EDX_LOC_NONE,
