@@ -68,7 +68,9 @@ static int add_dir(cli_paths *p, const char *dir, int depth)
             rc = -1;
             break;
         }
-        snprintf(full, len, "%s/%s", dir, names.items[i]);
+        size_t dl = strlen(dir);
+        snprintf(full, len, "%s%s%s", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/",
+                 names.items[i]);
         struct stat st;
         if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
             rc = add_dir(p, full, depth + 1);
