@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (edf_open_mem(data, size, "fuzz", &d, &f) == EDX_OK) {
         const edf_info *in = edf_get_info(f);
         for (size_t i = 0; i < edf_annotation_count(f); i++)
-            (void)edf_get_annotation(f, i)->text[0];
+            (void)edf_annotation_at(f, i)->text[0];
         for (size_t i = 0; i < edf_segment_count(f); i++)
             (void)edf_record_onset_s(f, edf_get_segment(f, i)->first_record);
         double buf[512];

@@ -52,10 +52,11 @@ typedef struct edx_diag {
 } edx_diag;
 
 /*
- * A bounded collection of diagnostics. The same code is kept at most
- * EDX_DIAG_PER_CODE times and the sink holds at most EDX_DIAG_MAX entries;
- * further ones are counted in n_suppressed, so that a file with a million bad
- * records cannot make the sink grow without bound.
+ * A bounded collection of diagnostics. A warning code is kept at most
+ * EDX_DIAG_PER_CODE times (errors are always kept while there is room) and
+ * the sink holds at most EDX_DIAG_MAX entries; further ones are counted in
+ * n_suppressed, so that a file with a million bad records cannot make the
+ * sink grow without bound.
  */
 enum { EDX_DIAG_MAX = 512, EDX_DIAG_PER_CODE = 8 };
 

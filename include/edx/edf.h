@@ -168,7 +168,7 @@ const edf_segment *edf_get_segment(const edf_file *f, size_t i);
 double edf_record_onset_s(const edf_file *f, int64_t record);
 
 size_t edf_annotation_count(const edf_file *f);
-const edf_annotation *edf_get_annotation(const edf_file *f, size_t i);
+const edf_annotation *edf_annotation_at(const edf_file *f, size_t i);
 
 /* Index of the first signal whose trimmed label equals `label` (case-sensitive),
  * or -1. */

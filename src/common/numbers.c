@@ -46,15 +46,16 @@ static double scale_pow10(double m, int e)
  */
 static int strtod_c(const char *s, size_t n, double *out)
 {
-    char buf[128];
+    char small[128];
     const struct lconv *lc = localeconv();
     const char *dp = (lc != NULL && lc->decimal_point != NULL && lc->decimal_point[0] != '\0')
                          ? lc->decimal_point
                          : ".";
-    size_t dl = strlen(dp), o = 0;
+    size_t dl = strlen(dp), need = n * dl + 1, o = 0;
+    char *buf = need <= sizeof small ? small : malloc(need);
+    if (buf == NULL)
+        return EDX_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        if (o + dl + 1 >= sizeof buf)
-            return EDX_ERR_FORMAT;
         if (s[i] == '.') {
             memcpy(buf + o, dp, dl);
             o += dl;
@@ -65,7 +66,10 @@ static int strtod_c(const char *s, size_t n, double *out)
     buf[o] = '\0';
     char *endp = NULL;
     *out = strtod(buf, &endp);
-    return endp == buf + o ? EDX_OK : EDX_ERR_FORMAT;
+    int rc = endp == buf + o ? EDX_OK : EDX_ERR_FORMAT;
+    if (buf != small)
+        free(buf);
+    return rc;
 }
 
 int edx_parse_double(const char *s, size_t len, double *out)

@@ -54,6 +54,7 @@ struct edf_file {
     size_t n_annotations, cap_annotations;
     size_t annotation_bytes;  /* text kept so far */
     bool annotations_capped;
+    double *last_onset_s;     /* per signal: latest annotation onset, for TAL-ORDER */
 
     uint8_t *scratch;         /* one signal's samples of one record */
     size_t scratch_size;

@@ -114,10 +114,15 @@ static int keep_annotation(edf_file *f, const edf_tal_item *it, int64_t rec, int
         edx_diag_add(diags, EDX_SEV_WARNING, "TAL-UTF8", (edx_loc){NULL, EDX_DIAG_NONE, rec, sig},
                      "annotation text at %.4f s is not valid UTF-8; bad bytes shown as U+FFFD",
                      it->onset_s);
-    if (f->n_annotations > 0 && it->onset_s < f->annotations[f->n_annotations - 1].onset_s)
+    /* order is checked within each annotation signal: signals may interleave */
+    double *last = &f->last_onset_s[sig];
+    if (!isnan(*last) && it->onset_s < *last)
         edx_diag_add(diags, EDX_SEV_WARNING, "TAL-ORDER", (edx_loc){NULL, EDX_DIAG_NONE, rec, sig},
-                     "annotation '%s' at %.4f s comes after one at %.4f s", text, it->onset_s,
-                     f->annotations[f->n_annotations - 1].onset_s);
+                     "annotation '%s' at %.4f s comes after one at %.4f s in the same "
+                     "annotation signal",
+                     text, it->onset_s, *last);
+    if (isnan(*last) || it->onset_s > *last)
+        *last = it->onset_s;
     f->annotation_bytes += strlen(text) + 1;
     f->annotations[f->n_annotations++] =
         (edf_annotation){it->onset_s, it->duration_s, text, rec, sig};
@@ -200,9 +205,14 @@ int edf_scan_records(edf_file *f, edx_diags *diags)
         f->n_segments = f->cap_segments = 1;
         return EDX_OK;
     }
+    f->last_onset_s = malloc((size_t)f->info.n_signals * sizeof *f->last_onset_s);
     uint8_t *buf = malloc((size_t)(f->tal_span_end - f->tal_span_begin));
-    if (buf == NULL)
+    if (buf == NULL || f->last_onset_s == NULL) {
+        free(buf);
         return EDX_ERR_NOMEM;
+    }
+    for (int i = 0; i < f->info.n_signals; i++)
+        f->last_onset_s[i] = NAN;
     int rc = EDX_OK;
     for (int64_t r = 0; r < n && rc == EDX_OK; r++)
         rc = scan_record(f, r, buf, diags);
@@ -291,6 +301,7 @@ void edf_close(edf_file *f)
         free(f->annotations[i].text);
     free(f->annotations);
     free(f->segments);
+    free(f->last_onset_s);
     free(f->signals);
     free(f->scratch);
     free(f);
@@ -340,7 +351,7 @@ size_t edf_annotation_count(const edf_file *f)
     return f->n_annotations;
 }
 
-const edf_annotation *edf_get_annotation(const edf_file *f, size_t i)
+const edf_annotation *edf_annotation_at(const edf_file *f, size_t i)
 {
     return i < f->n_annotations ? &f->annotations[i] : NULL;
 }

@@ -113,6 +113,17 @@ static void test_parse_double_long(void **state)
     assert_true(fabs(v + 1e-29) <= 1e-43);
     assert_int_equal(EDX_OK, edx_parse_double("1e-400", 6, &v)); /* underflow is finite */
     assert_true(fabs(v) < 1e-300);
+    /* a long but valid number: 1 followed by 149 zeros, and 0.000...0001 (200 zeros) */
+    char big[256];
+    big[0] = '1';
+    memset(big + 1, '0', 149);
+    assert_int_equal(EDX_OK, edx_parse_double(big, 150, &v));
+    assert_true(fabs(v - 1e149) <= 1e134);
+    memcpy(big, "-0.", 3);
+    memset(big + 3, '0', 200);
+    big[203] = '1';
+    assert_int_equal(EDX_OK, edx_parse_double(big, 204, &v));
+    assert_true(fabs(v + 1e-201) <= 1e-215);
 }
 
 /*
@@ -273,6 +284,9 @@ static const gcase gcases[] = {
     {0.1, "0.1"},
     {1953.125, "1953.125"},
     {-3276.8, "-3276.8"},
+    {100.0, "100"},
+    {20000.0, "20000"},
+    {0.05, "0.05"},
     {0.064, "0.064"},
     {1e-7, "1e-07"},
     {NAN, "nan"},

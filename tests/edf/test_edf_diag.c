@@ -405,6 +405,36 @@ static void test_flood_of_warnings(void **state)
     edfb_free(b);
 }
 
+/* More than EDF_MAX_ANNOTATIONS annotations: the rest are counted, not kept. */
+static void test_annotation_limit(void **state)
+{
+    (void)state;
+    const size_t n_ann = (size_t)EDF_MAX_ANNOTATIONS + 10;
+    edfb_bytes bb = {0};
+    assert_int_equal(0, edfb_bytes_timekeeping(&bb, "+0"));
+    assert_int_equal(0, edfb_bytes_append_str(&bb, "+0.5\x14"));
+    for (size_t i = 0; i < n_ann; i++)
+        assert_int_equal(0, edfb_bytes_append(&bb, "a\x14", 2)); /* 2 bytes per annotation */
+    assert_int_equal(0, edfb_bytes_append(&bb, "", 1));
+    edfb *b = edfb_new(EDFB_EDFPLUS_C);
+    int a = edfb_add_annotation_signal(b, bb.size);
+    int r = edfb_add_record(b);
+    assert_int_equal(0, edfb_append_bytes(b, r, a, bb.data, bb.size));
+    edfb_bytes_free(&bb);
+    edft_mem m;
+    assert_int_equal(EDX_OK, edft_open_builder(&m, b));
+    assert_int_equal(EDF_MAX_ANNOTATIONS, edf_annotation_count(m.f));
+    const edx_diag *d = edft_find(&m.diags, "EDF-ANNOTATIONS-LIMIT");
+    assert_non_null(d);
+    assert_int_equal(EDX_SEV_WARNING, d->severity);
+    assert_int_equal(0, d->record);
+    assert_int_equal(a, d->signal);
+    assert_int_equal(1, edx_diags_count_code(&m.diags, "EDF-ANNOTATIONS-LIMIT"));
+    assert_string_equal("a", edf_annotation_at(m.f, EDF_MAX_ANNOTATIONS - 1)->text);
+    edft_close(&m);
+    edfb_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_plus_without_annotation_signal),
         cmocka_unit_test(test_diagnosed_values),
         cmocka_unit_test(test_flood_of_warnings),
+        cmocka_unit_test(test_annotation_limit),
     };
     return cmocka_run_group_tests_name("edf_diag", tests, NULL, NULL);
 }

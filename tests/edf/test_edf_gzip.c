@@ -76,7 +76,7 @@ static void compare_with_mem(const char *path, const edfb *b, bool want_gzip)
     }
     assert_int_equal(edf_annotation_count(m.f), edf_annotation_count(f));
     for (size_t i = 0; i < edf_annotation_count(f); i++)
-        assert_string_equal(edf_get_annotation(m.f, i)->text, edf_get_annotation(f, i)->text);
+        assert_string_equal(edf_annotation_at(m.f, i)->text, edf_annotation_at(f, i)->text);
     assert_int_equal(edf_segment_count(m.f), edf_segment_count(f));
     edft_close(&m);
     edf_close(f);

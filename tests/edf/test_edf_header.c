@@ -313,7 +313,7 @@ static void test_subsecond_start(void **state)
         assert_int_equal(1, edf_segment_count(m.f));
         /* annotation onsets stay relative to the header's start time */
         assert_int_equal(1, edf_annotation_count(m.f));
-        assert_float_equal(1.75, edf_get_annotation(m.f, 0)->onset_s, EPS);
+        assert_float_equal(1.75, edf_annotation_at(m.f, 0)->onset_s, EPS);
         assert_int_equal(0, m.diags.count);
         edft_close(&m);
         edfb_free(b);

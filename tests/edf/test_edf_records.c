@@ -323,7 +323,7 @@ static void test_several_annotation_signals(void **state)
         {0.5, 0.25, "Rest", 0, 0}, {0.75, -1, "Needle site 2", 0, 2},
         {1.5, 10.0, "Minimal contraction", 1, 2}};
     for (size_t i = 0; i < 3; i++) {
-        const edf_annotation *a = edf_get_annotation(m.f, i);
+        const edf_annotation *a = edf_annotation_at(m.f, i);
         assert_float_equal(want[i].onset, a->onset_s, EPS);
         if (want[i].dur < 0)
             assert_true(a->duration_s < 0);
@@ -333,7 +333,7 @@ static void test_several_annotation_signals(void **state)
         assert_int_equal(want[i].rec, a->record);
         assert_int_equal(want[i].sig, a->signal);
     }
-    assert_null(edf_get_annotation(m.f, 3));
+    assert_null(edf_annotation_at(m.f, 3));
     edft_close(&m);
     edfb_free(b);
 }
@@ -361,8 +361,8 @@ static void test_annotation_only_file(void **state)
     assert_int_equal(3, edf_annotation_count(m.f));
     assert_float_equal(3.5, edf_record_onset_s(m.f, 1), EPS);
     for (int i = 0; i < 3; i++)
-        assert_string_equal(texts[i], edf_get_annotation(m.f, (size_t)i)->text);
-    assert_float_equal(10.0, edf_get_annotation(m.f, 2)->onset_s, EPS);
+        assert_string_equal(texts[i], edf_annotation_at(m.f, (size_t)i)->text);
+    assert_float_equal(10.0, edf_annotation_at(m.f, 2)->onset_s, EPS);
     edft_close(&m);
     edfb_free(b);
 }
@@ -399,7 +399,7 @@ static void test_mnc_fixture(void **state)
         {EDFB_MNC_ONSET1_S, EDFB_MNC_TEXT_STIM1, 1}, {EDFB_MNC_ONSET1_S, EDFB_MNC_TEXT_RESP1, 1}};
     assert_int_equal(4, edf_annotation_count(m.f));
     for (size_t i = 0; i < 4; i++) {
-        const edf_annotation *a = edf_get_annotation(m.f, i);
+        const edf_annotation *a = edf_annotation_at(m.f, i);
         assert_string_equal(want[i].text, a->text);
         assert_float_equal(want[i].onset, a->onset_s, EPS);
         assert_true(a->duration_s < 0);

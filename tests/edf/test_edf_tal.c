@@ -191,9 +191,9 @@ static void test_file_utf8_text(void **state)
     assert_int_equal(EDX_OK, edft_open_builder(&m, b));
     assert_int_equal(0, m.diags.count);
     assert_int_equal(2, edf_annotation_count(m.f));
-    assert_string_equal("Zo\xc3\xab M\xc3\xbcller \xc2\xb5V", edf_get_annotation(m.f, 0)->text);
-    assert_string_equal("\xe2\x80\x93 artefact \xce\xa9", edf_get_annotation(m.f, 1)->text);
-    assert_float_equal(2.0, edf_get_annotation(m.f, 1)->duration_s, 1e-12);
+    assert_string_equal("Zo\xc3\xab M\xc3\xbcller \xc2\xb5V", edf_annotation_at(m.f, 0)->text);
+    assert_string_equal("\xe2\x80\x93 artefact \xce\xa9", edf_annotation_at(m.f, 1)->text);
+    assert_float_equal(2.0, edf_annotation_at(m.f, 1)->duration_s, 1e-12);
     edft_close(&m);
     edfb_free(b);
 }
@@ -226,7 +226,7 @@ static void test_file_invalid_utf8(void **state)
         edft_mem m;
         assert_int_equal(EDX_OK, edft_open_builder(&m, b));
         assert_int_equal(1, edf_annotation_count(m.f));
-        const char *got = edf_get_annotation(m.f, 0)->text;
+        const char *got = edf_annotation_at(m.f, 0)->text;
         if (strcmp(got, utf8cases[i].want) != 0)
             fail_msg("case %zu: text '%s', want '%s'", i, got, utf8cases[i].want);
         const edx_diag *d = edft_find(&m.diags, "TAL-UTF8");
@@ -266,7 +266,7 @@ static void test_file_unterminated_tal(void **state)
     assert_int_equal(0, d->record);
     assert_int_equal(edfb_data_offset(b, 0, a) + 5, d->byte_offset);
     assert_int_equal(1, edf_annotation_count(m.f));
-    assert_string_equal("xxxxxxxxxxxxxxxxxxx", edf_get_annotation(m.f, 0)->text);
+    assert_string_equal("xxxxxxxxxxxxxxxxxxx", edf_annotation_at(m.f, 0)->text);
     edft_close(&m);
     edfb_free(b);
 }
@@ -284,7 +284,7 @@ static void test_file_tal_diag_location(void **state)
     assert_int_equal(1, d->signal);
     assert_int_equal(edfb_data_offset(b, 1, 1) + 5, d->byte_offset); /* after "+1\x14\x14\0" */
     assert_int_equal(1, edf_annotation_count(m.f));
-    assert_float_equal(7.0, edf_get_annotation(m.f, 0)->onset_s, 1e-12);
+    assert_float_equal(7.0, edf_annotation_at(m.f, 0)->onset_s, 1e-12);
     edft_close(&m);
     edfb_free(b);
 }
@@ -301,7 +301,7 @@ static void test_file_negative_and_multi(void **state)
     static const struct { double onset, dur; const char *text; } want[] = {
         {-2.5, 1, "Before start"}, {-2.5, 1, "Second"}, {1, -1, "A"}, {1, -1, "B"}, {1, -1, "C"}};
     for (size_t i = 0; i < 5; i++) {
-        const edf_annotation *a = edf_get_annotation(m.f, i);
+        const edf_annotation *a = edf_annotation_at(m.f, i);
         assert_float_equal(want[i].onset, a->onset_s, 1e-12);
         assert_string_equal(want[i].text, a->text);
         if (want[i].dur < 0)

@@ -119,7 +119,7 @@ int edft_read_everything(edf_file *f)
     }
     size_t na = edf_annotation_count(f);
     for (size_t i = 0; rc == 0 && i < na; i++) {
-        const edf_annotation *a = edf_get_annotation(f, i);
+        const edf_annotation *a = edf_annotation_at(f, i);
         if (a == NULL || a->text == NULL)
             rc = -1;
         else
