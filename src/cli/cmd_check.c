@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/check_study.h"
 #include "cli/cli.h"
 #include "edx/edf.h"
 
@@ -27,7 +28,12 @@ static void check_usage(FILE *out)
             "  --decode    also decode every sample to microvolts (checks the data area)\n"
             "  --help      this text\n"
             "  --version   the program version\n\n"
-            "exit status: 0 all readable, 65 some file has errors, 66 no input, 64 usage\n");
+            "After the files it prints what the recording conventions say of them\n"
+            "(see edxreport-conventions(5)): the studies they form, each nerve conduction\n"
+            "test with its stimulation sites and distances, each needle-EMG muscle with\n"
+            "its region, roots, nerve and activation epochs, and every warning.\n\n"
+            "exit status: 0 all readable, 65 some file has errors, 66 no input, 64 usage,\n"
+            "78 the tables in the template folder cannot be loaded\n");
 }
 
 /* ---- decoding every sample ------------------------------------------------ */
@@ -307,8 +313,16 @@ int cmd_check(int argc, char **argv)
     for (size_t i = 0; i < paths.count; i++)
         if (!check_one(paths.items[i], &o, jfiles))
             bad++;
+    /* what the conventions layer understood: studies, nerves, muscles */
+    json_t *jstudies = NULL;
+    if (!o.json)
+        printf("\n");
+    int crc = check_studies((const char *const *)paths.items, paths.count,
+                            o.json ? NULL : stdout, o.json ? &jstudies : NULL);
     if (o.json) {
         json_object_set_new(root, "files", jfiles);
+        if (jstudies != NULL)
+            json_object_set_new(root, "conventions", jstudies);
         json_object_set_new(root, "summary", json_pack("{s:i, s:i}", "files", (int)paths.count,
                                                        "unreadable", (int)bad));
         json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -319,5 +333,13 @@ int cmd_check(int argc, char **argv)
                paths.count == 1 ? "" : "s", bad);
     }
     cli_paths_free(&paths);
+    if (crc == EDX_ERR_CONFIG) {
+        fprintf(stderr, "edxreport check: the tables in the template folder cannot be loaded\n");
+        return CLI_EX_CONFIG;
+    }
+    if (crc != EDX_OK) {
+        fprintf(stderr, "edxreport check: %s\n", edx_strerror(crc));
+        return CLI_EX_SOFTWARE;
+    }
     return bad > 0 ? CLI_EX_DATAERR : CLI_EX_OK;
 }
