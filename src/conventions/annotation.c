@@ -219,22 +219,33 @@ static void parse_response(const char *s, size_t len, conv_annot *a)
 
 /* ---- conditions ------------------------------------------------------------------------- */
 
-static void parse_temperature(const char *s, size_t len, conv_annot *a)
+/* The first number in s with its unit, for a condition; false after a warning. */
+static bool condition_quantity(const char *s, size_t len, conv_annot *a, const char *what,
+                               const char *malformed_code, conv_quantity *q, size_t *at)
 {
     size_t p = 0;
     while (p < len && !number_here(s, len, p))
         p++;
     if (p == len) {
-        conv_warn(&a->warning, "CONV-TEMPERATURE-MALFORMED", "temperature without a value");
-        return;
+        conv_warn(&a->warning, malformed_code, "%s without a value", what);
+        return false;
     }
+    conv_read_quantity(s, len, p, q);
+    if (!q->is_valid || q->unit == CONV_UNIT_NONE || q->unit == CONV_UNIT_UNKNOWN) {
+        warn_quantity(a, q, what);
+        return false;
+    }
+    *at = p;
+    return true;
+}
+
+static void parse_temperature(const char *s, size_t len, conv_annot *a)
+{
+    size_t p;
     conv_quantity q;
-    conv_read_quantity(s, len, p, &q);
     double v;
-    if (!q.is_valid || q.unit == CONV_UNIT_NONE || q.unit == CONV_UNIT_UNKNOWN) {
-        warn_quantity(a, &q, "temperature");
+    if (!condition_quantity(s, len, a, "temperature", "CONV-TEMPERATURE-MALFORMED", &q, &p))
         return;
-    }
     if (!conv_to_c(&q, &v)) {
         conv_warn(&a->warning, "CONV-UNIT-UNSUPPORTED",
                   "temperature: unit '%.*s' is not degree Celsius", (int)q.unit_len, q.unit_s);
@@ -257,20 +268,11 @@ static void parse_temperature(const char *s, size_t len, conv_annot *a)
 
 static void parse_height(const char *s, size_t len, conv_annot *a)
 {
-    size_t p = 0;
-    while (p < len && !number_here(s, len, p))
-        p++;
-    if (p == len) {
-        conv_warn(&a->warning, "CONV-HEIGHT-MALFORMED", "height without a value");
-        return;
-    }
+    size_t p;
     conv_quantity q;
-    conv_read_quantity(s, len, p, &q);
     double v;
-    if (!q.is_valid || q.unit == CONV_UNIT_NONE || q.unit == CONV_UNIT_UNKNOWN) {
-        warn_quantity(a, &q, "height");
+    if (!condition_quantity(s, len, a, "height", "CONV-HEIGHT-MALFORMED", &q, &p))
         return;
-    }
     if (!conv_to_cm(&q, &v)) {
         conv_warn(&a->warning, "CONV-UNIT-UNSUPPORTED", "height: unit '%.*s' is not a length",
                   (int)q.unit_len, q.unit_s);
