@@ -300,6 +300,25 @@ static int cmp_group(const void *pa, const void *pb)
     return cmp_date(a, b);
 }
 
+/* Merges a one-file study into group g, or (g == *n) appends it as a new
+ * group; either way *one is left empty. */
+static int join_or_add(study **groups, size_t *n, size_t g, study *one)
+{
+    if (g < *n) {
+        int rc = merge(&(*groups)[g], one);
+        study_clear(one);
+        return rc;
+    }
+    void *items = *groups;
+    int rc = conv_push(&items, *n, sizeof **groups);
+    if (rc != EDX_OK)
+        return rc;
+    *groups = items;
+    (*groups)[(*n)++] = *one;
+    memset(one, 0, sizeof *one);
+    return EDX_OK;
+}
+
 int study_set_finish(study_set *s)
 {
     if (!s || s->is_finished)
@@ -321,17 +340,7 @@ int study_set_finish(study_set *s)
                  strcmp(groups[g].patient.code, one[i].patient.code) == 0 &&
                  same_day(&groups[g], &one[i])))
             g++;
-        if (g == n_groups) {
-            void *items = groups;
-            if ((rc = conv_push(&items, n_groups, sizeof *groups)) != EDX_OK)
-                break;
-            groups = items;
-            groups[n_groups++] = one[i];
-            memset(&one[i], 0, sizeof one[i]);
-        } else {
-            rc = merge(&groups[g], &one[i]);
-            study_clear(&one[i]);
-        }
+        rc = join_or_add(&groups, &n_groups, g, &one[i]);
     }
     size_t n_plus = n_groups;
     /* legacy files: the folder's study */
@@ -364,17 +373,7 @@ int study_set_finish(study_set *s)
         }
         if (rc != EDX_OK)
             break;
-        if (target == SIZE_MAX) {
-            void *items = groups;
-            if ((rc = conv_push(&items, n_groups, sizeof *groups)) != EDX_OK)
-                break;
-            groups = items;
-            groups[n_groups++] = one[i];
-            memset(&one[i], 0, sizeof one[i]);
-        } else {
-            rc = merge(&groups[target], &one[i]);
-            study_clear(&one[i]);
-        }
+        rc = join_or_add(&groups, &n_groups, target == SIZE_MAX ? n_groups : target, &one[i]);
     }
     for (size_t i = 0; i < n; i++)
         study_clear(&one[i]);

@@ -245,24 +245,6 @@ static int compare_file(const char *path, const char *what, int *edflib_type)
 
 /* ---- the tests ---------------------------------------------------------------------- */
 
-static int setup_tmp(void **state)
-{
-    edfb_tmpdir *t = calloc(1, sizeof *t);
-    if (t == NULL || edfb_tmpdir_create(t) != 0) {
-        free(t);
-        return -1;
-    }
-    *state = t;
-    return 0;
-}
-
-static int teardown_tmp(void **state)
-{
-    edfb_tmpdir *t = *state;
-    int rc = edfb_tmpdir_remove(t);
-    free(t);
-    return rc;
-}
 
 static void test_files_written_by_edflib(void **state)
 {
@@ -420,5 +402,5 @@ int main(void)
         cmocka_unit_test(test_edflib_annotations_as_written),
         cmocka_unit_test(test_byte_built_files),
     };
-    return cmocka_run_group_tests_name("edf_differential", tests, setup_tmp, teardown_tmp);
+    return cmocka_run_group_tests_name("edf_differential", tests, edft_setup_tmpdir, edft_teardown_tmpdir);
 }

@@ -17,24 +17,6 @@
 #include "edf_builder.h"
 #include "edf_testutil.h"
 
-static int setup_tmp(void **state)
-{
-    edfb_tmpdir *t = calloc(1, sizeof *t);
-    if (t == NULL || edfb_tmpdir_create(t) != 0) {
-        free(t);
-        return -1;
-    }
-    *state = t;
-    return 0;
-}
-
-static int teardown_tmp(void **state)
-{
-    edfb_tmpdir *t = *state;
-    int rc = edfb_tmpdir_remove(t);
-    free(t);
-    return rc;
-}
 
 /* The file at path and the same bytes opened from memory give the same recording. */
 static void compare_with_mem(const char *path, const edfb *b, bool want_gzip)
@@ -311,5 +293,5 @@ int main(void)
         cmocka_unit_test(test_missing_and_odd_paths),
         cmocka_unit_test(test_tmpdir_helper),
     };
-    return cmocka_run_group_tests_name("edf_gzip", tests, setup_tmp, teardown_tmp);
+    return cmocka_run_group_tests_name("edf_gzip", tests, edft_setup_tmpdir, edft_teardown_tmpdir);
 }

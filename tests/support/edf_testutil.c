@@ -172,3 +172,22 @@ edfb *edft_make_simple(edfb_kind kind, int n_sig, int spr, int n_rec)
     }
     return b;
 }
+
+int edft_setup_tmpdir(void **state)
+{
+    edfb_tmpdir *t = calloc(1, sizeof *t);
+    if (t == NULL || edfb_tmpdir_create(t) != 0) {
+        free(t);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+int edft_teardown_tmpdir(void **state)
+{
+    edfb_tmpdir *t = *state;
+    int rc = edfb_tmpdir_remove(t);
+    free(t);
+    return rc;
+}

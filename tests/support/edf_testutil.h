@@ -57,6 +57,11 @@ const char *edft_onset_text(int rec, char *buf, size_t size);
  * count. Used by the robustness loop. */
 int edft_read_everything(edf_file *f);
 
+/* cmocka group or test fixtures: *state becomes a fresh edfb_tmpdir, which
+ * the teardown removes with everything in it. */
+int edft_setup_tmpdir(void **state);
+int edft_teardown_tmpdir(void **state);
+
 #ifdef __cplusplus
 }
 #endif
