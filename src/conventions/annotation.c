@@ -122,6 +122,27 @@ static void set_value(conv_annot *a, double *field, double v, double lo, double 
 
 /* ---- Stimulus ---------------------------------------------------------------------- */
 
+/*
+ * Finds the next number at or after *p and reads it with its unit; *p moves
+ * past it. Returns false when no number is left. *usable is false (after a
+ * warning naming `what`) when the number is malformed or has no known unit.
+ */
+static bool next_quantity(const char *s, size_t len, size_t *p, conv_annot *a,
+                          const char *what, conv_quantity *q, bool *usable)
+{
+    while (*p < len && !number_here(s, len, *p))
+        (*p)++;
+    if (*p >= len)
+        return false;
+    size_t at = *p;
+    conv_read_quantity(s, len, at, q);
+    *p = q->end > at ? q->end : at + 1;
+    *usable = q->is_valid && q->unit != CONV_UNIT_NONE && q->unit != CONV_UNIT_UNKNOWN;
+    if (!*usable)
+        warn_quantity(a, q, what);
+    return true;
+}
+
 static void parse_stimulus(const conv_tables *t, const char *s, size_t len, conv_annot *a)
 {
     a->what |= CONV_HAS_STIMULUS;
@@ -149,18 +170,13 @@ static void parse_stimulus(const conv_tables *t, const char *s, size_t len, conv
         conv_warn(&a->warning, "CONV-STIM-NO-SITE", "stimulus without a site");
     /* the numbers: duration, intensity and distance, told apart by their units */
     size_t p = i < n ? (size_t)(w[i].s - s) : len;
-    while (p < len) {
-        if (!number_here(s, len, p)) {
-            p++;
-            continue;
-        }
-        conv_quantity q;
-        conv_read_quantity(s, len, p, &q);
-        p = q.end > p ? q.end : p + 1;
+    conv_quantity q;
+    bool usable;
+    while (next_quantity(s, len, &p, a, "stimulus", &q, &usable)) {
         double v;
-        if (!q.is_valid || q.unit == CONV_UNIT_NONE || q.unit == CONV_UNIT_UNKNOWN)
-            warn_quantity(a, &q, "stimulus");
-        else if (conv_to_ms(&q, &v))
+        if (!usable)
+            continue;
+        if (conv_to_ms(&q, &v))
             set_value(a, &a->duration_ms, v, 0.0, STIM_MAX_DURATION_MS, "stimulus duration", &q);
         else if (conv_to_ma(&q, &v))
             set_value(a, &a->intensity_ma, v, 0.0, STIM_MAX_INTENSITY_MA, "stimulus intensity",
@@ -187,17 +203,13 @@ static void parse_response(const char *s, size_t len, conv_annot *a)
         return;
     }
     bool any = false;
-    for (size_t p = 0; p < len;) {
-        if (!number_here(s, len, p)) {
-            p++;
-            continue;
-        }
-        conv_quantity q;
-        conv_read_quantity(s, len, p, &q);
-        p = q.end > p ? q.end : p + 1;
+    conv_quantity q;
+    bool usable;
+    size_t p = 0;
+    while (next_quantity(s, len, &p, a, "response", &q, &usable)) {
         double v;
-        if (!q.is_valid || q.unit == CONV_UNIT_NONE || q.unit == CONV_UNIT_UNKNOWN) {
-            warn_quantity(a, &q, "response");
+        if (!usable) {
+            continue;
         } else if (conv_to_uv(&q, &v) && isnan(a->amplitude_uv)) {
             a->amplitude_uv = v;
             any = true;
@@ -224,19 +236,13 @@ static bool condition_quantity(const char *s, size_t len, conv_annot *a, const c
                                const char *malformed_code, conv_quantity *q, size_t *at)
 {
     size_t p = 0;
-    while (p < len && !number_here(s, len, p))
-        p++;
-    if (p == len) {
+    bool usable;
+    if (!next_quantity(s, len, &p, a, what, q, &usable)) {
         conv_warn(&a->warning, malformed_code, "%s without a value", what);
         return false;
     }
-    conv_read_quantity(s, len, p, q);
-    if (!q->is_valid || q->unit == CONV_UNIT_NONE || q->unit == CONV_UNIT_UNKNOWN) {
-        warn_quantity(a, q, what);
-        return false;
-    }
-    *at = p;
-    return true;
+    *at = (size_t)(q->num_s - s);
+    return usable;
 }
 
 static void parse_temperature(const char *s, size_t len, conv_annot *a)

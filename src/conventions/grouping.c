@@ -161,8 +161,8 @@ static bool same_day(const study *a, const study *b)
            a->start_day == b->start_day;
 }
 
-/* Files in order: folder, patient code, start, path. */
-static int cmp_file_study(const void *pa, const void *pb)
+/* Studies in order: folder, patient code, start. */
+static int cmp_group(const void *pa, const void *pb)
 {
     const study *a = pa, *b = pb;
     int c = strcmp(a->folder, b->folder);
@@ -170,9 +170,15 @@ static int cmp_file_study(const void *pa, const void *pb)
         return c;
     if ((c = strcmp(a->patient.code, b->patient.code)) != 0)
         return c;
-    if ((c = cmp_date(a, b)) != 0)
-        return c;
-    return strcmp(a->files[0].path, b->files[0].path);
+    return cmp_date(a, b);
+}
+
+/* Files in order: folder, patient code, start, path. */
+static int cmp_file_study(const void *pa, const void *pb)
+{
+    const study *a = pa, *b = pb;
+    int c = cmp_group(a, b);
+    return c != 0 ? c : strcmp(a->files[0].path, b->files[0].path);
 }
 
 static size_t implicit_cap(size_t n)
@@ -289,16 +295,6 @@ static int compute_age(study *st)
     return EDX_OK;
 }
 
-static int cmp_group(const void *pa, const void *pb)
-{
-    const study *a = pa, *b = pb;
-    int c = strcmp(a->folder, b->folder);
-    if (c)
-        return c;
-    if ((c = strcmp(a->patient.code, b->patient.code)) != 0)
-        return c;
-    return cmp_date(a, b);
-}
 
 /* Merges a one-file study into group g, or (g == *n) appends it as a new
  * group; either way *one is left empty. */
