@@ -3,7 +3,7 @@
 #
 #   bench/accuracy.sh [--seeds N] [--scenarios a,b,...] [--jobs J] [--keep DIR]
 #
-# Writes N seeds of every scenario (default: all of `edxreport simulate --list`)
+# Writes N seeds (default 8) of every scenario (default: all of `edxreport simulate --list`)
 # with `edxreport simulate`, runs `edxreport analyze --json STUDY` on each when the
 # program has an analyze command, then scores everything with bench_accuracy and
 # prints its table and the wall times. J jobs run at once (default: the number of
@@ -23,7 +23,7 @@ usage() {
 root=$(cd "$(dirname "$0")/.." && pwd)
 edx=${EDX_BIN:-$root/build/edxreport}
 scorer=${EDX_BENCH_ACCURACY:-$root/build/bench/bench_accuracy}
-seeds=3
+seeds=8
 scenarios=
 jobs=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 keep=

@@ -274,6 +274,7 @@ int acc_events_read(const char *path, const acc_timeline *tl, acc_events *out)
 /* The merged time line: node k is truth[idx] or found[idx]. */
 typedef struct merge_node {
     double time_s;
+    int type;
     size_t idx;
     bool is_found, is_alive;
     size_t prev, next; /* SIZE_MAX at the ends */
@@ -281,6 +282,7 @@ typedef struct merge_node {
 
 typedef struct pair {
     double dt_s;
+    bool is_cross_type;
     size_t left, right; /* adjacent nodes, left before right */
 } pair;
 
@@ -289,9 +291,14 @@ typedef struct pair_heap {
     size_t n;
 } pair_heap;
 
+/* Closest first; at equal |dt| a pair of one type first, then the earlier. */
 static bool pair_less(const pair *a, const pair *b)
 {
-    return a->dt_s < b->dt_s || (a->dt_s == b->dt_s && a->left < b->left);
+    if (a->dt_s != b->dt_s)
+        return a->dt_s < b->dt_s;
+    if (a->is_cross_type != b->is_cross_type)
+        return !a->is_cross_type;
+    return a->left < b->left;
 }
 
 static void heap_push(pair_heap *h, pair p)
@@ -331,7 +338,7 @@ static void offer(pair_heap *h, const merge_node *node, size_t a, size_t b, doub
         return;
     double dt_s = node[b].time_s - node[a].time_s;
     if (dt_s <= tol_s)
-        heap_push(h, (pair){dt_s, a, b});
+        heap_push(h, (pair){dt_s, node[a].type != node[b].type, a, b});
 }
 
 static bool is_sorted(const acc_event *v, size_t n)
@@ -342,15 +349,22 @@ static bool is_sorted(const acc_event *v, size_t n)
     return true;
 }
 
-/* Two pointers: truth and found into one time-ordered, doubly linked list. */
+static bool event_before(const acc_event *a, const acc_event *b)
+{
+    return a->time_s < b->time_s || (a->time_s == b->time_s && a->type < b->type);
+}
+
+/* Two pointers: truth and found into one time-ordered, doubly linked list.
+ * At equal times types stay together (truth before found), so that
+ * simultaneous discharges of two types pair each with its own type. */
 static void merge(const acc_event *truth, size_t n_truth, const acc_event *found, size_t n_found,
                   merge_node *node)
 {
     size_t i = 0, j = 0, n = n_truth + n_found;
     for (size_t k = 0; k < n; k++) {
-        bool take_found = i == n_truth || (j < n_found && found[j].time_s < truth[i].time_s);
-        node[k] = (merge_node){take_found ? found[j].time_s : truth[i].time_s,
-                               take_found ? j++ : i++, take_found, true,
+        bool take_found = i == n_truth || (j < n_found && event_before(&found[j], &truth[i]));
+        const acc_event *e = take_found ? &found[j] : &truth[i];
+        node[k] = (merge_node){e->time_s, e->type, take_found ? j++ : i++, take_found, true,
                                k ? k - 1 : SIZE_MAX, k + 1 < n ? k + 1 : SIZE_MAX};
     }
 }

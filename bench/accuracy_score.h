@@ -111,8 +111,9 @@ int acc_events_read(const char *path, const acc_timeline *tl, acc_events *out);
 
 /*
  * Pairs found with truth events one to one, always taking next the closest
- * remaining pair with |dt| <= tol_s (greedy by smallest |dt|). Both lists
- * must be sorted by time. The two lists are merged (two pointers) into one
+ * remaining pair with |dt| <= tol_s (greedy by smallest |dt|; at equal |dt|
+ * a pair of one type before a pair of two). Both lists must be sorted by
+ * time (ties by type, as acc_events_sort leaves them). The two lists are merged (two pointers) into one
  * time-ordered list; the closest remaining truth/found pair is always
  * adjacent in it, so only adjacent pairs enter a heap and the whole match
  * is O((n + m) log(n + m)). found_of_truth[i] becomes the index of the found

@@ -23,10 +23,9 @@ done
 # plot DATA PNG TITLE [offset-stacked]
 plot() {
   gnuplot <<GP
-set terminal pngcairo size 900,420 font ",10" 2>/dev/null
 set terminal png size 900,420
 set output "$2"
-set title "$3"
+set title "$3" noenhanced
 set xlabel "ms"
 set ylabel "uV (negative up)"
 set grid
@@ -68,21 +67,24 @@ nc="$work/demyelinating_polyneuropathy"
 "$dump" "$work/normal/nc_r_median_motor.edf" --record 2 > "$out/cmap_wrist.dat"
 "$dump" "$work/normal/nc_r_median_motor.edf" --record 5 > "$out/cmap_elbow.dat"
 STEP=12000 stacked "$out/cmap_wrist.dat" "$out/cmap_elbow.dat" > "$out/cmap_pair.dat"
-plot "$out/cmap_pair.dat" "$out/cmap_pair.png" "normal median CMAP, wrist (top) and elbow"
+plot "$out/cmap_pair.dat" "$out/cmap_pair.png" "normal median CMAP, wrist (bottom) and elbow (top)"
 "$dump" "$nc/nc_r_median_motor.edf" --record 2 > "$out/dcmap_wrist.dat"
 "$dump" "$nc/nc_r_median_motor.edf" --record 5 > "$out/dcmap_elbow.dat"
 STEP=6000 stacked "$out/dcmap_wrist.dat" "$out/dcmap_elbow.dat" > "$out/cmap_pair_demyelinating.dat"
 plot "$out/cmap_pair_demyelinating.dat" "$out/cmap_pair_demyelinating.png" \
-  "demyelinating median CMAP, wrist (top) and elbow: block and dispersion"
+  "demyelinating median CMAP, wrist (bottom) and elbow (top): block and dispersion"
 "$dump" "$work/normal/nc_r_median_sensory.edf" --record 3 > "$out/snap.dat"
 plot "$out/snap.dat" "$out/snap.png" "normal median SNAP, digit 2, wrist 14 cm"
 "$dump" "$work/carpal_tunnel/nc_r_median_sensory.edf" --record 3 > "$out/snap_cts.dat"
 plot "$out/snap_cts.dat" "$out/snap_cts.png" "carpal tunnel median SNAP"
 files=""
 for r in 0 1 2 3 4 5 6 7 8 9; do
-  "$dump" "$work/normal/nc_r_tibial_fwave.edf" --record $r > "$out/f$r.dat"; files="$files $out/f$r.dat"
+  # F-waves are viewed at high gain with the M response off the screen
+  "$dump" "$work/normal/nc_r_tibial_fwave.edf" --record $r |
+    awk '{ v = $2; if (v > 800) v = 800; if (v < -800) v = -800; print $1, v }' > "$out/f$r.dat"
+  files="$files $out/f$r.dat"
 done
 # shellcheck disable=SC2086
-STEP=600 stacked $files > "$out/fwaves.dat"
+STEP=400 stacked $files > "$out/fwaves.dat"
 plot "$out/fwaves.dat" "$out/fwaves.png" "tibial F-waves, 10 sweeps"
 echo "pictures written to $out"

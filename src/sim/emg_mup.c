@@ -134,7 +134,7 @@ static int draw_fibres(const emg_unit_spec *s, const anatomy *a, sim_rng *r, emg
 
 static double near_score(const emg_fibre *f)
 {
-    return f->diam_um * f->diam_um / pow(f->r_mm, 1.5);
+    return f->diam_um * f->diam_um / (f->r_mm * sqrt(f->r_mm)); /* ~ spike size */
 }
 
 /* Moves the EMG_NEAR_MAX fibres with the largest expected spikes to the front. */

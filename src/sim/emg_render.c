@@ -8,12 +8,14 @@
  * the oversampled grid, sampled at the output rate, measured, added to the
  * signal and listed as one sim_event. Recording noise comes last.
  *
- * Measurement (clinical.md 1.3 and 2.1): amplitude = peak to peak; duration
- * = first departure from to last return to baseline, baseline band
- * max(2 uV, 2 % of the amplitude) [E]; phases = baseline crossings + 1 and
- * first polarity, counting only excursions beyond max(2 uV, 5 % of the
- * amplitude) [E] so that ripples do not count as phases; time = the
- * sample of the largest absolute deflection.
+ * Measurement (clinical.md 1.3 and 2.1), on the noise-free samples of the
+ * one discharge as placed: amplitude = peak to peak; duration = first
+ * departure from to last return to baseline, the baseline band being 5 % of
+ * the amplitude held within 2-10 uV (relative for small single-fibre
+ * potentials, absolute like a visual reading for MUPs) [E]; phases =
+ * baseline crossings + 1 and first polarity, counting only excursions beyond
+ * max(2 uV, 5 % of the amplitude) so that ripples do not count [E]; time =
+ * the sample of the largest absolute deflection.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -202,11 +202,21 @@ double emg_sfap_span_ms(const emg_fibre *f)
     return (len + AP_SPAN_MM + 0.5) / f->cv_m_s;
 }
 
+/* Grid length of a half fibre from m. The fibre end is snapped to a
+ * END_SNAP_MM grid, so that the termination corrections of many fibres are
+ * shared: ends lie far from the needle, where 0.25 mm does not show [E]. */
+#define END_SNAP_MM 0.5
+
 static int clamp_len(const emg_rbin *b, int m, double len_mm)
 {
-    int j = (int)floor(len_mm / b->ds_mm + 0.5);
+    if (len_mm <= 0)
+        return 0;
+    int q = (int)floor(END_SNAP_MM / b->ds_mm + 0.5);
+    q = q < 1 ? 1 : q;
+    double e = floor((m * b->ds_mm + len_mm) / (q * b->ds_mm) + 0.5) * q;
+    int j = (int)e - m;
     int room = b->n_half - (m < 0 ? -m : m) - b->s_len - 1;
-    return j > room ? (room > 0 ? room : 0) : j < 0 ? 0 : j;
+    return j > room ? (room > 0 ? room : 0) : j < 1 ? 1 : j;
 }
 
 int emg_sfap_add(emg_sfap_cache *c, const emg_fibre *f, double gain, double *buf, size_t n,
@@ -320,6 +330,28 @@ static void trim(emg_wave *w)
     w->len = z > a ? z - a : 0;
 }
 
+/* Potentials of fibres at least COARSE_R_MM away (and of every reference
+ * point) are smooth: they are built on a grid COARSE times coarser and
+ * interpolated, which makes a unit's many distant fibres cheap [E]. */
+#define COARSE 4
+#define COARSE_R_MM 0.8
+
+static int add_fibre(emg_ctx *c, emg_fibre *fi, double g, double *fine, size_t len,
+                     double *coarse, size_t clen)
+{
+    bool far = fi->r_mm >= COARSE_R_MM;
+    int rc = emg_sfap_add(&c->sfap, fi, g, far ? coarse : fine, far ? clen : len,
+                          far ? c->dt_os_ms * COARSE : c->dt_os_ms, &c->xbuf, &c->xcap);
+    if (!rc && fi->r_ref_mm > 0) {
+        double r_core = fi->r_mm;
+        fi->r_mm = fmax(fi->r_ref_mm, COARSE_R_MM);
+        rc = emg_sfap_add(&c->sfap, fi, -g, coarse, clen, c->dt_os_ms * COARSE, &c->xbuf,
+                          &c->xcap);
+        fi->r_mm = r_core;
+    }
+    return rc;
+}
+
 int emg_wave_from_fibres(emg_ctx *c, const emg_fibre *f, size_t nf, const double *gain,
                          emg_wave *w)
 {
@@ -334,25 +366,32 @@ int emg_wave_from_fibres(emg_ctx *c, const emg_fibre *f, size_t nf, const double
     int64_t pad = (int64_t)c->lp.pad;
     int64_t start = (int64_t)floor(t_lo / c->dt_os_ms) - pad;
     size_t len = (size_t)((int64_t)ceil(t_hi / c->dt_os_ms) - start + pad);
+    size_t clen = len / COARSE + 2;
     w->v = calloc(len, sizeof *w->v);
-    if (!w->v)
+    double *coarse = calloc(clen, sizeof *coarse);
+    if (!w->v || !coarse) {
+        free(coarse);
+        emg_wave_free(w);
         return EDX_ERR_NOMEM;
+    }
     w->len = len;
     w->off = start;
     double t0_ms = (double)start * c->dt_os_ms;
-    for (size_t i = 0; i < nf; i++) {
+    int rc = EDX_OK;
+    for (size_t i = 0; i < nf && !rc; i++) {
         emg_fibre fi = f[i];
         fi.delay_ms -= t0_ms;
-        double g = gain ? gain[i] : 1.0;
-        int rc = emg_sfap_add(&c->sfap, &fi, g, w->v, len, c->dt_os_ms, &c->xbuf, &c->xcap);
-        if (!rc && fi.r_ref_mm > 0) {
-            fi.r_mm = fi.r_ref_mm;
-            rc = emg_sfap_add(&c->sfap, &fi, -g, w->v, len, c->dt_os_ms, &c->xbuf, &c->xcap);
-        }
-        if (rc) {
-            emg_wave_free(w);
-            return rc;
-        }
+        rc = add_fibre(c, &fi, gain ? gain[i] : 1.0, w->v, len, coarse, clen);
+    }
+    for (size_t j = 0; j < len && !rc; j++) {
+        size_t k = j / COARSE;
+        double fr = (double)(j % COARSE) / COARSE;
+        w->v[j] += coarse[k] + fr * (coarse[k + 1] - coarse[k]);
+    }
+    free(coarse);
+    if (rc) {
+        emg_wave_free(w);
+        return rc;
     }
     emg_lowpass_apply(&c->lp, w->v, w->len);
     trim(w);

@@ -27,7 +27,7 @@
 
 #define POOL_UNITS 18    /* units a needle site sees [E] */
 #define FIRST_STEP 3.4   /* 11 Hz - 7.6 Hz [S54] */
-#define STEP_GROWTH 1.10 /* force per Hz of later (larger) units [E] */
+#define SIZE_GROWTH 1.10 /* force per Hz of later (larger) units [E] */
 #define ISI_CV 0.2       /* Fuglevand 1993 */
 
 typedef struct vol_unit {
@@ -61,7 +61,7 @@ static double force(const vol_pool *p, double e, bool normal)
     double f = 0;
     for (size_t i = 0; i < p->n; i++)
         if (normal || p->v[i].alive)
-            f += (normal ? pow(STEP_GROWTH, (double)i) : p->v[i].size) * rate_of(&p->v[i], e);
+            f += (normal ? pow(SIZE_GROWTH, (double)i) : p->v[i].size) * rate_of(&p->v[i], e);
     return f;
 }
 
@@ -85,7 +85,7 @@ static void pool_init(emg_ctx *c, vol_pool *p, size_t site)
         double onset_ms = fmin(fmax(132.0 + 32.0 * sim_rng_normal(&r), 90.0), 200.0);
         u->onset_hz = 1000.0 / onset_ms;
         u->max_hz = sim_rng_range(&r, 30.0, 50.0);
-        u->size = pow(STEP_GROWTH, (double)i);
+        u->size = pow(SIZE_GROWTH, (double)i);
         if (pl->mup_kind == SIM_MUP_NEUROGENIC)
             u->size *= 1.0 + 0.5 * sev; /* adopted fibres, partial compensation [E] */
         else if (pl->mup_kind == SIM_MUP_MYOPATHIC)

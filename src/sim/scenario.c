@@ -188,6 +188,8 @@ static void build_als(sim_study_plan *sp, sim_rng *r)
     sim_muscle_plan *gm = muscle(sp, "gastrocnemius medial head", "GastrocMed");
     neurogenic(gm, 0.3 + 0.4 * s, 0.3, false);
     fasciculating(gm, 3, 10 + 10 * s, 0.4, true);
+    if (gm && s >= 0.6) /* chronic neurogenic: complex repetitive discharge [S50] */
+        gm->crd_units = 1;
     add_region(sp, "lumbosacral");
     set_expected(sp, "suspicious_mnd", NULL,
                  "Widespread active denervation and chronic neurogenic change in several "
@@ -374,8 +376,8 @@ static void build_myopathy(sim_study_plan *sp, sim_rng *r)
         m->mup_severity = list[i].w * (0.4 + 0.6 * s);
         if (s >= 0.5 && list[i].w >= 0.8) /* irritable myopathy (clinical.md 5.6 [S50]) */
             denervated(m, at_least(1, 2 * s * sim_rng_range(r, 0.5, 1.0)), 1);
-        if (s >= 0.8 && i == 3)
-            m->crd_units = 1; /* chronic: complex repetitive discharge */
+        if (s >= 0.5 && i == 3)
+            m->crd_units = 1; /* chronic myopathy: complex repetitive discharge [S50] */
         if (s >= 0.5 && i < 2) /* brief myotonic runs occur in irritable myopathies [S49] */
             m->myotonic_runs = 1;
     }

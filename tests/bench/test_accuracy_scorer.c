@@ -96,6 +96,20 @@ static void test_match_one_to_one_closest_first(void **state)
     assert_int_equal(link[2], 2);
 }
 
+/* Simultaneous discharges of two types pair each with its own type. */
+static void test_match_simultaneous_types(void **state)
+{
+    (void)state;
+    const acc_event truth[] = {{1.0, ACC_FIBRILLATION}, {1.0, ACC_PSW}, {2.0, ACC_MYOKYMIC}};
+    const acc_event found[] = {{1.0, ACC_FIBRILLATION}, {1.0, ACC_PSW}, {2.0, ACC_CRAMP},
+                               {2.0, ACC_END_PLATE}};
+    ptrdiff_t link[3];
+    assert_int_equal(acc_match(truth, 3, found, 4, ACC_MATCH_TOLERANCE_S, link), 3);
+    assert_int_equal(link[0], 0);
+    assert_int_equal(link[1], 1);
+    assert_true(link[2] == 2 || link[2] == 3);
+}
+
 static void test_match_unsorted_and_large(void **state)
 {
     (void)state;
@@ -531,6 +545,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_tolerance),
         cmocka_unit_test(test_match_one_to_one_closest_first),
+        cmocka_unit_test(test_match_simultaneous_types),
         cmocka_unit_test(test_match_unsorted_and_large),
         cmocka_unit_test(test_rest_filter),
         cmocka_unit_test_setup_teardown(test_events_read, edft_setup_tmpdir, edft_teardown_tmpdir),
