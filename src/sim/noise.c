@@ -84,7 +84,8 @@ int sim_noise_add(double *x, size_t n, double fs_hz, double t0_s, const sim_nois
 {
     if (!x || !p || !r || fs_hz <= 0)
         return EDX_ERR_INVALID;
-    add_white_and_pink(x, n, fs_hz, p, r);
+    if (p->white_uv > 0 || p->pink_uv > 0)
+        add_white_and_pink(x, n, fs_hz, p, r);
     if (p->mains_hz > 0 && p->mains_uv > 0)
         add_mains(x, n, fs_hz, t0_s, p);
     if (p->wander_uv > 0)
