@@ -10,6 +10,8 @@
 static const cli_command commands[] = {
     {"check", "read recordings and report what they are and what is wrong with them",
      cmd_check},
+    {"analyze", "measure each study and print its findings (nerve conduction so far)",
+     cmd_analyze},
     {"simulate", "write a simulated patient study with its known truth", cmd_simulate},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };

@@ -1,0 +1,101 @@
+/*
+ * nerve_json.c - the "nerve_conduction", "study" and "conditions" parts of
+ * the findings file. Numbers are rounded to what the measurement supports
+ * (latencies 0.01 ms, amplitudes 0.1 uV, velocities 0.1 m/s) and written by
+ * jansson, which is independent of the locale.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "edx/findings.h"
+
+static json_t *num(double v, int decimals)
+{
+    if (!isfinite(v))
+        return json_null();
+    double f = pow(10.0, decimals);
+    return json_real(round(v * f) / f);
+}
+
+static json_t *strings(char (*items)[160], size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(items[i]));
+    return a;
+}
+
+static json_t *site_json(const ncs_site_result *s)
+{
+    const ncs_response *r = &s->response;
+    json_t *reported = s->has_reported
+                           ? json_pack("{s:o, s:o}", "latency_ms", num(s->reported_latency_ms, 2),
+                                       "amplitude_uv", num(s->reported_amplitude_uv, 1))
+                           : json_null();
+    json_t *flags = json_array();
+    if (r->is_absent)
+        json_array_append_new(flags, json_string("absent"));
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o}", "site",
+                     s->site, "distance_cm", num(s->distance_cm, 1), "onset_latency_ms",
+                     num(r->onset_latency_ms, 2), "peak_latency_ms", num(r->peak_latency_ms, 2),
+                     "amplitude_uv", num(r->amplitude_uv, 1), "peak_to_peak_uv",
+                     num(r->peak_to_peak_uv, 1), "duration_ms", num(r->duration_ms, 2),
+                     "area_uv_ms", num(r->area_uv_ms, 1), "sweeps", (int)s->n_sweeps,
+                     "sweeps_used", (int)s->n_used, "reported_by_system", reported, "flags",
+                     flags, "warnings", strings((char (*)[160])s->warnings, s->n_warnings));
+}
+
+static json_t *segment_json(const ncs_segment_result *g)
+{
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:[]}", "from", g->from, "to", g->to,
+                     "velocity_m_s", num(g->velocity_m_s, 1), "amplitude_drop_pct",
+                     num(g->amplitude_drop_pct, 1), "area_drop_pct", num(g->area_drop_pct, 1),
+                     "duration_increase_pct", num(g->duration_increase_pct, 1), "flags");
+}
+
+json_t *fnd_nerve_json(const study_nerve_test *t, const ncs_nerve_result *res,
+                       const char *reason)
+{
+    char side[2] = {conv_side_name(t->side)[0], '\0'};
+    json_t *sites = json_array(), *segs = json_array(), *warnings = json_array();
+    for (size_t k = 0; res && k < res->n_sites; k++)
+        json_array_append_new(sites, site_json(&res->sites[k]));
+    for (size_t k = 0; res && k < res->n_segments; k++)
+        json_array_append_new(segs, segment_json(&res->segments[k]));
+    if (reason)
+        json_array_append_new(warnings, json_string(reason));
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "nerve", t->nerve, "side", side,
+                          "test", conv_test_name(t->test), "recording_site", t->recording_site,
+                          "sites", sites, "segments", segs);
+    json_object_set_new(j, "sensory_velocity_m_s",
+                        res && t->test == CONV_TEST_SENSORY ? num(res->sensory_velocity_m_s, 1)
+                                                            : json_null());
+    json_object_set_new(j, "fwave", json_null());
+    json_object_set_new(j, "warnings", warnings);
+    return j;
+}
+
+json_t *fnd_study_json(const study *s)
+{
+    const study_patient *p = &s->patient;
+    char birth[16], start[24], sex[2] = {p->sex, '\0'};
+    snprintf(birth, sizeof birth, "%04d-%02d-%02d", p->birth_year, p->birth_month, p->birth_day);
+    snprintf(start, sizeof start, "%04d-%02d-%02dT%02d:%02d:%02d", s->start_year, s->start_month,
+             s->start_day, s->start_hour, s->start_minute, s->start_second);
+    json_t *files = json_array();
+    for (size_t i = 0; i < s->n_files; i++)
+        json_array_append_new(files, json_pack("{s:s, s:s}", "path", s->files[i].path, "format",
+                                               edf_format_name(s->files[i].format)));
+    json_t *patient = json_pack("{s:s, s:s, s:o, s:o, s:o}", "code", p->code, "name", p->name,
+                                "sex", p->sex ? json_string(sex) : json_null(), "birthdate",
+                                p->birth_year ? json_string(birth) : json_null(), "age_years",
+                                p->age_years >= 0 ? json_integer(p->age_years) : json_null());
+    return json_pack("{s:s, s:o, s:s, s:o}", "folder", s->folder, "patient", patient, "start",
+                     start, "files", files);
+}
+
+json_t *fnd_conditions_json(const study *s)
+{
+    return json_pack("{s:o, s:o}", "temperature_c", num(s->conditions.temperature_c, 1),
+                     "height_cm", num(s->conditions.height_cm, 1));
+}

@@ -1,0 +1,438 @@
+/*
+ * sweep.c - one nerve conduction sweep -> onset and peak latency, amplitude,
+ * negative-phase duration and area (clinical.md §3.1).
+ *
+ * Method. Samples are µV in EDF+ polarity (the response's main phase is
+ * negative). s0 = stimulus position in samples (stimulus_offset_s x fs).
+ * Every threshold below is an engineering choice [E] tuned on the simulator
+ * (tests/ncs/test_ncs_sweep.c) unless a source is given.
+ *
+ *  1. Noise and baseline.
+ *     - With >= 1 ms before the stimulus: baseline B = median of the
+ *       pre-stimulus samples, noise s = 1.4826 x MAD about B.
+ *     - Otherwise: s = 1.4826 x MAD of first differences / sqrt(2), taken in
+ *       1 ms windows (0.5 ms hop) after the stimulus; the 25th percentile
+ *       of the windows (the quiet ones: the late tail of the sweep, or the
+ *       gap between artefact and response). B = mean of the first settled
+ *       segment after the artefact (step 2).
+ *     s is floored at 0.05 µV (noise-free synthetic input).
+ *  2. Stimulus artefact: from the stimulus, the first sample j where three
+ *     consecutive 0.25 ms windows have means within 1.5 s of each other
+ *     (flat) and, when B is known, within 3 s of B (back at baseline). The
+ *     artefact is [stimulus, j) and is never part of the response. When no
+ *     point settles within 3 ms (the response follows the tail closely), the
+ *     flattest point there (smallest largest-difference of the three means)
+ *     is taken, with NCS-ARTEFACT if even that differs by > 3 s.
+ *  3. Response: the negative peak = minimum of the samples after the
+ *     artefact end. Absent when B - min < 6 s (for Gaussian noise the
+ *     deepest of ~1000 samples is ~3.3 s below the mean; 6 s leaves room for
+ *     1/f noise and mains). Absent responses report NAN latencies and
+ *     amplitudes: nothing is measured on noise.
+ *  4. Local baseline Bl: the response may ride on the artefact's slow tail,
+ *     so the reference level is the mean of the 0.5 ms ending a margin
+ *     before a rough onset (the last sample before the peak less than
+ *     max(10 % amplitude, 4 s) below B), the margin being half the rough
+ *     rise time and at least 0.1 ms. Amplitude A = Bl - (parabolic minimum).
+ *  5. Onset (the truth definition: first instant the response reaches 1 %
+ *     of its negative peak). Walking back from the peak, the crossing of a
+ *     level L below Bl is the last sample whose deviation is < L, linearly
+ *     interpolated with the next one. With f1 = max(1 %, 4 s / A):
+ *       - f1 = 1 %: onset = crossing at 1 % of A (CMAPs: 1 % is far above
+ *         the noise);
+ *       - else (noisy, small responses, SNAPs): crossings t1 at f1 A and t2
+ *         at f2 = 2.5 f1 A, extrapolated to 1 % assuming a power-law
+ *         take-off x ~ (t - t0)^p. p = 2.5: a single fibre potential starts
+ *         as u^2 and dispersion of the fibres steepens the compound's foot;
+ *         4 s, 2.5 and 2.5 were chosen on the simulator (least p95 error
+ *         over 30 seeds, SNAP at 1 µV noise) [E]:
+ *           onset = t1 - (t2 - t1) (f1^(1/p) - 0.01^(1/p)) / (f2^(1/p) - f1^(1/p)).
+ *  6. Positive-first check: if, between the artefact end and the onset,
+ *     the signal rises above Bl by more than 50 % of A, the response is
+ *     positive-first (inverted input, or electrode off the motor point):
+ *     NCS-POLARITY warning, reported absent.
+ *  7. Peak latency: parabolic sub-sample refinement of the minimum.
+ *  8. Duration: from the onset to the upward return to Bl of the last
+ *     negative phase reaching max(10 % A, 4 s) (EAN/PNS 2021 [S14]
+ *     definition; the 10 % so that ripples do not count, as in the
+ *     simulator truth). After each return, a further negative phase is
+ *     looked for within the time elapsed since the onset. Area = integral of
+ *     max(0, Bl - x) over the duration (µV·ms, positive).
+ *  9. Peak-to-peak: highest sample from the peak to the end of the negative
+ *     phase plus one more duration, minus the negative peak.
+ * 10. Saturation: two or more consecutive samples within 1e-6 (relative) of
+ *     clip_lo_uv or clip_hi_uv between the artefact end and the response end
+ *     (the whole post-artefact sweep if absent): is_saturated, NCS-SATURATED.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edx/ncs.h"
+#include "ncs/ncs_internal.h"
+
+#define MIN_PRE_MS 1.0
+#define SIGMA_FLOOR_UV 0.05
+#define NOISE_WIN_MS 1.0
+#define SETTLE_WIN_MS 0.25
+#define SETTLE_FLAT_K 1.5
+#define SETTLE_LEVEL_K 3.0
+#define ART_MAX_MS 3.0
+#define ABSENT_K 6.0
+#define ROUGH_FRAC 0.10
+#define ROUGH_K 4.0
+#define LOCAL_WIN_MS 0.5
+#define ONSET_FRAC 0.01
+#ifndef ONSET_K
+#define ONSET_K 4.0
+#endif
+#ifndef ONSET_POWER
+#define ONSET_POWER 2.5
+#endif
+#ifndef ONSET_F2
+#define ONSET_F2 2.5
+#endif
+#define POS_FIRST_FRAC 0.5
+#define PHASE_FRAC 0.10
+#define LOW_RATE_HZ 10000.0
+
+typedef struct sweep_ctx {
+    const double *x;
+    size_t n;
+    double fs_hz, dt_ms;
+    double stim;    /* stimulus position, samples */
+    size_t s0;      /* first sample at or after the stimulus */
+    double *tmp;    /* scratch, n doubles */
+    bool have_base; /* B known from the pre-stimulus part */
+    double base, sigma;
+    size_t art_end;
+    edx_diags *d;
+} sweep_ctx;
+
+static size_t ms_samples(const sweep_ctx *c, double ms)
+{
+    size_t k = (size_t)lround(ms / c->dt_ms);
+    return k < 1 ? 1 : k;
+}
+
+static double to_ms(const sweep_ctx *c, double pos)
+{
+    return (pos - c->stim) * c->dt_ms;
+}
+
+/* ---- 1. noise and baseline ---------------------------------------------------------- */
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quiet-window noise from first differences (no pre-stimulus part). */
+static double window_noise(sweep_ctx *c)
+{
+    size_t w = ms_samples(c, NOISE_WIN_MS), hop = w / 2 ? w / 2 : 1, k = 0;
+    size_t nwin = (c->n - c->s0) / hop + 1;
+    double *sig = malloc(nwin * sizeof *sig);
+    if (sig == NULL)
+        return NAN;
+    for (size_t a = c->s0; a + w <= c->n && k < nwin; a += hop)
+        sig[k++] = ncs_mad_sigma_diff(c->x + a, w, c->tmp);
+    double s = 0;
+    if (k > 0) {
+        qsort(sig, k, sizeof *sig, cmp_d);
+        s = sig[k / 4];
+    }
+    free(sig);
+    return s;
+}
+
+static int estimate_noise(sweep_ctx *c)
+{
+    if (c->stim * c->dt_ms >= MIN_PRE_MS) {
+        size_t m = (size_t)floor(c->stim);
+        memcpy(c->tmp, c->x, m * sizeof *c->x);
+        c->base = ncs_median(c->tmp, m);
+        c->sigma = ncs_mad_sigma(c->x, m, c->base, c->tmp);
+        c->have_base = true;
+    } else {
+        c->sigma = window_noise(c);
+        if (isnan(c->sigma))
+            return EDX_ERR_NOMEM;
+        c->have_base = false;
+    }
+    if (!(c->sigma >= SIGMA_FLOOR_UV))
+        c->sigma = SIGMA_FLOOR_UV;
+    return EDX_OK;
+}
+
+/* ---- 2. stimulus artefact ----------------------------------------------------------- */
+
+/* Largest difference between the means of three consecutive windows of w
+ * samples from j, in units of the noise: small when the signal is flat. */
+static double flatness(const sweep_ctx *c, size_t j, size_t w)
+{
+    double m0 = ncs_mean(c->x, j, j + w), m1 = ncs_mean(c->x, j + w, j + 2 * w);
+    double m2 = ncs_mean(c->x, j + 2 * w, j + 3 * w);
+    return fmax(fabs(m0 - m1), fmax(fabs(m1 - m2), fabs(m0 - m2))) / c->sigma;
+}
+
+static bool at_base(const sweep_ctx *c, size_t j, size_t w)
+{
+    if (!c->have_base)
+        return true;
+    double lk = SETTLE_LEVEL_K * c->sigma;
+    for (size_t k = 0; k < 3; k++)
+        if (fabs(ncs_mean(c->x, j + k * w, j + (k + 1) * w) - c->base) > lk)
+            return false;
+    return true;
+}
+
+static void set_artefact_end(sweep_ctx *c, size_t j, size_t w)
+{
+    c->art_end = j;
+    if (!c->have_base)
+        c->base = ncs_mean(c->x, j, j + 3 * w);
+}
+
+/* The first settled point; failing that (the response follows the
+ * artefact's tail closely), the flattest point before the cap. */
+static void find_artefact_end(sweep_ctx *c)
+{
+    size_t w = ms_samples(c, SETTLE_WIN_MS);
+    size_t cap = c->s0 + ms_samples(c, ART_MAX_MS), best = c->s0;
+    double best_score = INFINITY;
+    for (size_t j = c->s0; j + 3 * w <= c->n && j <= cap; j++) {
+        double f = flatness(c, j, w);
+        if (f <= SETTLE_FLAT_K && at_base(c, j, w)) {
+            set_artefact_end(c, j, w);
+            return;
+        }
+        if (f < best_score && at_base(c, j, w)) {
+            best_score = f;
+            best = j;
+        }
+    }
+    if (!isfinite(best_score))
+        best = cap + 3 * w <= c->n ? cap : c->n - 3 * w;
+    set_artefact_end(c, best, w);
+    if (!(best_score <= 2.0 * SETTLE_FLAT_K))
+        edx_diag_add(c->d, EDX_SEV_WARNING, "NCS-ARTEFACT", EDX_LOC_NONE,
+                     "the stimulus artefact did not settle within %.1f ms", ART_MAX_MS);
+}
+
+/* ---- 3-5. response ------------------------------------------------------------------ */
+
+/* Last sample before jp whose deviation below b is < level, interpolated
+ * with the next one (sub-sample position). */
+static double crossing(const sweep_ctx *c, size_t jp, double b, double level)
+{
+    size_t j = jp;
+    while (j > c->art_end && b - c->x[j] >= level)
+        j--;
+    if (j == jp)
+        return (double)jp;
+    double d0 = b - c->x[j], d1 = b - c->x[j + 1];
+    if (!(d1 > d0))
+        return (double)j + 1;
+    double f = (level - d0) / (d1 - d0);
+    return (double)j + (f < 0 ? 0 : f > 1 ? 1 : f);
+}
+
+static double local_baseline(const sweep_ctx *c, size_t jp, double amp)
+{
+    double lr = fmax(ROUGH_FRAC * amp, ROUGH_K * c->sigma);
+    double rough = crossing(c, jp, c->base, lr);
+    double margin = fmax(ms_samples(c, 0.1), 0.5 * ((double)jp - rough));
+    double end = floor(rough - margin);
+    double start = end - (double)ms_samples(c, LOCAL_WIN_MS);
+    if (start < (double)c->art_end)
+        start = (double)c->art_end;
+    if (end - start < 3)
+        return c->base;
+    double bl = ncs_mean(c->x, (size_t)start, (size_t)end);
+    return fabs(bl - c->base) <= fmax(ROUGH_K * c->sigma, ROUGH_FRAC * amp) ? bl : c->base;
+}
+
+static double onset_pos(const sweep_ctx *c, size_t jp, double bl, double amp)
+{
+    double f1 = fmax(ONSET_FRAC, ONSET_K * c->sigma / amp);
+    double t1 = crossing(c, jp, bl, f1 * amp);
+    if (f1 <= ONSET_FRAC)
+        return t1;
+    double f2 = fmin(ONSET_F2 * f1, 0.9);
+    if (f2 <= f1)
+        return t1;
+    double t2 = crossing(c, jp, bl, f2 * amp), q = 1.0 / ONSET_POWER;
+    double r = (pow(f1, q) - pow(ONSET_FRAC, q)) / (pow(f2, q) - pow(f1, q));
+    double t = t1 - (t2 - t1) * r;
+    return t < (double)c->art_end ? (double)c->art_end : t;
+}
+
+/* Upward return to bl after sample j (sub-sample), or n - 1. */
+static double return_pos(const sweep_ctx *c, size_t j, double bl, size_t *jret)
+{
+    for (size_t k = j + 1; k < c->n; k++)
+        if (c->x[k] >= bl) {
+            *jret = k;
+            double d0 = bl - c->x[k - 1], d1 = bl - c->x[k];
+            return (double)(k - 1) + (d0 > d1 ? d0 / (d0 - d1) : 1.0);
+        }
+    *jret = c->n - 1;
+    return (double)(c->n - 1);
+}
+
+static double negative_end(const sweep_ctx *c, size_t jp, double onset, double bl, double amp)
+{
+    double thr = fmax(PHASE_FRAC * amp, ROUGH_K * c->sigma);
+    size_t jr = jp;
+    double end = return_pos(c, jp, bl, &jr);
+    for (;;) {
+        double look = end - onset;
+        size_t lim = (size_t)fmin((double)c->n, end + look + 1.0), next = 0;
+        for (size_t k = jr; k < lim && !next; k++)
+            if (bl - c->x[k] >= thr)
+                next = k;
+        if (!next || jr >= c->n - 1)
+            return end;
+        end = return_pos(c, next, bl, &jr);
+    }
+}
+
+static bool at_limit(double v, double lo, double hi)
+{
+    double tl = 1e-6 * fmax(1.0, fabs(lo)), th = 1e-6 * fmax(1.0, fabs(hi));
+    return (isfinite(lo) && v <= lo + tl) || (isfinite(hi) && v >= hi - th);
+}
+
+static bool saturated(const sweep_ctx *c, size_t a, size_t b, double lo, double hi)
+{
+    for (size_t j = a; j + 1 < b && j + 1 < c->n; j++)
+        if (at_limit(c->x[j], lo, hi) && at_limit(c->x[j + 1], lo, hi))
+            return true;
+    return false;
+}
+
+static double max_between(const double *x, size_t a, size_t b)
+{
+    double m = -INFINITY;
+    for (size_t j = a; j < b; j++)
+        m = x[j] > m ? x[j] : m;
+    return m;
+}
+
+static void set_absent(ncs_response *r)
+{
+    r->is_absent = true;
+    r->onset_latency_ms = r->peak_latency_ms = NAN;
+    r->amplitude_uv = r->peak_to_peak_uv = NAN;
+    r->duration_ms = r->area_uv_ms = NAN;
+}
+
+static size_t argmin_after(const double *x, size_t a, size_t n)
+{
+    size_t jp = a;
+    for (size_t j = a; j < n; j++)
+        if (x[j] < x[jp])
+            jp = j;
+    return jp;
+}
+
+/* Steps 3-9 on a context whose noise, baseline and artefact are known. */
+static void measure_response(const sweep_ctx *c, ncs_response *r, size_t *resp_end)
+{
+    *resp_end = c->n;
+    size_t jp = argmin_after(c->x, c->art_end, c->n);
+    if (c->base - c->x[jp] < ABSENT_K * c->sigma) {
+        set_absent(r);
+        return;
+    }
+    double bl = local_baseline(c, jp, c->base - c->x[jp]);
+    double ppos = 0, pval = 0;
+    ncs_parabolic(c->x, c->n, jp, &ppos, &pval);
+    double amp = bl - pval;
+    if (!(amp > ABSENT_K * c->sigma * 0.5)) {
+        set_absent(r);
+        return;
+    }
+    double on = onset_pos(c, jp, bl, amp);
+    size_t jon = (size_t)floor(on);
+    if (jon > c->art_end &&
+        max_between(c->x, c->art_end, jon) - c->base > POS_FIRST_FRAC * (c->base - pval)) {
+        edx_diag_add(c->d, EDX_SEV_WARNING, "NCS-POLARITY", EDX_LOC_NONE,
+                     "the response is positive-first (inverted polarity or electrode off the "
+                     "motor point); not measured");
+        set_absent(r);
+        return;
+    }
+    double end = negative_end(c, jp, on, bl, amp);
+    size_t pp_end = (size_t)fmin((double)c->n, end + (end - on) + 1.0);
+    r->onset_latency_ms = to_ms(c, on);
+    r->peak_latency_ms = to_ms(c, ppos);
+    r->amplitude_uv = amp;
+    r->peak_to_peak_uv = max_between(c->x, jp, pp_end) - pval;
+    r->duration_ms = (end - on) * c->dt_ms;
+    r->area_uv_ms = ncs_neg_area(c->x, c->n, bl, on, end) * c->dt_ms;
+    *resp_end = pp_end;
+}
+
+/* ---- entry point -------------------------------------------------------------------- */
+
+static int check_input(const ncs_sweep_input *in, const ncs_response *out, edx_diags *d)
+{
+    bool ok = in != NULL && out != NULL && in->uv != NULL && isfinite(in->fs_hz) &&
+              in->fs_hz >= 1000.0 && in->fs_hz <= 1e6 && isfinite(in->stimulus_offset_s) &&
+              in->stimulus_offset_s >= 0;
+    if (ok) {
+        double stim = in->stimulus_offset_s * in->fs_hz;
+        size_t need = (size_t)ceil(stim) + (size_t)ceil(0.005 * in->fs_hz); /* >= 5 ms after */
+        ok = in->n >= need && in->n >= 16;
+        for (size_t j = 0; ok && j < in->n; j++)
+            ok = isfinite(in->uv[j]);
+    }
+    if (!ok)
+        edx_diag_add(d, EDX_SEV_ERROR, "NCS-INPUT", EDX_LOC_NONE,
+                     "sweep rejected: missing samples, sampling rate outside 1 kHz-1 MHz, "
+                     "negative stimulus offset, non-finite samples or < 5 ms after the "
+                     "stimulus");
+    return ok ? EDX_OK : EDX_ERR_INVALID;
+}
+
+int ncs_measure_sweep(const ncs_sweep_input *in, double clip_lo_uv, double clip_hi_uv,
+                      ncs_response *out, edx_diags *d)
+{
+    int rc = check_input(in, out, d);
+    if (rc != EDX_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    sweep_ctx c;
+    memset(&c, 0, sizeof c);
+    c.x = in->uv;
+    c.n = in->n;
+    c.fs_hz = in->fs_hz;
+    c.dt_ms = 1000.0 / in->fs_hz;
+    c.stim = in->stimulus_offset_s * in->fs_hz;
+    c.s0 = (size_t)ceil(c.stim);
+    c.d = d;
+    if (in->fs_hz < LOW_RATE_HZ)
+        edx_diag_add(d, EDX_SEV_WARNING, "NCS-LOW-RATE", EDX_LOC_NONE,
+                     "sampled at %.0f Hz: latency resolution %.2f ms", in->fs_hz, c.dt_ms);
+    c.tmp = malloc(c.n * sizeof *c.tmp);
+    if (c.tmp == NULL)
+        return EDX_ERR_NOMEM;
+    rc = estimate_noise(&c);
+    if (rc == EDX_OK) {
+        find_artefact_end(&c);
+        size_t resp_end = c.n;
+        measure_response(&c, out, &resp_end);
+        out->noise_uv = c.sigma;
+        out->artefact_end_ms = to_ms(&c, (double)c.art_end);
+        out->is_saturated = saturated(&c, c.art_end, resp_end, clip_lo_uv, clip_hi_uv);
+        if (out->is_saturated)
+            edx_diag_add(d, EDX_SEV_WARNING, "NCS-SATURATED", EDX_LOC_NONE,
+                         "the amplifier saturated inside the response window: amplitude "
+                         "and area are lower bounds");
+    }
+    free(c.tmp);
+    (void)in->kind;
+    return rc;
+}

@@ -1,0 +1,351 @@
+/*
+ * test_ncs_sweep.c - per-sweep nerve conduction measurement: hand-made
+ * waveforms with known answers (flat baseline, pre-stimulus or not, an
+ * artefact tail, an inverted response, pure noise, clipping) and accuracy
+ * against the simulator's truth (median and p95 onset error, amplitude error)
+ * for CMAPs and SNAPs at 20 and 10 kHz, with and without pre-stimulus
+ * baseline.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edx/ncs.h"
+#include "sim/sim_internal.h"
+
+/* ---- hand-made waveforms ------------------------------------------------------------- */
+
+#define FS 20000.0
+#define N_HAND 400 /* 20 ms */
+
+/* Deterministic Gaussian noise (LCG + Box-Muller), so the tests need no sim. */
+static double gauss(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u1 = ((double)(*s >> 11) + 1.0) / 9007199254740993.0;
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u2 = (double)(*s >> 11) / 9007199254740992.0;
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
+}
+
+/* Negative-first biphasic pulse from sample j0: a negative half sine of
+ * amp over w samples, then a positive one of 0.6 amp over w samples. */
+static void add_pulse(double *x, size_t n, size_t j0, size_t w, double amp)
+{
+    for (size_t k = 0; k < 2 * w && j0 + k < n; k++) {
+        double ph = 3.14159265358979323846 * (double)(k % w) / (double)w;
+        x[j0 + k] += k < w ? -amp * sin(ph) : 0.6 * amp * sin(ph);
+    }
+}
+
+static ncs_sweep_input input(const double *x, size_t n, double pre_s, ncs_kind kind)
+{
+    ncs_sweep_input in = {x, n, FS, pre_s, kind};
+    return in;
+}
+
+static void measure_ok(const ncs_sweep_input *in, ncs_response *r, edx_diags *d)
+{
+    assert_int_equal(ncs_measure_sweep(in, -INFINITY, INFINITY, r, d), EDX_OK);
+}
+
+/* Flat baseline, pulse at sample 100 after the stimulus (5 ms), 40 samples
+ * (2 ms) negative phase of 1000 µV. Onset at 1 % of a half sine: the sine
+ * reaches 0.01 at asin(0.01)/pi of the phase. */
+static void check_pulse(double pre_ms)
+{
+    size_t pre = (size_t)lround(pre_ms * FS / 1000.0);
+    double x[N_HAND + 40] = {0};
+    size_t n = N_HAND + pre;
+    add_pulse(x, n, pre + 100, 40, 1000.0);
+    ncs_response r;
+    edx_diags d;
+    edx_diags_init(&d);
+    ncs_sweep_input in = input(x, n, (double)pre / FS, NCS_MOTOR);
+    measure_ok(&in, &r, &d);
+    double on = 5.0 + asin(0.01) / 3.14159265358979323846 * 2.0;
+    assert_false(r.is_absent);
+    assert_true(fabs(r.onset_latency_ms - on) < 0.01);
+    assert_true(fabs(r.peak_latency_ms - 6.0) < 0.01);
+    assert_true(fabs(r.amplitude_uv - 1000.0) < 2.0);
+    assert_true(fabs(r.peak_to_peak_uv - 1600.0) < 4.0);
+    /* negative phase: onset to 7 ms; area of a half sine = 2/pi x 1000 x 2 ms */
+    assert_true(fabs(r.duration_ms - (7.0 - on)) < 0.02);
+    assert_true(fabs(r.area_uv_ms - 4000.0 / 3.14159265358979323846) < 5.0);
+    edx_diags_free(&d);
+}
+
+static void test_pulse_with_prestim(void **state)
+{
+    (void)state;
+    check_pulse(2.0);
+}
+
+static void test_pulse_without_prestim(void **state)
+{
+    (void)state;
+    check_pulse(0.0);
+}
+
+/* Noise 2 µV, a big exponential artefact tail (+800 µV, tau 0.3 ms) from the
+ * stimulus, response at 3 ms: the tail must not be taken for the onset. */
+static void test_artefact_tail(void **state)
+{
+    (void)state;
+    for (int pre = 0; pre <= 40; pre += 40) {
+        double x[N_HAND + 40];
+        uint64_t s = 42;
+        size_t n = N_HAND + (size_t)pre;
+        for (size_t j = 0; j < n; j++) {
+            double t = ((double)j - pre) / FS * 1000.0;
+            x[j] = 2.0 * gauss(&s) + (t >= 0 ? 800.0 * exp(-t / 0.3) : 0.0);
+        }
+        add_pulse(x, n, (size_t)pre + 60, 40, 2000.0);
+        ncs_response r;
+        ncs_sweep_input in = input(x, n, (double)pre / FS, NCS_MOTOR);
+        measure_ok(&in, &r, NULL);
+        double on = 3.0 + asin(0.01) / 3.14159265358979323846 * 2.0;
+        assert_false(r.is_absent);
+        assert_true(r.artefact_end_ms > 0.5 && r.artefact_end_ms < on);
+        assert_true(fabs(r.onset_latency_ms - on) < 0.05);
+        assert_true(fabs(r.amplitude_uv - 2000.0) < 10.0);
+    }
+}
+
+/* The inverted response is positive-first: no latency, a warning. */
+static void test_sign_flipped(void **state)
+{
+    (void)state;
+    double x[N_HAND + 40] = {0};
+    add_pulse(x, N_HAND + 40, 140, 40, 1000.0);
+    for (size_t j = 0; j < N_HAND + 40; j++)
+        x[j] = -x[j];
+    ncs_response r;
+    edx_diags d;
+    edx_diags_init(&d);
+    ncs_sweep_input in = input(x, N_HAND + 40, 0.002, NCS_MOTOR);
+    measure_ok(&in, &r, &d);
+    assert_true(r.is_absent);
+    assert_true(isnan(r.onset_latency_ms) && isnan(r.amplitude_uv));
+    assert_int_equal(edx_diags_count_code(&d, "NCS-POLARITY"), 1);
+    edx_diags_free(&d);
+}
+
+static void test_pure_noise(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        double x[N_HAND + 40];
+        for (size_t j = 0; j < N_HAND + 40; j++)
+            x[j] = 5.0 * gauss(&seed);
+        ncs_response r;
+        for (int pre = 0; pre <= 40; pre += 40) {
+            ncs_sweep_input in = input(x + 40 - pre, N_HAND + (size_t)pre, pre / FS, NCS_SENSORY);
+            measure_ok(&in, &r, NULL);
+            assert_true(r.is_absent);
+            assert_true(isnan(r.onset_latency_ms) && isnan(r.peak_latency_ms));
+            assert_true(r.noise_uv > 3.5 && r.noise_uv < 7.0);
+        }
+    }
+}
+
+static void test_clipped(void **state)
+{
+    (void)state;
+    double x[N_HAND + 40] = {0};
+    add_pulse(x, N_HAND + 40, 140, 40, 3000.0);
+    for (size_t j = 0; j < N_HAND + 40; j++)
+        x[j] = fmax(-1638.35, fmin(1638.35, x[j]));
+    ncs_response r;
+    edx_diags d;
+    edx_diags_init(&d);
+    ncs_sweep_input in = input(x, N_HAND + 40, 0.002, NCS_SENSORY);
+    assert_int_equal(ncs_measure_sweep(&in, -1638.35, 1638.35, &r, &d), EDX_OK);
+    assert_true(r.is_saturated);
+    assert_int_equal(edx_diags_count_code(&d, "NCS-SATURATED"), 1);
+    edx_diags_clear(&d);
+    /* the same pulse below the limits is not saturated */
+    memset(x, 0, sizeof x);
+    add_pulse(x, N_HAND + 40, 140, 40, 1000.0);
+    assert_int_equal(ncs_measure_sweep(&in, -1638.35, 1638.35, &r, &d), EDX_OK);
+    assert_false(r.is_saturated);
+    assert_int_equal(edx_diags_count_code(&d, "NCS-SATURATED"), 0);
+    edx_diags_free(&d);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    double x[10] = {0};
+    ncs_response r;
+    edx_diags d;
+    edx_diags_init(&d);
+    ncs_sweep_input in = input(x, 10, 0.0, NCS_MOTOR);
+    assert_int_equal(ncs_measure_sweep(&in, -INFINITY, INFINITY, &r, &d), EDX_ERR_INVALID);
+    assert_int_equal(edx_diags_count_code(&d, "NCS-INPUT"), 1);
+    assert_int_equal(ncs_measure_sweep(NULL, -INFINITY, INFINITY, &r, &d), EDX_ERR_INVALID);
+    edx_diags_free(&d);
+}
+
+/* ---- simulator accuracy -------------------------------------------------------------- */
+
+#define N_SEEDS 30
+#define MAX_ERR (N_SEEDS * 2)
+
+typedef struct acc_case {
+    sim_nc_test test;
+    double prestim_ms; /* -1 default (2 ms), 0 none */
+    int decimate;      /* 1: 20 kHz, 2: 10 kHz */
+    double med_ms, p95_ms, amp_p95_pct; /* bounds asserted */
+} acc_case;
+
+static sim_nerve_plan nerve_plan(const acc_case *k)
+{
+    sim_nerve_plan p;
+    memset(&p, 0, sizeof p);
+    p.nerve = "median";
+    p.side = 'R';
+    p.test = k->test;
+    p.age_years = 45;
+    p.height_cm = 170;
+    p.temperature_c = 33;
+    p.f_persistence = -1;
+    p.prestim_ms = k->prestim_ms;
+    p.sweep_ms = 0;
+    p.n_sweeps = 3;
+    p.noise.pink_uv = 0;
+    p.noise.mains_hz = 50;
+    p.noise.mains_uv = 1.0;
+    p.noise.wander_uv = 2.0;
+    if (k->test == SIM_NC_MOTOR) {
+        p.recording_site = "APB";
+        p.sites[0] = (sim_nc_site){"wrist", "right", 8.0};
+        p.sites[1] = (sim_nc_site){"elbow", "right", 28.0};
+        p.n_sites = 2;
+        p.stim_duration_ms = 0.2;
+        p.noise.white_uv = 5.0;
+    } else {
+        p.recording_site = "D2";
+        p.sites[0] = (sim_nc_site){"wrist", "right", 14.0};
+        p.n_sites = 1;
+        p.stim_duration_ms = 0.1;
+        p.noise.white_uv = 1.0;
+    }
+    p.noise.pink_uv = p.noise.white_uv * 0.5;
+    return p;
+}
+
+static int cmp_abs(const void *a, const void *b)
+{
+    double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+    return (x > y) - (x < y);
+}
+
+/* |err| quantile q of v[0..n) (sorts v by magnitude). */
+static double quantile_abs(double *v, size_t n, double q)
+{
+    qsort(v, n, sizeof *v, cmp_abs);
+    size_t i = (size_t)ceil(q * (double)n) - 1;
+    return fabs(v[i < n ? i : n - 1]);
+}
+
+/* Measures the last (supramaximal) sweep of each site; appends the onset
+ * error (ms) and amplitude error (%) to on/amp. */
+static void measure_sites(const acc_case *k, const sim_nc_output *o, size_t n_sites,
+                          double *on, double *amp, size_t *m)
+{
+    size_t per = o->n_sweeps / n_sites, dec = (size_t)k->decimate;
+    size_t n = o->samples_per_sweep / dec;
+    double *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    double lim = k->test == SIM_NC_SENSORY ? 1638.35 : 32767.0;
+    for (size_t s = 0; s < n_sites; s++) {
+        const double *uv = o->sweeps[s * per + per - 1].uv;
+        for (size_t j = 0; j < n; j++)
+            x[j] = fmax(-lim, fmin(lim, uv[j * dec])); /* as the EDF file stores it */
+        ncs_sweep_input in = {x, n, o->fs_hz / (double)dec, o->prestim_ms / 1000.0,
+                              k->test == SIM_NC_SENSORY ? NCS_SENSORY : NCS_MOTOR};
+        ncs_response r;
+        assert_int_equal(ncs_measure_sweep(&in, -lim, lim, &r, NULL), EDX_OK);
+        assert_false(r.is_absent);
+        on[*m] = r.onset_latency_ms - o->site[s].onset_latency_ms;
+        amp[*m] = (r.amplitude_uv - o->site[s].amplitude_uv) / o->site[s].amplitude_uv * 100.0;
+        (*m)++;
+    }
+    free(x);
+}
+
+static void run_accuracy(const acc_case *k)
+{
+    double on[MAX_ERR], amp[MAX_ERR], bias = 0;
+    size_t m = 0;
+    sim_nerve_plan p = nerve_plan(k);
+    for (uint64_t seed = 1; seed <= N_SEEDS; seed++) {
+        sim_nc_output o;
+        assert_int_equal(sim_nc_render(&p, seed, 10.0, &o, NULL), EDX_OK);
+        measure_sites(k, &o, p.n_sites, on, amp, &m);
+        sim_nc_output_free(&o);
+    }
+    for (size_t i = 0; i < m; i++)
+        bias += on[i] / (double)m;
+    double med = quantile_abs(on, m, 0.5), p95 = quantile_abs(on, m, 0.95);
+    double amed = quantile_abs(amp, m, 0.5), ap95 = quantile_abs(amp, m, 0.95);
+    print_message("%s %2.0f kHz prestim %s: onset |err| median %.4f p95 %.4f ms (bias %+.4f); "
+                  "amplitude |err| median %.2f p95 %.2f %%\n",
+                  k->test == SIM_NC_SENSORY ? "SNAP" : "CMAP", 20.0 / k->decimate,
+                  k->prestim_ms == 0 ? "0 ms" : "2 ms", med, p95, bias, amed, ap95);
+    assert_true(med <= k->med_ms);
+    assert_true(p95 <= k->p95_ms);
+    assert_true(ap95 <= k->amp_p95_pct);
+}
+
+static const acc_case cases[] = {
+    {SIM_NC_MOTOR, -1, 1, 0.03, 0.10, 5.0},   {SIM_NC_MOTOR, 0, 1, 0.03, 0.10, 5.0},
+    {SIM_NC_SENSORY, -1, 1, 0.08, 0.15, 15.0}, {SIM_NC_SENSORY, 0, 1, 0.08, 0.15, 15.0},
+    {SIM_NC_MOTOR, -1, 2, 0.05, 0.15, 5.0},   {SIM_NC_MOTOR, 0, 2, 0.05, 0.15, 5.0},
+    {SIM_NC_SENSORY, -1, 2, 0.12, 0.25, 20.0}, {SIM_NC_SENSORY, 0, 2, 0.12, 0.25, 20.0},
+};
+
+static void test_accuracy(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_accuracy(&cases[i]);
+}
+
+/* Same input, same answer, bit for bit. */
+static void test_determinism(void **state)
+{
+    (void)state;
+    acc_case k = {SIM_NC_SENSORY, -1, 1, 0, 0, 0};
+    sim_nerve_plan p = nerve_plan(&k);
+    sim_nc_output o;
+    assert_int_equal(sim_nc_render(&p, 3, 10.0, &o, NULL), EDX_OK);
+    const sim_sweep *sw = &o.sweeps[o.n_sweeps - 1];
+    ncs_sweep_input in = {sw->uv, o.samples_per_sweep, o.fs_hz, o.prestim_ms / 1000.0,
+                          NCS_SENSORY};
+    ncs_response a, b;
+    assert_int_equal(ncs_measure_sweep(&in, -INFINITY, INFINITY, &a, NULL), EDX_OK);
+    assert_int_equal(ncs_measure_sweep(&in, -INFINITY, INFINITY, &b, NULL), EDX_OK);
+    assert_memory_equal(&a, &b, sizeof a);
+    sim_nc_output_free(&o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pulse_with_prestim), cmocka_unit_test(test_pulse_without_prestim),
+        cmocka_unit_test(test_artefact_tail),      cmocka_unit_test(test_sign_flipped),
+        cmocka_unit_test(test_pure_noise),         cmocka_unit_test(test_clipped),
+        cmocka_unit_test(test_bad_input),          cmocka_unit_test(test_accuracy),
+        cmocka_unit_test(test_determinism),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
