@@ -123,6 +123,13 @@ char *edx_fmt_double_g(char *buf, size_t size, double v);
  */
 int edx_find_template_dir(char *buf, size_t size);
 
+/*
+ * Reads a whole small file (a table) into a NUL-terminated buffer the caller
+ * frees. EDX_ERR_NOT_FOUND when it does not exist, EDX_ERR_IO when it cannot
+ * be read, EDX_ERR_RANGE when it is longer than max_bytes, EDX_ERR_NOMEM.
+ */
+int edx_read_small_file(const char *path, size_t max_bytes, char **out, size_t *size);
+
 /* The program version ("0.1.0"). */
 const char *edx_version(void);
 

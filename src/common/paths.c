@@ -3,6 +3,7 @@
  */
 #include "edx/common.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,4 +67,27 @@ int edx_find_template_dir(char *buf, size_t size)
     if (use_dir(EDX_TEMPLATE_INSTALL_DIR, buf, size) == EDX_OK)
         return EDX_OK;
     return use_dir(EDX_TEMPLATE_SOURCE_DIR, buf, size);
+}
+
+int edx_read_small_file(const char *path, size_t max_bytes, char **out, size_t *size)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return errno == ENOENT ? EDX_ERR_NOT_FOUND : EDX_ERR_IO;
+    char *buf = malloc(max_bytes + 1);
+    if (!buf) {
+        fclose(fp);
+        return EDX_ERR_NOMEM;
+    }
+    size_t n = fread(buf, 1, max_bytes + 1, fp);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad || n > max_bytes) {
+        free(buf);
+        return bad ? EDX_ERR_IO : EDX_ERR_RANGE;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *size = n;
+    return EDX_OK;
 }

@@ -59,33 +59,6 @@ typedef struct tsv {
     size_t n_cells;
 } tsv;
 
-static int read_whole(const char *path, char **out, size_t *size)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return errno == ENOENT ? EDX_ERR_NOT_FOUND : EDX_ERR_IO;
-    char *buf = malloc(TABLE_MAX_BYTES + 1);
-    if (!buf) {
-        fclose(fp);
-        return EDX_ERR_NOMEM;
-    }
-    size_t n = fread(buf, 1, TABLE_MAX_BYTES + 1, fp);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        return EDX_ERR_IO;
-    }
-    if (n > TABLE_MAX_BYTES) {
-        free(buf);
-        return EDX_ERR_RANGE;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *size = n;
-    return EDX_OK;
-}
-
 /* Splits the next non-comment line into cells (in place). false at the end. */
 static bool tsv_next(tsv *t)
 {
@@ -135,7 +108,7 @@ static int tsv_open(tsv *t, const char *path, const char *const *required, edx_d
 {
     memset(t, 0, sizeof *t);
     t->path = path;
-    int rc = read_whole(path, &t->data, &t->size);
+    int rc = edx_read_small_file(path, TABLE_MAX_BYTES, &t->data, &t->size);
     if (rc != EDX_OK) {
         edx_diag_add(d, sev, "CONV-TABLE-UNREADABLE", EDX_LOC_NONE, "%s: %s", path,
                      edx_strerror(rc));

@@ -72,29 +72,6 @@ typedef struct reader {
 
 /* ---- reading ---------------------------------------------------------------- */
 
-static int read_whole(const char *path, char **out, size_t *size)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return errno == ENOENT ? EDX_ERR_NOT_FOUND : EDX_ERR_IO;
-    char *buf = malloc(NT_MAX_BYTES + 1);
-    if (!buf) {
-        fclose(fp);
-        return EDX_ERR_NOMEM;
-    }
-    size_t n = fread(buf, 1, NT_MAX_BYTES + 1, fp);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad || n > NT_MAX_BYTES) {
-        free(buf);
-        return bad ? EDX_ERR_IO : EDX_ERR_RANGE;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *size = n;
-    return EDX_OK;
-}
-
 static void split_cells(reader *r, char *line)
 {
     r->n_cells = 0;
@@ -428,7 +405,7 @@ int norms_table_load_file(const char *path, edx_diags *d, norms_table **out)
     reader r;
     memset(&r, 0, sizeof r);
     r.path = path;
-    int rc = read_whole(path, &r.data, &r.size);
+    int rc = edx_read_small_file(path, NT_MAX_BYTES, &r.data, &r.size);
     if (rc != EDX_OK) {
         edx_diag_add(d, EDX_SEV_ERROR, "NORMS-TABLE-UNREADABLE", EDX_LOC_NONE, "%s: %s", path,
                      edx_strerror(rc));
