@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "edf_testutil.h"
+
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -348,15 +350,8 @@ static void test_fmt_double_g_roundtrip_wide(void **state)
 static void test_numbers_under_comma_locale(void **state)
 {
     (void)state;
-    static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
-                                        "nl_NL.UTF-8", "de_DE", "fr_FR"};
-    const char *got = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && got == NULL; i++)
-        got = setlocale(LC_NUMERIC, names[i]);
-    if (got == NULL || strcmp(localeconv()->decimal_point, ",") != 0) {
-        setlocale(LC_NUMERIC, "C");
+    if (!edft_use_comma_locale())
         skip();
-    }
     char buf[32];
     double v = 0;
     int rc1 = edx_parse_double("1953.125", 8, &v);

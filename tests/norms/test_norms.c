@@ -346,15 +346,8 @@ static void test_bad_files(void **state)
 static void test_comma_locale(void **state)
 {
     (void)state;
-    static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
-                                        "nl_NL.UTF-8", "de_DE", "fr_FR"};
-    const char *got = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && got == NULL; i++)
-        got = setlocale(LC_NUMERIC, names[i]);
-    if (got == NULL || strcmp(localeconv()->decimal_point, ",") != 0) {
-        setlocale(LC_NUMERIC, "C");
+    if (!edft_use_comma_locale())
         skip();
-    }
     edx_diags d;
     edx_diags_init(&d);
     norms_table *t = NULL;

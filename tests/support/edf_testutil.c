@@ -3,6 +3,7 @@
  */
 #include "edf_testutil.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,4 +191,18 @@ int edft_teardown_tmpdir(void **state)
     int rc = edfb_tmpdir_remove(t);
     free(t);
     return rc;
+}
+
+bool edft_use_comma_locale(void)
+{
+    static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
+                                        "nl_NL.UTF-8", "de_DE", "fr_FR"};
+    const char *got = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && got == NULL; i++)
+        got = setlocale(LC_NUMERIC, names[i]);
+    if (got == NULL || strcmp(localeconv()->decimal_point, ",") != 0) {
+        setlocale(LC_NUMERIC, "C");
+        return false;
+    }
+    return true;
 }

@@ -5,6 +5,7 @@
 #ifndef EDX_TESTS_EDF_TESTUTIL_H
 #define EDX_TESTS_EDF_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,10 @@ int edft_read_everything(edf_file *f);
 /* cmocka group or test fixtures: *state becomes a fresh edfb_tmpdir, which
  * the teardown removes with everything in it. */
 int edft_setup_tmpdir(void **state);
+/* Switches LC_NUMERIC to a comma-decimal locale if the machine has one and
+ * returns true; otherwise leaves "C" in force and returns false (the caller
+ * skips). Restore with setlocale(LC_NUMERIC, "C"). */
+bool edft_use_comma_locale(void);
 int edft_teardown_tmpdir(void **state);
 
 #ifdef __cplusplus
