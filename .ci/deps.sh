@@ -5,7 +5,7 @@ set -euo pipefail
 
 # build and run
 pkgs=(build-essential cmake pkg-config zlib1g-dev libedf-dev libhpdf-dev
-      libjansson-dev libxml2-dev fonts-dejavu-core)
+      libjansson-dev libxml2-dev nettle-dev fonts-dejavu-core)
 # tests: cmocka, PDF checks, the libFuzzer toolchain
 if [ "${1:-}" = "--tests" ]; then
   pkgs+=(libcmocka-dev poppler-utils qpdf clang-14 libclang-rt-14-dev)

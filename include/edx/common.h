@@ -130,6 +130,28 @@ int edx_find_template_dir(char *buf, size_t size);
  */
 int edx_read_small_file(const char *path, size_t max_bytes, char **out, size_t *size);
 
+/* ---- SHA-256 (src/common/hash.c, Nettle) -----------------------------------
+ * Lower-case hex digests, 64 characters and a NUL. */
+enum { EDX_SHA256_HEX_SIZE = 65 };
+void edx_sha256_hex(const void *data, size_t len, char hex[EDX_SHA256_HEX_SIZE]);
+/* Of a whole file, read in 64 KiB blocks; size_bytes may be NULL.
+ * EDX_OK, EDX_ERR_NOT_FOUND or EDX_ERR_IO. */
+int edx_sha256_file(const char *path, char hex[EDX_SHA256_HEX_SIZE], uint64_t *size_bytes);
+
+/* ---- outputs whole or not at all (src/common/atomic.c) ---------------------
+ * Writes len bytes to path through a temporary file in the same folder:
+ * write, fsync, rename over path, fsync the folder. On failure path is left
+ * as it was, the temporary file is removed and err holds a sentence naming
+ * the step and the operating system's reason. EDX_OK, EDX_ERR_INVALID,
+ * EDX_ERR_RANGE or EDX_ERR_IO.
+ */
+int edx_write_file_atomic(const char *path, const void *data, size_t len, char *err,
+                          size_t err_size);
+
+/* Removes the temporary files of writers that were killed (".<name>.tmp.<pid>"
+ * whose process is gone) from dir. EDX_OK, EDX_ERR_NOT_FOUND or EDX_ERR_IO. */
+int edx_atomic_sweep_stale(const char *dir, size_t *n_removed);
+
 /* The program version ("0.1.0"). */
 const char *edx_version(void);
 

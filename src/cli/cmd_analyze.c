@@ -5,6 +5,7 @@
  * interpretation follow with their analysers).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -17,48 +18,41 @@
 static void analyze_usage(FILE *out)
 {
     fprintf(out,
-            "usage: edxreport analyze [--json] FILE...|DIR...\n\n"
+            "usage: edxreport analyze [--json | -o FINDINGS.json] FILE...|DIR...\n\n"
             "Measures each study (the files of one patient visit) and prints its findings:\n"
             "nerve conduction latencies, amplitudes, durations, areas and velocities. With\n"
             "--json, the findings as JSON (one object per study; an array when there are\n"
-            "several). See edxreport(1).\n\n"
+            "several). With -o, writes the findings file of one study (and its muscles'\n"
+            "events.tsv files beside it), whole or not at all. See edxreport(1) and\n"
+            "edxreport-findings(5).\n\n"
             "exit status: 0 analysed, 64 usage, 65 a study could not be analysed,\n"
-            "66 no recordings, 78 tables unloadable\n");
+            "66 no recordings, 73 cannot write the output, 78 tables unloadable\n");
 }
 
-static json_t *analyze_test(const study *s, const study_nerve_test *t, edx_diags *d)
+/* The findings file at path, and its attachments beside it, each whole or
+ * not at all. */
+static int write_outputs(const char *path, const fnd_result *r)
 {
-    if (t->test == CONV_TEST_FWAVE)
-        return fnd_nerve_json(t, NULL, "F-wave analysis is not implemented yet");
-    if (t->test != CONV_TEST_MOTOR && t->test != CONV_TEST_SENSORY)
-        return fnd_nerve_json(t, NULL, "unknown test: not measured");
-    edf_file *f = NULL;
-    if (edf_open(s->files[t->file].path, d, &f) != EDX_OK)
-        return fnd_nerve_json(t, NULL, "the recording cannot be read");
-    ncs_nerve_result res;
-    int rc = ncs_measure_nerve(f, t, t->test == CONV_TEST_SENSORY, &res, d);
-    edf_close(f);
-    return rc == EDX_OK ? fnd_nerve_json(t, &res, NULL)
-                        : fnd_nerve_json(t, NULL, edx_strerror(rc));
-}
-
-static json_t *analyze_study(const study *s)
-{
-    edx_diags d;
-    edx_diags_init(&d);
-    json_t *root = json_object(), *ncs = json_array();
-    json_object_set_new(root, "schema", json_string("edxreport-findings/1"));
-    json_object_set_new(root, "software",
-                        json_pack("{s:s, s:s}", "name", "edxreport", "version", edx_version()));
-    json_object_set_new(root, "study", fnd_study_json(s));
-    json_object_set_new(root, "conditions", fnd_conditions_json(s));
-    for (size_t i = 0; i < s->n_nerve_tests; i++) {
-        edx_diags_clear(&d);
-        json_array_append_new(ncs, analyze_test(s, &s->nerve_tests[i], &d));
+    char err[512], dir[4096];
+    size_t size = 0;
+    char *text = fnd_dump(r->findings, &size);
+    if (text == NULL)
+        return EDX_ERR_NOMEM;
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    int rc = EDX_OK;
+    for (size_t i = 0; rc == EDX_OK && i < r->n_attachments; i++) {
+        char p[4096 + 160];
+        snprintf(p, sizeof p, "%s/%s", dir, r->attachments[i].name);
+        rc = edx_write_file_atomic(p, r->attachments[i].data, r->attachments[i].size, err,
+                                   sizeof err);
     }
-    json_object_set_new(root, "nerve_conduction", ncs);
-    edx_diags_free(&d);
-    return root;
+    if (rc == EDX_OK)
+        rc = edx_write_file_atomic(path, text, size, err, sizeof err);
+    free(text);
+    if (rc != EDX_OK)
+        fprintf(stderr, "edxreport analyze: %s\n", err);
+    return rc == EDX_OK ? EDX_OK : EDX_ERR_IO;
 }
 
 static void print_text(const json_t *f)
@@ -95,6 +89,7 @@ static void print_text(const json_t *f)
 int cmd_analyze(int argc, char **argv)
 {
     bool json = false;
+    const char *out_path = NULL;
     cli_paths paths = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -107,6 +102,13 @@ int cmd_analyze(int argc, char **argv)
             return CLI_EX_OK;
         } else if (!strcmp(argv[i], "--json")) {
             json = true;
+        } else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "edxreport analyze: %s needs a file name\n", argv[i]);
+                cli_paths_free(&paths);
+                return CLI_EX_USAGE;
+            }
+            out_path = argv[++i];
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "edxreport analyze: unknown option '%s'\n", argv[i]);
             cli_paths_free(&paths);
@@ -123,34 +125,51 @@ int cmd_analyze(int argc, char **argv)
     }
     edx_diags d;
     edx_diags_init(&d);
-    conv_tables *t = NULL;
+    fnd_context *ctx = NULL;
     study_set *set = NULL;
-    int rc = conv_tables_load(NULL, &d, &t);
+    int rc = fnd_context_open(NULL, &d, &ctx);
     if (rc == EDX_OK)
-        rc = study_group_paths(t, (const char *const *)paths.items, paths.count, &d, &set);
-    if (rc == EDX_OK) {
-        json_t *all = json_array();
-        for (size_t i = 0; i < set->n_studies; i++) {
-            json_t *f = analyze_study(&set->studies[i]);
-            if (!json)
-                print_text(f);
-            json_array_append_new(all, f);
-        }
-        if (json) {
-            json_t *out = json_array_size(all) == 1 ? json_array_get(all, 0) : all;
-            json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            fputc('\n', stdout);
-        }
-        json_decref(all);
+        rc = study_group_paths(fnd_context_tables(ctx), (const char *const *)paths.items,
+                               paths.count, &d, &set);
+    if (rc == EDX_OK && out_path && set->n_studies != 1) {
+        fprintf(stderr, "edxreport analyze: -o needs exactly one study, found %zu\n",
+                set->n_studies);
+        rc = EDX_ERR_INVALID;
     }
+    json_t *all = json_array();
+    for (size_t i = 0; rc == EDX_OK && i < set->n_studies; i++) {
+        fnd_result r;
+        rc = fnd_analyze_study(ctx, &set->studies[i], &r, &d);
+        if (rc != EDX_OK)
+            break;
+        if (out_path)
+            rc = write_outputs(out_path, &r);
+        else if (!json)
+            print_text(r.findings);
+        json_array_append(all, r.findings);
+        fnd_result_free(&r);
+    }
+    if (rc == EDX_OK && json && !out_path) {
+        json_t *out = json_array_size(all) == 1 ? json_array_get(all, 0) : all;
+        size_t size = 0;
+        char *text = fnd_dump(out, &size);
+        if (text)
+            fwrite(text, 1, size, stdout);
+        free(text);
+    }
+    json_decref(all);
     study_set_free(set);
-    conv_tables_free(t);
+    fnd_context_free(ctx);
     edx_diags_free(&d);
     cli_paths_free(&paths);
     if (rc == EDX_ERR_CONFIG) {
         fprintf(stderr, "edxreport analyze: the tables in the template folder cannot be loaded\n");
         return CLI_EX_CONFIG;
     }
+    if (rc == EDX_ERR_IO)
+        return CLI_EX_CANTCREAT;
+    if (rc == EDX_ERR_INVALID)
+        return CLI_EX_USAGE;
     if (rc != EDX_OK) {
         fprintf(stderr, "edxreport analyze: %s\n", edx_strerror(rc));
         return CLI_EX_DATAERR;

@@ -1,5 +1,5 @@
 /*
- * nerve_json.c - the "nerve_conduction", "study" and "conditions" parts of
+ * nerve_json.c - the "nerve_conduction" part of
  * the findings file. Numbers are rounded to what the measurement supports
  * (latencies 0.01 ms, amplitudes 0.1 uV, velocities 0.1 m/s) and written by
  * jansson, which is independent of the locale.
@@ -73,29 +73,4 @@ json_t *fnd_nerve_json(const study_nerve_test *t, const ncs_nerve_result *res,
     json_object_set_new(j, "fwave", json_null());
     json_object_set_new(j, "warnings", warnings);
     return j;
-}
-
-json_t *fnd_study_json(const study *s)
-{
-    const study_patient *p = &s->patient;
-    char birth[16], start[24], sex[2] = {p->sex, '\0'};
-    snprintf(birth, sizeof birth, "%04d-%02d-%02d", p->birth_year, p->birth_month, p->birth_day);
-    snprintf(start, sizeof start, "%04d-%02d-%02dT%02d:%02d:%02d", s->start_year, s->start_month,
-             s->start_day, s->start_hour, s->start_minute, s->start_second);
-    json_t *files = json_array();
-    for (size_t i = 0; i < s->n_files; i++)
-        json_array_append_new(files, json_pack("{s:s, s:s}", "path", s->files[i].path, "format",
-                                               edf_format_name(s->files[i].format)));
-    json_t *patient = json_pack("{s:s, s:s, s:o, s:o, s:o}", "code", p->code, "name", p->name,
-                                "sex", p->sex ? json_string(sex) : json_null(), "birthdate",
-                                p->birth_year ? json_string(birth) : json_null(), "age_years",
-                                p->age_years >= 0 ? json_integer(p->age_years) : json_null());
-    return json_pack("{s:s, s:o, s:s, s:o}", "folder", s->folder, "patient", patient, "start",
-                     start, "files", files);
-}
-
-json_t *fnd_conditions_json(const study *s)
-{
-    return json_pack("{s:o, s:o}", "temperature_c", num(s->conditions.temperature_c, 1),
-                     "height_cm", num(s->conditions.height_cm, 1));
 }

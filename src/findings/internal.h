@@ -1,0 +1,17 @@
+/*
+ * findings/internal.h - what the files of the findings stage share.
+ */
+#ifndef EDX_FINDINGS_INTERNAL_H
+#define EDX_FINDINGS_INTERNAL_H
+
+#include "edx/findings.h"
+#include "edx/norms.h"
+
+const norms_table *fnd_context_norms(const fnd_context *ctx);
+
+/* Appends a file to write beside the findings; takes ownership of data
+ * (malloc'ed) on success, the caller keeps it on failure. EDX_OK or
+ * EDX_ERR_NOMEM. */
+int fnd_add_attachment(fnd_result *r, const char *name, char *data, size_t size);
+
+#endif
