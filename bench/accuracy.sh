@@ -4,7 +4,7 @@
 #   bench/accuracy.sh [--seeds N] [--scenarios a,b,...] [--jobs J] [--keep DIR]
 #
 # Writes N seeds (default 8) of every scenario (default: all of `edxreport simulate --list`)
-# with `edxreport simulate`, runs `edxreport analyze --json STUDY` on each when the
+# with `edxreport simulate`, runs `edxreport analyze -o STUDY/findings.json STUDY` on each when the
 # program has an analyze command, then scores everything with bench_accuracy and
 # prints its table and the wall times. J jobs run at once (default: the number of
 # processors). Studies go to a temporary folder that is removed at the end, or to
@@ -91,10 +91,8 @@ if ! "$2" simulate --scenario "$3" --seed "$4" -o "$d" >"$log" 2>&1; then
 fi'
 # shellcheck disable=SC2016
 analyze_one='d="$1/$3-seed$4"; rm -f "$d/findings.json"
-if "$2" analyze --json "$d" >"$d/findings.json.part" 2>"$1/logs/$3-seed$4.analyze"; then
-    mv "$d/findings.json.part" "$d/findings.json"
-else
-    rm -f "$d/findings.json.part"; echo "$3 seed $4" >>"$1/logs/analyze-failed"
+if ! "$2" analyze -o "$d/findings.json" "$d" 2>"$1/logs/$3-seed$4.analyze"; then
+    echo "$3 seed $4" >>"$1/logs/analyze-failed"
 fi; exit 0'
 
 echo "accuracy: $n_studies studies ($seeds seeds x $n_scenarios scenarios), $jobs jobs, in $work"
