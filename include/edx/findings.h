@@ -27,6 +27,12 @@ extern "C" {
 
 typedef struct fnd_options {
     const char *template_dir; /* NULL: edx_find_template_dir() */
+    /* A limb colder than the normal limits assume: false (default) = slowing
+     * and prolonged latencies are not called abnormal; true = values are
+     * corrected by the factors below before comparison (clinical.md 3.4). */
+    bool correct_cold_limb;
+    double cold_velocity_m_s_per_c; /* 0: 1.5 [S62] */
+    double cold_latency_ms_per_c;   /* 0: 0.2 [S64] */
 } fnd_options;
 
 /* Loaded tables (conventions, normal limits, ...); immutable once open and
@@ -76,6 +82,10 @@ size_t fnd_study_id(const study *s, char *buf, size_t size);
  * (res NULL: a test that was not measured; reason goes into its warnings). */
 json_t *fnd_nerve_json(const study_nerve_test *t, const ncs_nerve_result *res,
                        const char *reason);
+
+/* The same for an F-wave test: the M response of the median sweep as its
+ * site, and "fwave" (null when not measured). */
+json_t *fnd_fwave_json(const study_nerve_test *t, const ncs_fwave_result *r);
 
 /* "study" (id, patient, start, files with sha256) and "conditions". */
 json_t *fnd_study_json(const study *s);

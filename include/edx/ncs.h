@@ -100,6 +100,29 @@ typedef struct ncs_nerve_result {
 int ncs_measure_nerve(edf_file *f, const study_nerve_test *t, bool is_sensory,
                       ncs_nerve_result *out, edx_diags *d);
 
+/* ---- an F-wave test (src/ncs/fwave.c) ---------------------------------------- */
+
+enum { NCS_FWAVE_MAX_SWEEPS = 100 };
+
+typedef struct ncs_fwave_result {
+    size_t n_sweeps, n_with_f;
+    ncs_response m_response;      /* of the median sweep */
+    double min_latency_ms, max_latency_ms, mean_latency_ms; /* NAN without F-waves */
+    double persistence_pct, chronodispersion_ms;
+    double latency_ms[NCS_FWAVE_MAX_SWEEPS]; /* per sweep, NAN: none */
+    double window_from_ms;        /* where the F window opened, from the stimulus */
+    double noise_uv;              /* of the residuals */
+    char warnings[NCS_MAX_WARNINGS][160];
+    size_t n_warnings;
+} ncs_fwave_result;
+
+/* Measures an F-wave test whose samples are in f. A test without an M
+ * response or without F-waves is a success with warnings and NAN values.
+ * EDX_OK, EDX_ERR_INVALID, EDX_ERR_FORMAT (a sweep cannot be read),
+ * EDX_ERR_NOMEM. */
+int ncs_measure_fwave(edf_file *f, const study_nerve_test *t, ncs_fwave_result *out,
+                      edx_diags *d);
+
 #ifdef __cplusplus
 }
 #endif

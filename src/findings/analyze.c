@@ -13,6 +13,7 @@
 #include "findings/internal.h"
 
 struct fnd_context {
+    fnd_options opt;
     conv_tables *tables;
     norms_table *norms;
     char norms_version[96];
@@ -39,6 +40,13 @@ int fnd_context_open(const fnd_options *opt, edx_diags *d, fnd_context **out)
     fnd_context *ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL)
         return EDX_ERR_NOMEM;
+    if (opt)
+        ctx->opt = *opt;
+    ctx->opt.template_dir = NULL; /* not kept: the caller's string */
+    if (!(ctx->opt.cold_velocity_m_s_per_c > 0))
+        ctx->opt.cold_velocity_m_s_per_c = 1.5; /* [S62] */
+    if (!(ctx->opt.cold_latency_ms_per_c > 0))
+        ctx->opt.cold_latency_ms_per_c = 0.2; /* [S64] */
     int rc = conv_tables_load(dir, d, &ctx->tables);
     if (rc == EDX_OK)
         rc = norms_table_load(dir, d, &ctx->norms);
@@ -71,25 +79,43 @@ const norms_table *fnd_context_norms(const fnd_context *ctx)
     return ctx->norms;
 }
 
+const fnd_options *fnd_context_options(const fnd_context *ctx)
+{
+    return &ctx->opt;
+}
+
 const char *fnd_context_norms_version(const fnd_context *ctx)
 {
     return ctx->norms_version;
 }
 
-static json_t *analyze_test(const study *s, const study_nerve_test *t, edx_diags *d)
+static json_t *measure_test(const study *s, const study_nerve_test *t, edx_diags *d)
 {
-    if (t->test == CONV_TEST_FWAVE)
-        return fnd_nerve_json(t, NULL, "F-wave analysis is not implemented yet");
-    if (t->test != CONV_TEST_MOTOR && t->test != CONV_TEST_SENSORY)
+    if (t->test != CONV_TEST_MOTOR && t->test != CONV_TEST_SENSORY && t->test != CONV_TEST_FWAVE)
         return fnd_nerve_json(t, NULL, "unknown test: not measured");
     edf_file *f = NULL;
     if (edf_open(s->files[t->file].path, d, &f) != EDX_OK)
         return fnd_nerve_json(t, NULL, "the recording cannot be read");
+    if (t->test == CONV_TEST_FWAVE) {
+        ncs_fwave_result fw;
+        int frc = ncs_measure_fwave(f, t, &fw, d);
+        edf_close(f);
+        return frc == EDX_OK ? fnd_fwave_json(t, &fw) : fnd_nerve_json(t, NULL, edx_strerror(frc));
+    }
     ncs_nerve_result res;
     int rc = ncs_measure_nerve(f, t, t->test == CONV_TEST_SENSORY, &res, d);
     edf_close(f);
     return rc == EDX_OK ? fnd_nerve_json(t, &res, NULL)
                         : fnd_nerve_json(t, NULL, edx_strerror(rc));
+}
+
+static json_t *analyze_test(const fnd_context *ctx, const study *s, const study_nerve_test *t,
+                            edx_diags *d)
+{
+    json_t *j = measure_test(s, t, d);
+    if (j)
+        fnd_apply_ncs_limits(ctx->norms, &ctx->opt, s, j);
+    return j;
 }
 
 int fnd_analyze_study(const fnd_context *ctx, const study *s, fnd_result *out, edx_diags *d)
@@ -110,7 +136,7 @@ int fnd_analyze_study(const fnd_context *ctx, const study *s, fnd_result *out, e
     json_object_set_new(root, "study", fnd_study_json(s));
     json_object_set_new(root, "conditions", fnd_conditions_json(s));
     for (size_t i = 0; i < s->n_nerve_tests; i++)
-        json_array_append_new(ncs, analyze_test(s, &s->nerve_tests[i], d));
+        json_array_append_new(ncs, analyze_test(ctx, s, &s->nerve_tests[i], d));
     json_object_set_new(root, "nerve_conduction", ncs);
     for (size_t i = 0; i < s->n_muscles; i++)
         json_array_append_new(emg, fnd_muscle_json(ctx, s, &s->muscles[i], out, d));

@@ -14,4 +14,12 @@ const norms_table *fnd_context_norms(const fnd_context *ctx);
  * EDX_ERR_NOMEM. */
 int fnd_add_attachment(fnd_result *r, const char *name, char *data, size_t size);
 
+/* The options the context was opened with (defaults filled in). */
+const fnd_options *fnd_context_options(const fnd_context *ctx);
+
+/* Adds "limits" and "flags" to one element of "nerve_conduction"
+ * (ncs_limits.c). */
+void fnd_apply_ncs_limits(const norms_table *norms, const fnd_options *opt, const study *s,
+                          json_t *nerve);
+
 #endif

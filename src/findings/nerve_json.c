@@ -74,3 +74,36 @@ json_t *fnd_nerve_json(const study_nerve_test *t, const ncs_nerve_result *res,
     json_object_set_new(j, "warnings", warnings);
     return j;
 }
+
+static json_t *fwave_json(const ncs_fwave_result *r)
+{
+    json_t *lat = json_array();
+    for (size_t i = 0; i < r->n_sweeps; i++)
+        json_array_append_new(lat, num(r->latency_ms[i], 2));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o}", "min_latency_ms",
+                     num(r->min_latency_ms, 2), "max_latency_ms", num(r->max_latency_ms, 2),
+                     "mean_latency_ms", num(r->mean_latency_ms, 2), "persistence_pct",
+                     num(r->persistence_pct, 1), "chronodispersion_ms",
+                     num(r->chronodispersion_ms, 2), "sweeps", (int)r->n_sweeps, "f_waves",
+                     (int)r->n_with_f, "window_from_ms", num(r->window_from_ms, 2),
+                     "noise_uv", num(r->noise_uv, 1), "latencies_ms", lat);
+}
+
+json_t *fnd_fwave_json(const study_nerve_test *t, const ncs_fwave_result *r)
+{
+    json_t *j = fnd_nerve_json(t, NULL, NULL);
+    if (r == NULL)
+        return j;
+    ncs_site_result m = {0};
+    snprintf(m.site, sizeof m.site, "%s", t->n_sweeps ? t->sweeps[0].site : "");
+    m.distance_cm = t->n_sweeps ? t->sweeps[0].distance_cm : NAN;
+    m.n_sweeps = r->n_sweeps;
+    m.n_used = r->n_sweeps;
+    m.response = r->m_response;
+    json_array_append_new(json_object_get(j, "sites"), site_json(&m));
+    json_object_set_new(j, "fwave", r->n_sweeps >= 3 && !r->m_response.is_absent
+                                        ? fwave_json(r)
+                                        : json_null());
+    json_object_set_new(j, "warnings", strings((char (*)[160])r->warnings, r->n_warnings));
+    return j;
+}

@@ -2,12 +2,17 @@
  * ncs_internal.h - shared pieces of the nerve conduction stage.
  *
  *   sweep.c   one sweep -> baseline, noise, artefact end, response measures
- *   site.c    robust statistics and waveform helpers used by sweep.c
+ *   site.c    robust statistics and waveform helpers
+ *   nerve.c   a motor or sensory test: sites, segments
+ *   fwave.c   an F-wave test
  */
 #ifndef EDX_NCS_INTERNAL_H
 #define EDX_NCS_INTERNAL_H
 
 #include <stddef.h>
+
+#include "edx/edf.h"
+#include "edx/study.h"
 
 /* Median of v[0..n) (n > 0); reorders v. */
 double ncs_median(double *v, size_t n);
@@ -32,5 +37,28 @@ void ncs_parabolic(const double *x, size_t n, size_t j, double *pos, double *val
 /* Integral (samples x µV) of max(0, b - x) between the sub-sample positions
  * from and to, trapezoids with partial end intervals. */
 double ncs_neg_area(const double *x, size_t n, double b, double from, double to);
+
+/* Walking back from jp (not below lo): the last sample whose deviation below
+ * b is < level, linearly interpolated with the next one (sub-sample
+ * position). The response's main phase is negative (below b). */
+double ncs_crossing(const double *x, size_t lo, size_t jp, double b, double level);
+
+/* The onset rule of sweep.c step 5: the crossing at frac of amp when that is
+ * above noise_k x sigma, else crossings at f1 = noise_k sigma / amp and
+ * f2 = f2_ratio f1 extrapolated to frac with a power-law take-off. */
+typedef struct ncs_onset_rule {
+    double frac, noise_k, f2_ratio, power;
+} ncs_onset_rule;
+double ncs_onset(const double *x, size_t lo, size_t jp, double b, double amp, double sigma,
+                 const ncs_onset_rule *rule);
+
+/* Samples (µV) of one sweep into a new array; *stim_off_s = stimulus time
+ * from the first sample. EDX_ERR_FORMAT when the sweep is too short or starts
+ * after its stimulus (nerve.c). */
+int ncs_read_sweep(edf_file *f, int signal, const study_sweep *sw, double **uv, size_t *n,
+                   double *stim_off_s);
+
+/* Physical values of a signal's digital minimum and maximum (saturation). */
+void ncs_clip_limits(const edf_signal *sig, double *lo, double *hi);
 
 #endif /* EDX_NCS_INTERNAL_H */

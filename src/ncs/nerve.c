@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "edx/ncs.h"
+#include "ncs/ncs_internal.h"
 
 static const double reported_latency_tol_ms = 0.2;
 static const double reported_amplitude_tol = 0.10;
@@ -34,8 +35,7 @@ static void site_warn(ncs_site_result *s, const char *msg)
         snprintf(s->warnings[s->n_warnings++], sizeof s->warnings[0], "%s", msg);
 }
 
-/* Samples of one sweep; *stim_off_s = stimulus time from the first sample. */
-static int read_sweep(edf_file *f, int signal, const study_sweep *sw, double **uv, size_t *n,
+int ncs_read_sweep(edf_file *f, int signal, const study_sweep *sw, double **uv, size_t *n,
                       double *stim_off_s)
 {
     const edf_signal *sig = edf_get_signal(f, signal);
@@ -57,7 +57,7 @@ static int read_sweep(edf_file *f, int signal, const study_sweep *sw, double **u
     return rc;
 }
 
-static void clip_limits(const edf_signal *sig, double *lo, double *hi)
+void ncs_clip_limits(const edf_signal *sig, double *lo, double *hi)
 {
     double a = (sig->gain * sig->dig_min + sig->offset) * sig->uv_per_unit;
     double b = (sig->gain * sig->dig_max + sig->offset) * sig->uv_per_unit;
@@ -70,10 +70,10 @@ static int measure_one(edf_file *f, const study_nerve_test *t, const study_sweep
 {
     double *uv = NULL, off = 0, lo, hi;
     size_t n = 0;
-    int rc = read_sweep(f, t->signal, sw, &uv, &n, &off);
+    int rc = ncs_read_sweep(f, t->signal, sw, &uv, &n, &off);
     if (rc)
         return rc;
-    clip_limits(edf_get_signal(f, t->signal), &lo, &hi);
+    ncs_clip_limits(edf_get_signal(f, t->signal), &lo, &hi);
     ncs_sweep_input in = {uv, n, edf_get_signal(f, t->signal)->sample_rate_hz, off, kind};
     rc = ncs_measure_sweep(&in, lo, hi, r, d);
     free(uv);
@@ -122,7 +122,7 @@ static int average_and_measure(edf_file *f, const study_nerve_test *t, const siz
         for (size_t i = 0; i < n_idx && rc == EDX_OK; i++) {
             double *uv = NULL, off = 0;
             size_t n = 0;
-            rc = read_sweep(f, t->signal, &t->sweeps[idx[i]], &uv, &n, &off);
+            rc = ncs_read_sweep(f, t->signal, &t->sweeps[idx[i]], &uv, &n, &off);
             if (rc == EDX_ERR_NOMEM)
                 break;
             if (rc != EDX_OK) {
@@ -151,7 +151,7 @@ static int average_and_measure(edf_file *f, const study_nerve_test *t, const siz
         for (size_t k = 0; k < len; k++)
             sum[k] /= (double)used;
         double lo, hi;
-        clip_limits(edf_get_signal(f, t->signal), &lo, &hi);
+        ncs_clip_limits(edf_get_signal(f, t->signal), &lo, &hi);
         ncs_sweep_input in = {sum, len, fs, pre_s, NCS_SENSORY};
         rc = ncs_measure_sweep(&in, lo, hi, &s->response, d);
         s->n_used = used;

@@ -81,3 +81,33 @@ double ncs_neg_area(const double *x, size_t n, double b, double from, double to)
     }
     return area;
 }
+
+double ncs_crossing(const double *x, size_t lo, size_t jp, double b, double level)
+{
+    size_t j = jp;
+    while (j > lo && b - x[j] >= level)
+        j--;
+    if (j == jp)
+        return (double)jp;
+    double d0 = b - x[j], d1 = b - x[j + 1];
+    if (!(d1 > d0))
+        return (double)j + 1;
+    double f = (level - d0) / (d1 - d0);
+    return (double)j + (f < 0 ? 0 : f > 1 ? 1 : f);
+}
+
+double ncs_onset(const double *x, size_t lo, size_t jp, double b, double amp, double sigma,
+                 const ncs_onset_rule *rule)
+{
+    double f1 = fmax(rule->frac, rule->noise_k * sigma / amp);
+    double t1 = ncs_crossing(x, lo, jp, b, f1 * amp);
+    if (f1 <= rule->frac)
+        return t1;
+    double f2 = fmin(rule->f2_ratio * f1, 0.9);
+    if (f2 <= f1)
+        return t1;
+    double t2 = ncs_crossing(x, lo, jp, b, f2 * amp), q = 1.0 / rule->power;
+    double r = (pow(f1, q) - pow(rule->frac, q)) / (pow(f2, q) - pow(f1, q));
+    double t = t1 - (t2 - t1) * r;
+    return t < (double)lo ? (double)lo : t;
+}

@@ -222,20 +222,9 @@ static void find_artefact_end(sweep_ctx *c)
 
 /* ---- 3-5. response ------------------------------------------------------------------ */
 
-/* Last sample before jp whose deviation below b is < level, interpolated
- * with the next one (sub-sample position). */
 static double crossing(const sweep_ctx *c, size_t jp, double b, double level)
 {
-    size_t j = jp;
-    while (j > c->art_end && b - c->x[j] >= level)
-        j--;
-    if (j == jp)
-        return (double)jp;
-    double d0 = b - c->x[j], d1 = b - c->x[j + 1];
-    if (!(d1 > d0))
-        return (double)j + 1;
-    double f = (level - d0) / (d1 - d0);
-    return (double)j + (f < 0 ? 0 : f > 1 ? 1 : f);
+    return ncs_crossing(c->x, c->art_end, jp, b, level);
 }
 
 static double local_baseline(const sweep_ctx *c, size_t jp, double amp)
@@ -255,17 +244,8 @@ static double local_baseline(const sweep_ctx *c, size_t jp, double amp)
 
 static double onset_pos(const sweep_ctx *c, size_t jp, double bl, double amp)
 {
-    double f1 = fmax(ONSET_FRAC, ONSET_K * c->sigma / amp);
-    double t1 = crossing(c, jp, bl, f1 * amp);
-    if (f1 <= ONSET_FRAC)
-        return t1;
-    double f2 = fmin(ONSET_F2 * f1, 0.9);
-    if (f2 <= f1)
-        return t1;
-    double t2 = crossing(c, jp, bl, f2 * amp), q = 1.0 / ONSET_POWER;
-    double r = (pow(f1, q) - pow(ONSET_FRAC, q)) / (pow(f2, q) - pow(f1, q));
-    double t = t1 - (t2 - t1) * r;
-    return t < (double)c->art_end ? (double)c->art_end : t;
+    ncs_onset_rule rule = {ONSET_FRAC, ONSET_K, ONSET_F2, ONSET_POWER};
+    return ncs_onset(c->x, c->art_end, jp, bl, amp, c->sigma, &rule);
 }
 
 /* Upward return to bl after sample j (sub-sample), or n - 1. */

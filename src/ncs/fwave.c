@@ -1,0 +1,325 @@
+/*
+ * fwave.c - an F-wave test: minimal latency, persistence, chronodispersion
+ * (clinical.md 3.1, [S66, S65]).
+ *
+ * Method ([E] = engineering choice, checked on the simulator by
+ * tests/ncs/test_ncs_fwave.c and bench/accuracy.sh):
+ *  1. The sweeps are aligned on their stimulus sample. Their sample-by-sample
+ *     median is the M response with its stimulus artefact and slow tail:
+ *     those repeat from sweep to sweep, while F-waves come from a few
+ *     different motor units each time, at different latencies, in some
+ *     sweeps only. The median is measured as a motor sweep (sweep.c) for the
+ *     M onset, amplitude and duration.
+ *  2. Each sweep minus the median leaves its F-wave and noise. The F window
+ *     opens at M onset + 2 x the M negative-phase duration (at least 2 ms),
+ *     past the M response [E]; the earliest F-wave of a set arrives while
+ *     the other sweeps are still quiet, so the median does not contain it
+ *     and the minimal latency is not biased by the subtraction.
+ *  3. Noise s = 1.4826 x MAD of all residual samples in the windows. A
+ *     sweep has an F-wave when its residual reaches 6 s (the absence rule of
+ *     sweep.c); its polarity is that of the first such sample and its
+ *     amplitude the extreme of that phase. The onset is found with the
+ *     sweep onset rule (first instant at 1 % of the phase, extrapolated
+ *     from 4 s and 10 s crossings when 1 % is inside the noise).
+ *  4. Minimal, maximal and mean latency over the sweeps with an F-wave;
+ *     persistence = sweeps with an F-wave / sweeps x 100; chronodispersion
+ *     = maximal - minimal latency. Fewer than 10 stimuli: the values are
+ *     given with a warning, since 10 are needed for a minimal latency within
+ *     1 ms of the true one [S66].
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edx/ncs.h"
+#include "ncs/ncs_internal.h"
+
+#define F_MIN_SWEEPS 10   /* [S66] */
+#define F_DETECT_K 6.0    /* as ABSENT_K in sweep.c [E] */
+#define F_WINDOW_DUR_K 2.0
+#define F_WINDOW_MIN_MS 2.0
+#define F_END_K 3.0       /* an F-wave lasts while its residual is above 3 s [E] */
+#define F_SMOOTH_MS 0.5   /* moving average: -3 dB near 900 Hz, above F-wave content [E] */
+
+typedef struct fw_set {
+    double *x;     /* n_sweeps x len, aligned: column pre is the stimulus */
+    size_t n_sweeps, len, pre;
+    double fs_hz;
+} fw_set;
+
+typedef struct fw_work {
+    const fw_set *set;
+    size_t from, w, smooth_n;
+    double *res;      /* n_sweeps x w smoothed residuals */
+    double *tmp;      /* n_sweeps x w scratch */
+    double *on;       /* per sweep, samples from the window start, NAN: none */
+    size_t *end;
+    double *col;      /* n_sweeps */
+    double *fallback; /* w: the median of all sweeps */
+    double sigma;
+} fw_work;
+
+static void fw_warn(ncs_fwave_result *r, const char *msg)
+{
+    if (r->n_warnings < NCS_MAX_WARNINGS)
+        snprintf(r->warnings[r->n_warnings++], sizeof r->warnings[0], "%s", msg);
+}
+
+/* Reads every sweep and aligns them on the stimulus sample. */
+static int load_sweeps(edf_file *f, const study_nerve_test *t, fw_set *s)
+{
+    size_t n = t->n_sweeps < NCS_FWAVE_MAX_SWEEPS ? t->n_sweeps : NCS_FWAVE_MAX_SWEEPS;
+    double *raw[NCS_FWAVE_MAX_SWEEPS] = {0};
+    size_t len[NCS_FWAVE_MAX_SWEEPS], stim[NCS_FWAVE_MAX_SWEEPS], pre = SIZE_MAX, post = SIZE_MAX;
+    int rc = EDX_OK;
+    s->fs_hz = edf_get_signal(f, t->signal)->sample_rate_hz;
+    for (size_t i = 0; rc == EDX_OK && i < n; i++) {
+        double off = 0;
+        rc = ncs_read_sweep(f, t->signal, &t->sweeps[i], &raw[i], &len[i], &off);
+        if (rc != EDX_OK)
+            break;
+        stim[i] = (size_t)lround(off * s->fs_hz);
+        if (stim[i] >= len[i])
+            rc = EDX_ERR_FORMAT;
+        else {
+            pre = stim[i] < pre ? stim[i] : pre;
+            post = len[i] - stim[i] < post ? len[i] - stim[i] : post;
+        }
+    }
+    if (rc == EDX_OK && (s->x = malloc(n * (pre + post) * sizeof *s->x)) == NULL)
+        rc = EDX_ERR_NOMEM;
+    if (rc == EDX_OK) {
+        s->n_sweeps = n, s->len = pre + post, s->pre = pre;
+        for (size_t i = 0; i < n; i++)
+            memcpy(s->x + i * s->len, raw[i] + stim[i] - pre, s->len * sizeof *s->x);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(raw[i]);
+    return rc;
+}
+
+static int median_sweep(const fw_set *s, double *med)
+{
+    double *col = malloc(s->n_sweeps * sizeof *col);
+    if (col == NULL)
+        return EDX_ERR_NOMEM;
+    for (size_t k = 0; k < s->len; k++) {
+        for (size_t i = 0; i < s->n_sweeps; i++)
+            col[i] = s->x[i * s->len + k];
+        med[k] = ncs_median(col, s->n_sweeps);
+    }
+    free(col);
+    return EDX_OK;
+}
+
+/* Centred moving average over m samples (m odd), in place; tmp holds w. */
+static void smooth(double *y, size_t w, size_t m, double *tmp)
+{
+    size_t h = m / 2;
+    double acc = 0;
+    size_t cnt = 0, lo = 0, hi = 0; /* window [lo, hi) */
+    for (size_t k = 0; k < w; k++) {
+        size_t want_hi = k + h + 1 < w ? k + h + 1 : w, want_lo = k > h ? k - h : 0;
+        for (; hi < want_hi; hi++, cnt++)
+            acc += y[hi];
+        for (; lo < want_lo; lo++, cnt--)
+            acc -= y[lo];
+        tmp[k] = acc / (double)cnt;
+    }
+    memcpy(y, tmp, w * sizeof *y);
+}
+
+/* Residuals of every sweep from `from` on against base[0..w), smoothed,
+ * into res (n_sweeps x w); returns their robust noise. */
+static double residuals(const fw_work *fw, const double *base, double *res)
+{
+    const fw_set *s = fw->set;
+    size_t w = fw->w;
+    for (size_t i = 0; i < s->n_sweeps; i++) {
+        for (size_t k = 0; k < w; k++)
+            res[i * w + k] = s->x[i * s->len + fw->from + k] - base[k];
+        smooth(res + i * w, w, fw->smooth_n, fw->tmp);
+    }
+    double sigma = ncs_mad_sigma(res, s->n_sweeps * w, 0.0, fw->tmp);
+    return sigma > 0.05 ? sigma : 0.05;
+}
+
+/* The F-wave in one residual: onset (samples from the window start, NAN
+ * when none) and the last sample above the detection level. */
+static double sweep_onset(double *y, size_t w, double sigma, size_t *end)
+{
+    size_t k = 0;
+    while (k < w && fabs(y[k]) < F_DETECT_K * sigma)
+        k++;
+    if (k >= w)
+        return NAN;
+    *end = k;
+    for (size_t j = k; j < w; j++)
+        if (fabs(y[j]) >= F_END_K * sigma)
+            *end = j;
+    double sign = y[k] < 0 ? 1.0 : -1.0; /* main phase made negative */
+    for (size_t j = 0; j < w; j++)
+        y[j] *= sign;
+    /* the first extreme: the phase's deepest point before it turns back up
+     * by more than the end level (a later, deeper bump is another phase) */
+    size_t jp = k;
+    for (size_t j = k + 1; j < w && y[j] < 0 && y[j] <= y[jp] + F_END_K * sigma; j++)
+        if (y[j] < y[jp])
+            jp = j;
+    ncs_onset_rule rule = {0.01, 4.0, 2.5, 2.5};
+    return ncs_onset(y, 0, jp, 0.0, -y[jp], sigma, &rule);
+}
+
+/* Detects every sweep's F-wave against base; fills fw->on / fw->end. */
+static void detect_all(fw_work *fw, const double *base)
+{
+    fw->sigma = residuals(fw, base, fw->res);
+    for (size_t i = 0; i < fw->set->n_sweeps; i++) {
+        fw->end[i] = 0;
+        fw->on[i] = sweep_onset(fw->res + i * fw->w, fw->w, fw->sigma, &fw->end[i]);
+    }
+}
+
+/* The baseline: the median sweep up to a margin before the earliest F-wave
+ * of the first pass (no F-wave is in the median before the first one
+ * starts), then the M response's tail extrapolated as an exponential decay
+ * from three consecutive 1 ms means of the median (or held level when the
+ * three do not decay monotonically). */
+static void tail_baseline(fw_work *fw, double *base)
+{
+    const double *med = fw->fallback;
+    size_t w = fw->w, first = w, win = fw->smooth_n * 2;
+    for (size_t i = 0; i < fw->set->n_sweeps; i++)
+        if (!isnan(fw->on[i]) && (size_t)fw->on[i] < first)
+            first = (size_t)fw->on[i];
+    size_t cut = first > 2 * fw->smooth_n ? first - 2 * fw->smooth_n : 0;
+    memcpy(base, med, w * sizeof *base);
+    if (cut >= w)
+        return;
+    if (cut < 3 * win) { /* too little clean median: hold its first level */
+        double level = ncs_mean(med, 0, cut > 0 ? cut : 1);
+        for (size_t k = cut; k < w; k++)
+            base[k] = level;
+        return;
+    }
+    double m1 = ncs_mean(med, cut - 3 * win, cut - 2 * win);
+    double m2 = ncs_mean(med, cut - 2 * win, cut - win), m3 = ncs_mean(med, cut - win, cut);
+    double ratio = (m3 - m2) / (m2 - m1);
+    bool decays = m2 != m1 && ratio > 0 && ratio < 0.95;
+    double c = decays ? m3 - (m3 - m2) * ratio / (1 - ratio) : m3;
+    double mid = (double)cut - 0.5 * (double)win;
+    for (size_t k = cut; k < w; k++)
+        base[k] = decays ? c + (m3 - c) * pow(ratio, ((double)k - mid) / (double)win) : m3;
+}
+
+static void summarise(ncs_fwave_result *r)
+{
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    r->n_with_f = 0;
+    for (size_t i = 0; i < r->n_sweeps; i++) {
+        double v = r->latency_ms[i];
+        if (isnan(v))
+            continue;
+        r->n_with_f++;
+        sum += v;
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+    }
+    bool any = r->n_with_f > 0;
+    r->persistence_pct = r->n_sweeps ? 100.0 * (double)r->n_with_f / (double)r->n_sweeps : NAN;
+    r->min_latency_ms = any ? lo : NAN;
+    r->max_latency_ms = any ? hi : NAN;
+    r->mean_latency_ms = any ? sum / (double)r->n_with_f : NAN;
+    r->chronodispersion_ms = any ? hi - lo : NAN;
+}
+
+/* Two passes: against the median of all sweeps, then against the median of
+ * the sweeps without an F-wave at each instant. Latencies in samples from
+ * the window start. */
+static int find_fwaves(const fw_set *s, const double *med, size_t from, ncs_fwave_result *r)
+{
+    fw_work fw = {.set = s, .from = from, .w = s->len - from};
+    fw.smooth_n = 2 * (size_t)lround(F_SMOOTH_MS * s->fs_hz / 2000.0) + 1;
+    size_t n = s->n_sweeps, w = fw.w;
+    double *mem = malloc((2 * n * w + 3 * w + 2 * n) * sizeof *mem);
+    fw.end = malloc(n * sizeof *fw.end);
+    if (mem == NULL || fw.end == NULL) {
+        free(mem), free(fw.end);
+        return EDX_ERR_NOMEM;
+    }
+    fw.res = mem, fw.tmp = mem + n * w, fw.on = fw.tmp + n * w, fw.col = fw.on + n;
+    double *base = fw.col + n;
+    fw.fallback = base + w;
+    memcpy(fw.fallback, med + from, w * sizeof *med);
+    detect_all(&fw, fw.fallback);
+    tail_baseline(&fw, base);
+    detect_all(&fw, base);
+    r->noise_uv = fw.sigma;
+    for (size_t i = 0; i < n; i++)
+        r->latency_ms[i] = fw.on[i];
+    free(mem);
+    free(fw.end);
+    return EDX_OK;
+}
+
+static int analyse(const fw_set *s, ncs_fwave_result *r, edx_diags *d)
+{
+    double *med = malloc(s->len * sizeof *med);
+    if (med == NULL)
+        return EDX_ERR_NOMEM;
+    int rc = median_sweep(s, med);
+    ncs_sweep_input in = {med, s->len, s->fs_hz, (double)s->pre / s->fs_hz, NCS_MOTOR};
+    if (rc == EDX_OK)
+        rc = ncs_measure_sweep(&in, -INFINITY, INFINITY, &r->m_response, d);
+    if (rc != EDX_OK || r->m_response.is_absent) {
+        if (rc == EDX_OK)
+            fw_warn(r, "no M response: F-waves not measured");
+        free(med);
+        return rc;
+    }
+    double open_ms = r->m_response.onset_latency_ms +
+                     fmax(F_WINDOW_DUR_K * r->m_response.duration_ms, F_WINDOW_MIN_MS);
+    size_t from = s->pre + (size_t)ceil(open_ms * s->fs_hz / 1000.0);
+    r->window_from_ms = open_ms;
+    if (from + 8 >= s->len) {
+        fw_warn(r, "the sweeps end before the F-wave window opens");
+        free(med);
+        return EDX_OK;
+    }
+    int frc = find_fwaves(s, med, from, r);
+    for (size_t i = 0; frc == EDX_OK && i < s->n_sweeps; i++)
+        if (!isnan(r->latency_ms[i]))
+            r->latency_ms[i] = open_ms + r->latency_ms[i] * 1000.0 / s->fs_hz;
+    free(med);
+    return frc;
+}
+
+int ncs_measure_fwave(edf_file *f, const study_nerve_test *t, ncs_fwave_result *out,
+                      edx_diags *d)
+{
+    if (f == NULL || t == NULL || out == NULL)
+        return EDX_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < NCS_FWAVE_MAX_SWEEPS; i++)
+        out->latency_ms[i] = NAN;
+    out->noise_uv = out->window_from_ms = NAN;
+    fw_set s = {0};
+    int rc = load_sweeps(f, t, &s);
+    out->n_sweeps = s.n_sweeps;
+    if (rc == EDX_OK && s.n_sweeps < 3) {
+        fw_warn(out, "fewer than 3 stimuli: F-waves not measured");
+    } else if (rc == EDX_OK) {
+        if (t->n_sweeps > NCS_FWAVE_MAX_SWEEPS)
+            fw_warn(out, "more stimuli than the analyser keeps: the first ones were used");
+        if (s.n_sweeps < F_MIN_SWEEPS)
+            fw_warn(out, "fewer than 10 stimuli: minimal latency and persistence are "
+                         "less reliable [S66]");
+        rc = analyse(&s, out, d);
+    }
+    free(s.x);
+    summarise(out);
+    if (rc == EDX_OK && out->n_sweeps >= 3 && out->n_with_f == 0 && !out->m_response.is_absent)
+        fw_warn(out, "no F-wave above noise in any sweep");
+    return rc;
+}
