@@ -17,9 +17,11 @@ enum { PATH_MAX_BYTES = 4096 };
 static const struct {
     const char *key, *label;
 } metrics[ACC_METRIC_COUNT] = {
-    [ACC_ONSET_LATENCY] = {"onset_latency_ms", "onset latency (ms)"},
+    [ACC_CMAP_ONSET] = {"cmap_onset_latency_ms", "CMAP onset latency (ms)"},
+    [ACC_SNAP_ONSET] = {"snap_onset_latency_ms", "SNAP onset latency (ms)"},
     [ACC_PEAK_LATENCY] = {"peak_latency_ms", "peak latency (ms)"},
-    [ACC_AMPLITUDE] = {"amplitude_pct", "amplitude (% of truth)"},
+    [ACC_CMAP_AMPLITUDE] = {"cmap_amplitude_pct", "CMAP amplitude (% of truth)"},
+    [ACC_SNAP_AMPLITUDE] = {"snap_amplitude_pct", "SNAP amplitude (% of truth)"},
     [ACC_MOTOR_VELOCITY] = {"motor_velocity_m_s", "motor velocity (m/s)"},
     [ACC_SENSORY_VELOCITY] = {"sensory_velocity_m_s", "sensory velocity (m/s)"},
     [ACC_F_MIN_LATENCY] = {"fwave_min_latency_ms", "F min latency (ms)"},
@@ -112,7 +114,7 @@ static int score(acc_totals *t, acc_metric m, const json_t *truth, const json_t 
         return EDX_OK;
     }
     double got = json_number_value(found);
-    if (m == ACC_AMPLITUDE)
+    if (m == ACC_CMAP_AMPLITUDE || m == ACC_SNAP_AMPLITUDE)
         return want == 0 ? EDX_OK : series_push(s, 100.0 * (got - want) / fabs(want));
     return series_push(s, got - want);
 }
@@ -147,6 +149,8 @@ static const json_t *find_nerve(const json_t *found_ncs, const json_t *truth_ner
 static int score_sites(acc_totals *t, const json_t *truth_nerve, const json_t *found_nerve)
 {
     const json_t *found_sites = json_object_get(found_nerve, "sites");
+    const char *test = str(truth_nerve, "test");
+    bool sensory = test && strcmp(test, "sensory") == 0;
     size_t i;
     const json_t *ts;
     int rc = EDX_OK;
@@ -158,13 +162,15 @@ static int score_sites(acc_totals *t, const json_t *truth_nerve, const json_t *f
             t->sites_missed += !json_is_number(json_object_get(fs, "onset_latency_ms"));
         }
         if (!rc)
-            rc = score(t, ACC_ONSET_LATENCY, json_object_get(ts, "onset_latency_ms"),
+            rc = score(t, sensory ? ACC_SNAP_ONSET : ACC_CMAP_ONSET,
+                       json_object_get(ts, "onset_latency_ms"),
                        json_object_get(fs, "onset_latency_ms"));
         if (!rc)
             rc = score(t, ACC_PEAK_LATENCY, json_object_get(ts, "peak_latency_ms"),
                        json_object_get(fs, "peak_latency_ms"));
         if (!rc)
-            rc = score(t, ACC_AMPLITUDE, json_object_get(ts, "amplitude_uv"),
+            rc = score(t, sensory ? ACC_SNAP_AMPLITUDE : ACC_CMAP_AMPLITUDE,
+                       json_object_get(ts, "amplitude_uv"),
                        json_object_get(fs, "amplitude_uv"));
     }
     return rc;

@@ -126,9 +126,11 @@ long acc_match(const acc_event *truth, size_t n_truth, const acc_event *found, s
 /* ---- totals over studies ---------------------------------------------------- */
 
 typedef enum acc_metric {
-    ACC_ONSET_LATENCY,    /* ms */
+    ACC_CMAP_ONSET,       /* ms, motor tests */
+    ACC_SNAP_ONSET,       /* ms, sensory tests */
     ACC_PEAK_LATENCY,     /* ms */
-    ACC_AMPLITUDE,        /* % of the truth */
+    ACC_CMAP_AMPLITUDE,   /* % of the truth */
+    ACC_SNAP_AMPLITUDE,   /* % of the truth */
     ACC_MOTOR_VELOCITY,   /* m/s, per segment */
     ACC_SENSORY_VELOCITY, /* m/s */
     ACC_F_MIN_LATENCY,    /* ms */

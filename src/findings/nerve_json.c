@@ -35,7 +35,7 @@ static json_t *site_json(const ncs_site_result *s)
     json_t *flags = json_array();
     if (r->is_absent)
         json_array_append_new(flags, json_string("absent"));
-    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o}", "site",
+    json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o, s:o, s:o}", "site",
                      s->site, "distance_cm", num(s->distance_cm, 1), "onset_latency_ms",
                      num(r->onset_latency_ms, 2), "peak_latency_ms", num(r->peak_latency_ms, 2),
                      "amplitude_uv", num(r->amplitude_uv, 1), "peak_to_peak_uv",
@@ -43,6 +43,8 @@ static json_t *site_json(const ncs_site_result *s)
                      "area_uv_ms", num(r->area_uv_ms, 1), "sweeps", (int)s->n_sweeps,
                      "sweeps_used", (int)s->n_used, "reported_by_system", reported, "flags",
                      flags, "warnings", strings((char (*)[160])s->warnings, s->n_warnings));
+    json_object_set_new(j, "noise_uv", num(r->noise_uv, 2));
+    return j;
 }
 
 static json_t *segment_json(const ncs_segment_result *g)

@@ -5,23 +5,27 @@
  * Method ([E] = engineering choice, checked on the simulator by
  * tests/ncs/test_ncs_fwave.c and bench/accuracy.sh):
  *  1. The sweeps are aligned on their stimulus sample. Their sample-by-sample
- *     median is the M response with its stimulus artefact and slow tail:
- *     those repeat from sweep to sweep, while F-waves come from a few
+ *     median is the M response with its stimulus artefact and slow tail,
+ *     which repeat from sweep to sweep, while F-waves come from a few
  *     different motor units each time, at different latencies, in some
  *     sweeps only. The median is measured as a motor sweep (sweep.c) for the
  *     M onset, amplitude and duration.
- *  2. Each sweep minus the median leaves its F-wave and noise. The F window
- *     opens at M onset + 2 x the M negative-phase duration (at least 2 ms),
- *     past the M response [E]; the earliest F-wave of a set arrives while
- *     the other sweeps are still quiet, so the median does not contain it
- *     and the minimal latency is not biased by the subtraction.
- *  3. Noise s = 1.4826 x MAD of all residual samples in the windows. A
- *     sweep has an F-wave when its residual reaches 6 s (the absence rule of
- *     sweep.c); its polarity is that of the first such sample and its
- *     amplitude the extreme of that phase. The onset is found with the
- *     sweep onset rule (first instant at 1 % of the phase, extrapolated
- *     from 4 s and 10 s crossings when 1 % is inside the noise).
- *  4. Minimal, maximal and mean latency over the sweeps with an F-wave;
+ *  2. The F window opens at M onset + 2 x the M negative-phase duration (at
+ *     least 2 ms), past the M response [E].
+ *  3. Each sweep minus a baseline, smoothed by a 0.5 ms moving average,
+ *     leaves its F-wave and noise; noise s = 1.4826 x MAD of all residual
+ *     samples. A sweep has an F-wave when its residual reaches 6 s (the
+ *     absence rule of sweep.c); its polarity is that of the first such
+ *     sample, its first extreme the deepest point before the phase turns
+ *     back by 3 s. The onset is the 4 s crossing moved back to the start of
+ *     a power-law rise through the 4 s and 10 s crossings (sweep.c step 5),
+ *     by at most 0.5 ms.
+ *  4. The baseline is refined twice: at each instant, the median of the
+ *     sweeps whose F-wave (of the previous pass) has not started yet; where
+ *     too few are left, the M tail is extrapolated as an exponential decay.
+ *     The first pass uses the median of all sweeps, which holds no F-wave
+ *     before the earliest one starts, so the minimal latency is not biased.
+ *  5. Minimal, maximal and mean latency over the sweeps with an F-wave;
  *     persistence = sweeps with an F-wave / sweeps x 100; chronodispersion
  *     = maximal - minimal latency. Fewer than 10 stimuli: the values are
  *     given with a warning, since 10 are needed for a minimal latency within
@@ -40,13 +44,11 @@
 #define F_WINDOW_DUR_K 2.0
 #define F_WINDOW_MIN_MS 2.0
 #define F_END_K 3.0       /* an F-wave lasts while its residual is above 3 s [E] */
+#define F_EXTRAP_MAX_MS 0.5 /* the take-off extrapolation never moves the onset further [E] */
+#define F_PASSES 2
 #define F_SMOOTH_MS 0.5   /* moving average: -3 dB near 900 Hz, above F-wave content [E] */
 
-typedef struct fw_set {
-    double *x;     /* n_sweeps x len, aligned: column pre is the stimulus */
-    size_t n_sweeps, len, pre;
-    double fs_hz;
-} fw_set;
+typedef ncs_aligned fw_set;
 
 typedef struct fw_work {
     const fw_set *set;
@@ -64,39 +66,6 @@ static void fw_warn(ncs_fwave_result *r, const char *msg)
 {
     if (r->n_warnings < NCS_MAX_WARNINGS)
         snprintf(r->warnings[r->n_warnings++], sizeof r->warnings[0], "%s", msg);
-}
-
-/* Reads every sweep and aligns them on the stimulus sample. */
-static int load_sweeps(edf_file *f, const study_nerve_test *t, fw_set *s)
-{
-    size_t n = t->n_sweeps < NCS_FWAVE_MAX_SWEEPS ? t->n_sweeps : NCS_FWAVE_MAX_SWEEPS;
-    double *raw[NCS_FWAVE_MAX_SWEEPS] = {0};
-    size_t len[NCS_FWAVE_MAX_SWEEPS], stim[NCS_FWAVE_MAX_SWEEPS], pre = SIZE_MAX, post = SIZE_MAX;
-    int rc = EDX_OK;
-    s->fs_hz = edf_get_signal(f, t->signal)->sample_rate_hz;
-    for (size_t i = 0; rc == EDX_OK && i < n; i++) {
-        double off = 0;
-        rc = ncs_read_sweep(f, t->signal, &t->sweeps[i], &raw[i], &len[i], &off);
-        if (rc != EDX_OK)
-            break;
-        stim[i] = (size_t)lround(off * s->fs_hz);
-        if (stim[i] >= len[i])
-            rc = EDX_ERR_FORMAT;
-        else {
-            pre = stim[i] < pre ? stim[i] : pre;
-            post = len[i] - stim[i] < post ? len[i] - stim[i] : post;
-        }
-    }
-    if (rc == EDX_OK && (s->x = malloc(n * (pre + post) * sizeof *s->x)) == NULL)
-        rc = EDX_ERR_NOMEM;
-    if (rc == EDX_OK) {
-        s->n_sweeps = n, s->len = pre + post, s->pre = pre;
-        for (size_t i = 0; i < n; i++)
-            memcpy(s->x + i * s->len, raw[i] + stim[i] - pre, s->len * sizeof *s->x);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(raw[i]);
-    return rc;
 }
 
 static int median_sweep(const fw_set *s, double *med)
@@ -145,9 +114,37 @@ static double residuals(const fw_work *fw, const double *base, double *res)
     return sigma > 0.05 ? sigma : 0.05;
 }
 
+/* First crossing of -level searching forward from `from` (sub-sample). */
+static double forward_crossing(const double *y, size_t from, size_t to, double level)
+{
+    for (size_t j = from + 1; j <= to; j++)
+        if (-y[j] >= level) {
+            double d0 = -y[j - 1], d1 = -y[j];
+            return (double)(j - 1) + (d1 > d0 ? (level - d0) / (d1 - d0) : 1.0);
+        }
+    return (double)to;
+}
+
+/* The take-off of a phase made negative, peak at jp: the crossing t1 of
+ * L1 = 4 s walking back from the peak, the first crossing t2 of
+ * L2 = min(2.5 L1, half the peak) after it, and the start of a power-law
+ * rise x ~ (t - t0)^2.5 through both (as sweep.c step 5), the
+ * extrapolation limited to F_EXTRAP_MAX_MS [E]. */
+static double take_off(const double *y, size_t jp, double sigma, double samples_per_ms)
+{
+    double amp = -y[jp], l1 = 4.0 * sigma;
+    if (amp <= l1)
+        return ncs_crossing(y, 0, jp, 0.0, 0.5 * amp);
+    double t1 = ncs_crossing(y, 0, jp, 0.0, l1), l2 = fmin(2.5 * l1, 0.5 * (amp + l1));
+    size_t i1 = (size_t)t1;
+    double t2 = forward_crossing(y, i1, jp, l2), q = 1.0 / 2.5;
+    double back = (t2 - t1) * pow(l1, q) / (pow(l2, q) - pow(l1, q));
+    return t1 - fmin(back, F_EXTRAP_MAX_MS * samples_per_ms);
+}
+
 /* The F-wave in one residual: onset (samples from the window start, NAN
  * when none) and the last sample above the detection level. */
-static double sweep_onset(double *y, size_t w, double sigma, size_t *end)
+static double sweep_onset(double *y, size_t w, double sigma, double samples_per_ms, size_t *end)
 {
     size_t k = 0;
     while (k < w && fabs(y[k]) < F_DETECT_K * sigma)
@@ -167,8 +164,7 @@ static double sweep_onset(double *y, size_t w, double sigma, size_t *end)
     for (size_t j = k + 1; j < w && y[j] < 0 && y[j] <= y[jp] + F_END_K * sigma; j++)
         if (y[j] < y[jp])
             jp = j;
-    ncs_onset_rule rule = {0.01, 4.0, 2.5, 2.5};
-    return ncs_onset(y, 0, jp, 0.0, -y[jp], sigma, &rule);
+    return take_off(y, jp, sigma, samples_per_ms);
 }
 
 /* Detects every sweep's F-wave against base; fills fw->on / fw->end. */
@@ -177,40 +173,57 @@ static void detect_all(fw_work *fw, const double *base)
     fw->sigma = residuals(fw, base, fw->res);
     for (size_t i = 0; i < fw->set->n_sweeps; i++) {
         fw->end[i] = 0;
-        fw->on[i] = sweep_onset(fw->res + i * fw->w, fw->w, fw->sigma, &fw->end[i]);
+        fw->on[i] = sweep_onset(fw->res + i * fw->w, fw->w, fw->sigma,
+                                fw->set->fs_hz / 1000.0, &fw->end[i]);
     }
 }
 
-/* The baseline: the median sweep up to a margin before the earliest F-wave
- * of the first pass (no F-wave is in the median before the first one
- * starts), then the M response's tail extrapolated as an exponential decay
- * from three consecutive 1 ms means of the median (or held level when the
- * three do not decay monotonically). */
-static void tail_baseline(fw_work *fw, double *base)
+/* Continues base[cut..w) from base[0..cut) as an exponential decay fitted
+ * through three consecutive window means before cut (held level when they
+ * do not decay monotonically, or when too little precedes cut). */
+static void extrapolate_tail(double *base, size_t cut, size_t w, size_t win)
 {
-    const double *med = fw->fallback;
-    size_t w = fw->w, first = w, win = fw->smooth_n * 2;
-    for (size_t i = 0; i < fw->set->n_sweeps; i++)
-        if (!isnan(fw->on[i]) && (size_t)fw->on[i] < first)
-            first = (size_t)fw->on[i];
-    size_t cut = first > 2 * fw->smooth_n ? first - 2 * fw->smooth_n : 0;
-    memcpy(base, med, w * sizeof *base);
     if (cut >= w)
         return;
-    if (cut < 3 * win) { /* too little clean median: hold its first level */
-        double level = ncs_mean(med, 0, cut > 0 ? cut : 1);
+    if (cut < 3 * win || win < 2) {
+        double level = cut > 0 ? ncs_mean(base, cut > win ? cut - win : 0, cut) : 0.0;
         for (size_t k = cut; k < w; k++)
             base[k] = level;
         return;
     }
-    double m1 = ncs_mean(med, cut - 3 * win, cut - 2 * win);
-    double m2 = ncs_mean(med, cut - 2 * win, cut - win), m3 = ncs_mean(med, cut - win, cut);
+    double m1 = ncs_mean(base, cut - 3 * win, cut - 2 * win);
+    double m2 = ncs_mean(base, cut - 2 * win, cut - win), m3 = ncs_mean(base, cut - win, cut);
     double ratio = (m3 - m2) / (m2 - m1);
     bool decays = m2 != m1 && ratio > 0 && ratio < 0.95;
     double c = decays ? m3 - (m3 - m2) * ratio / (1 - ratio) : m3;
     double mid = (double)cut - 0.5 * (double)win;
     for (size_t k = cut; k < w; k++)
         base[k] = decays ? c + (m3 - c) * pow(ratio, ((double)k - mid) / (double)win) : m3;
+}
+
+/* The baseline: at each sample, the median of the sweeps whose F-wave (of
+ * the previous pass) has not started yet, a margin before its onset, or
+ * that have none - the M response and its tail without any F-wave. Where
+ * fewer than a quarter of the sweeps (at least 3) are free, from then on
+ * the tail is extrapolated as an exponential decay. */
+static void clean_baseline(fw_work *fw, double *base)
+{
+    const fw_set *s = fw->set;
+    size_t margin = 2 * fw->smooth_n, need = s->n_sweeps / 4 > 3 ? s->n_sweeps / 4 : 3;
+    size_t k = 0;
+    for (; k < fw->w; k++) {
+        size_t c = 0;
+        for (size_t i = 0; i < s->n_sweeps; i++)
+            if (isnan(fw->on[i]) || (double)(k + margin) < fw->on[i])
+                fw->col[c++] = s->x[i * s->len + fw->from + k];
+        if (c < need)
+            break;
+        base[k] = ncs_median(fw->col, c);
+    }
+    size_t win = 2 * fw->smooth_n;
+    if (k < 3 * win && k > 3)
+        win = k / 3;
+    extrapolate_tail(base, k, fw->w, win);
 }
 
 static void summarise(ncs_fwave_result *r)
@@ -253,8 +266,10 @@ static int find_fwaves(const fw_set *s, const double *med, size_t from, ncs_fwav
     fw.fallback = base + w;
     memcpy(fw.fallback, med + from, w * sizeof *med);
     detect_all(&fw, fw.fallback);
-    tail_baseline(&fw, base);
-    detect_all(&fw, base);
+    for (int pass = 0; pass < F_PASSES; pass++) {
+        clean_baseline(&fw, base);
+        detect_all(&fw, base);
+    }
     r->noise_uv = fw.sigma;
     for (size_t i = 0; i < n; i++)
         r->latency_ms[i] = fw.on[i];
@@ -305,7 +320,7 @@ int ncs_measure_fwave(edf_file *f, const study_nerve_test *t, ncs_fwave_result *
         out->latency_ms[i] = NAN;
     out->noise_uv = out->window_from_ms = NAN;
     fw_set s = {0};
-    int rc = load_sweeps(f, t, &s);
+    int rc = ncs_load_aligned(f, t, NULL, t->n_sweeps, &s);
     out->n_sweeps = s.n_sweeps;
     if (rc == EDX_OK && s.n_sweeps < 3) {
         fw_warn(out, "fewer than 3 stimuli: F-waves not measured");
@@ -317,7 +332,7 @@ int ncs_measure_fwave(edf_file *f, const study_nerve_test *t, ncs_fwave_result *
                          "less reliable [S66]");
         rc = analyse(&s, out, d);
     }
-    free(s.x);
+    ncs_aligned_free(&s);
     summarise(out);
     if (rc == EDX_OK && out->n_sweeps >= 3 && out->n_with_f == 0 && !out->m_response.is_absent)
         fw_warn(out, "no F-wave above noise in any sweep");

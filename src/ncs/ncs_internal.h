@@ -34,6 +34,12 @@ double ncs_mean(const double *x, size_t a, size_t b);
  * style three-point interpolation). Ends of the array: no refinement. */
 void ncs_parabolic(const double *x, size_t n, size_t j, double *pos, double *val);
 
+/* The same by a least-squares parabola through the 2 half + 1 samples
+ * centred on j, which averages the noise of a small response's peak instead
+ * of keeping its largest excursion (half < 2 or too near an end: the
+ * three-point parabola). */
+void ncs_peak_fit(const double *x, size_t n, size_t j, size_t half, double *pos, double *val);
+
 /* Integral (samples x µV) of max(0, b - x) between the sub-sample positions
  * from and to, trapezoids with partial end intervals. */
 double ncs_neg_area(const double *x, size_t n, double b, double from, double to);
@@ -60,5 +66,21 @@ int ncs_read_sweep(edf_file *f, int signal, const study_sweep *sw, double **uv, 
 
 /* Physical values of a signal's digital minimum and maximum (saturation). */
 void ncs_clip_limits(const edf_signal *sig, double *lo, double *hi);
+
+/* Sweeps aligned on their stimulus sample (aligned.c): x holds n_sweeps
+ * rows of len samples; column pre is the stimulus. */
+enum { NCS_ALIGNED_MAX = 100 };
+typedef struct ncs_aligned {
+    double *x;
+    size_t n_sweeps, len, pre;
+    double fs_hz;
+} ncs_aligned;
+
+/* Reads sweeps idx[0..n_idx) of t (idx NULL: the first n_idx), at most
+ * NCS_ALIGNED_MAX; unreadable sweeps are left out (n_sweeps counts the
+ * others). EDX_OK or EDX_ERR_NOMEM. */
+int ncs_load_aligned(edf_file *f, const study_nerve_test *t, const size_t *idx, size_t n_idx,
+                     ncs_aligned *out);
+void ncs_aligned_free(ncs_aligned *a);
 
 #endif /* EDX_NCS_INTERNAL_H */

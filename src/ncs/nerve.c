@@ -5,8 +5,10 @@
  *
  *   motor: per site the supramaximal response = the largest amplitude among
  *          the sweeps that are present and not saturated (n_used = 1);
- *   sensory: the sweeps of a site are averaged sample by sample, aligned on
- *          the stimulus, and the average is measured (n_used = sweeps);
+ *   sensory: the supramaximal sweeps of a site (within 10 % of the largest,
+ *          sizes from a least-squares fit to the site's average) are
+ *          averaged sample by sample, aligned on the stimulus, and the
+ *          average is measured (n_used = sweeps kept);
  *   segment velocity = (distance proximal - distance distal) / (onset
  *          latency proximal - onset latency distal), sites ordered distal to
  *          proximal by distance; sensory velocity = distance / onset latency;
@@ -28,6 +30,9 @@
 
 static const double reported_latency_tol_ms = 0.2;
 static const double reported_amplitude_tol = 0.10;
+/* A sensory sweep counts as supramaximal within 10 % of the largest: the
+ * response has stopped growing with the stimulus [E]. */
+#define SUPRAMAXIMAL_FRAC 0.90
 
 static void site_warn(ncs_site_result *s, const char *msg)
 {
@@ -111,52 +116,87 @@ static int choose_supramaximal(edf_file *f, const study_nerve_test *t, const siz
     return EDX_OK;
 }
 
-/* Sensory: average the site's sweeps aligned on the stimulus, then measure. */
+/* Mean of the rows of a marked in use[] into avg; returns how many. */
+static size_t average_rows(const ncs_aligned *a, const bool *use, double *avg)
+{
+    size_t used = 0;
+    memset(avg, 0, a->len * sizeof *avg);
+    for (size_t i = 0; i < a->n_sweeps; i++) {
+        if (!use[i])
+            continue;
+        for (size_t k = 0; k < a->len; k++)
+            avg[k] += a->x[i * a->len + k];
+        used++;
+    }
+    for (size_t k = 0; used && k < a->len; k++)
+        avg[k] /= (double)used;
+    return used;
+}
+
+/* Each sweep's size relative to the average: least-squares scale over the
+ * response of the first average (onset to twice its duration later, about
+ * the mean of the 0.5 ms before the onset), so the stimulus artefact does not
+ * count; the sweeps within SUPRAMAXIMAL_FRAC of the largest are the
+ * supramaximal ones. Without a measurable first average all are kept. */
+static void keep_supramaximal(const ncs_aligned *a, const double *avg, const ncs_response *r,
+                              bool *use)
+{
+    if (r->is_absent || !(r->duration_ms > 0))
+        return;
+    double per_ms = a->fs_hz / 1000.0;
+    size_t on = a->pre + (size_t)floor(r->onset_latency_ms * per_ms);
+    size_t end = on + (size_t)ceil(2.0 * r->duration_ms * per_ms) + 1;
+    size_t b0 = on > (size_t)(0.5 * per_ms) ? on - (size_t)(0.5 * per_ms) : 0;
+    if (end > a->len || on <= b0)
+        return;
+    double scale[NCS_ALIGNED_MAX], top = 0, b_avg = ncs_mean(avg, b0, on);
+    for (size_t i = 0; i < a->n_sweeps; i++) {
+        const double *x = a->x + i * a->len;
+        double b = ncs_mean(x, b0, on), num = 0, den = 0;
+        for (size_t k = on; k < end; k++) {
+            num += (x[k] - b) * (avg[k] - b_avg);
+            den += (avg[k] - b_avg) * (avg[k] - b_avg);
+        }
+        scale[i] = den > 0 ? num / den : 0;
+        top = fmax(top, scale[i]);
+    }
+    for (size_t i = 0; i < a->n_sweeps; i++)
+        use[i] = scale[i] >= SUPRAMAXIMAL_FRAC * top;
+}
+
+/* Sensory: the supramaximal sweeps of the site averaged (aligned on the
+ * stimulus), then measured. A first average of all sweeps is the template
+ * each sweep is scaled against, so noise does not decide which are kept. */
 static int average_and_measure(edf_file *f, const study_nerve_test *t, const size_t *idx,
                                size_t n_idx, ncs_site_result *s, edx_diags *d)
 {
-    double *sum = NULL, pre_s = INFINITY, fs = edf_get_signal(f, t->signal)->sample_rate_hz;
-    size_t len = 0, used = 0;
-    int rc = EDX_OK;
-    for (size_t pass = 0; pass < 2 && rc == EDX_OK; pass++)
-        for (size_t i = 0; i < n_idx && rc == EDX_OK; i++) {
-            double *uv = NULL, off = 0;
-            size_t n = 0;
-            rc = ncs_read_sweep(f, t->signal, &t->sweeps[idx[i]], &uv, &n, &off);
-            if (rc == EDX_ERR_NOMEM)
-                break;
-            if (rc != EDX_OK) {
-                rc = EDX_OK;
-                continue;
-            }
-            size_t skip = 0;
-            if (pass == 0) { /* common pre-stimulus length and sweep length */
-                pre_s = off < pre_s ? off : pre_s;
-            } else {
-                skip = (size_t)lround((off - pre_s) * fs);
-                size_t m = n > skip ? n - skip : 0;
-                if (!sum) {
-                    len = m;
-                    sum = calloc(len ? len : 1, sizeof *sum);
-                    if (!sum)
-                        rc = EDX_ERR_NOMEM;
-                }
-                for (size_t k = 0; sum && k < len && k < m; k++)
-                    sum[k] += uv[skip + k];
-                used++;
-            }
-            free(uv);
-        }
-    if (rc == EDX_OK && sum && used) {
-        for (size_t k = 0; k < len; k++)
-            sum[k] /= (double)used;
-        double lo, hi;
-        ncs_clip_limits(edf_get_signal(f, t->signal), &lo, &hi);
-        ncs_sweep_input in = {sum, len, fs, pre_s, NCS_SENSORY};
-        rc = ncs_measure_sweep(&in, lo, hi, &s->response, d);
-        s->n_used = used;
+    ncs_aligned a;
+    int rc = ncs_load_aligned(f, t, idx, n_idx, &a);
+    if (rc != EDX_OK || a.n_sweeps == 0)
+        return rc == EDX_OK ? EDX_ERR_FORMAT : rc;
+    bool use[NCS_ALIGNED_MAX];
+    double *avg = malloc(a.len * sizeof *avg);
+    if (avg == NULL) {
+        ncs_aligned_free(&a);
+        return EDX_ERR_NOMEM;
     }
-    free(sum);
+    for (size_t i = 0; i < a.n_sweeps; i++)
+        use[i] = true;
+    average_rows(&a, use, avg);
+    double lo, hi;
+    ncs_clip_limits(edf_get_signal(f, t->signal), &lo, &hi);
+    ncs_sweep_input in = {avg, a.len, a.fs_hz, (double)a.pre / a.fs_hz, NCS_SENSORY};
+    edx_diags quiet;
+    edx_diags_init(&quiet);
+    rc = ncs_measure_sweep(&in, lo, hi, &s->response, &quiet);
+    edx_diags_free(&quiet);
+    if (rc == EDX_OK) {
+        keep_supramaximal(&a, avg, &s->response, use);
+        s->n_used = average_rows(&a, use, avg);
+        rc = ncs_measure_sweep(&in, lo, hi, &s->response, d);
+    }
+    free(avg);
+    ncs_aligned_free(&a);
     return rc;
 }
 

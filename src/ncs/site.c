@@ -111,3 +111,25 @@ double ncs_onset(const double *x, size_t lo, size_t jp, double b, double amp, do
     double t = t1 - (t2 - t1) * r;
     return t < (double)lo ? (double)lo : t;
 }
+
+void ncs_peak_fit(const double *x, size_t n, size_t j, size_t half, double *pos, double *val)
+{
+    if (half < 2 || j < half || j + half >= n) {
+        ncs_parabolic(x, n, j, pos, val);
+        return;
+    }
+    double s0 = 0, s2 = 0, s4 = 0, sy = 0, sxy = 0, sx2y = 0;
+    for (size_t k = j - half; k <= j + half; k++) {
+        double u = (double)k - (double)j, u2 = u * u;
+        s0 += 1, s2 += u2, s4 += u2 * u2;
+        sy += x[k], sxy += u * x[k], sx2y += u2 * x[k];
+    }
+    double c = (s0 * sx2y - s2 * sy) / (s0 * s4 - s2 * s2), b = sxy / s2;
+    double a = (sy - c * s2) / s0, v = c != 0 ? -b / (2.0 * c) : 0;
+    if (!(fabs(c) > 0) || fabs(v) > (double)half) {
+        ncs_parabolic(x, n, j, pos, val);
+        return;
+    }
+    *pos = (double)j + v;
+    *val = a - b * b / (4.0 * c);
+}

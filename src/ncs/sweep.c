@@ -50,7 +50,10 @@
  *     the signal rises above Bl by more than 50 % of A, the response is
  *     positive-first (inverted input, or electrode off the motor point):
  *     NCS-POLARITY warning, reported absent.
- *  7. Peak latency: parabolic sub-sample refinement of the minimum.
+ *  7. Peak: a least-squares parabola through the samples within 0.15 ms
+ *     of the lowest one gives the peak latency (sub-sample) and the value
+ *     the amplitude is measured to; unlike the lowest sample it is not
+ *     biased by the noise on a small response [E].
  *  8. Duration: from the onset to the upward return to Bl of the last
  *     negative phase reaching max(10 % A, 4 s) (EAN/PNS 2021 [S14]
  *     definition; the 10 % so that ripples do not count, as in the
@@ -93,6 +96,7 @@
 #endif
 #define POS_FIRST_FRAC 0.5
 #define PHASE_FRAC 0.10
+#define PEAK_FIT_MS 0.15
 #define LOW_RATE_HZ 10000.0
 
 typedef struct sweep_ctx {
@@ -328,7 +332,7 @@ static void measure_response(const sweep_ctx *c, ncs_response *r, size_t *resp_e
     }
     double bl = local_baseline(c, jp, c->base - c->x[jp]);
     double ppos = 0, pval = 0;
-    ncs_parabolic(c->x, c->n, jp, &ppos, &pval);
+    ncs_peak_fit(c->x, c->n, jp, ms_samples(c, PEAK_FIT_MS), &ppos, &pval);
     double amp = bl - pval;
     if (!(amp > ABSENT_K * c->sigma * 0.5)) {
         set_absent(r);

@@ -312,11 +312,11 @@ static void test_study_scores(void **state)
     assert_true(t.has_nc);
     assert_int_equal(t.truth_sites, 2);
     assert_int_equal(t.sites_missed, 1);
-    assert_int_equal(t.nc[ACC_ONSET_LATENCY].n, 1);
-    assert_int_equal(t.nc[ACC_ONSET_LATENCY].missed, 1);
-    assert_float_equal(t.nc[ACC_ONSET_LATENCY].err[0], 0.1, 1e-9);
+    assert_int_equal(t.nc[ACC_CMAP_ONSET].n, 1);
+    assert_int_equal(t.nc[ACC_CMAP_ONSET].missed, 1);
+    assert_float_equal(t.nc[ACC_CMAP_ONSET].err[0], 0.1, 1e-9);
     assert_float_equal(t.nc[ACC_PEAK_LATENCY].err[0], -0.2, 1e-9);
-    assert_float_equal(t.nc[ACC_AMPLITUDE].err[0], 10.0, 1e-9);
+    assert_float_equal(t.nc[ACC_CMAP_AMPLITUDE].err[0], 10.0, 1e-9);
     assert_float_equal(t.nc[ACC_MOTOR_VELOCITY].err[0], -3.0, 1e-9);
     assert_false(t.nc[ACC_SENSORY_VELOCITY].is_implemented);
     /* the findings lack the F-wave: truth counts it as missed, the row is not implemented */
@@ -499,8 +499,8 @@ static void test_not_implemented_without_findings(void **state)
     size_t n_not = 0;
     for (const char *p = table; (p = strstr(p, "not implemented")) != NULL; p++)
         n_not++;
-    /* 7 NC rows + sites, 6 core types + any + wrong type, 3 muscle rows, patterns */
-    assert_int_equal(n_not, 7 + 1 + 6 + 1 + 1 + 3 + 1);
+    /* 9 NC rows + sites, 6 core types + any + wrong type, 3 muscle rows, patterns */
+    assert_int_equal(n_not, 9 + 1 + 6 + 1 + 1 + 3 + 1);
     assert_null(strstr(table, "0.0")); /* no zeros pretending to be measurements */
     free(table);
 
@@ -532,7 +532,7 @@ static void test_missing_findings_count_as_miss(void **state)
     assert_int_equal(t.type[ACC_FIBRILLATION].truth_n, 6);
     assert_int_equal(t.type[ACC_FIBRILLATION].matched_n, 1);
     assert_int_equal(cell(&t, "normal", "(none)"), 1);
-    assert_int_equal(t.nc[ACC_ONSET_LATENCY].missed, 1 + 2);
+    assert_int_equal(t.nc[ACC_CMAP_ONSET].missed, 1 + 2);
     assert_int_equal(t.grade.n, 2);
     assert_int_equal(t.grade.agree_n, 1);
     acc_totals_free(&t);

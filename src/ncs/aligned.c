@@ -1,0 +1,55 @@
+/*
+ * aligned.c - the sweeps of one site (or one F-wave test) read into one
+ * array and aligned on their stimulus sample, for averaging (sensory) and
+ * for the median sweep (F-waves).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ncs/ncs_internal.h"
+
+int ncs_load_aligned(edf_file *f, const study_nerve_test *t, const size_t *idx, size_t n_idx,
+                     ncs_aligned *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = n_idx < NCS_ALIGNED_MAX ? n_idx : NCS_ALIGNED_MAX;
+    double *raw[NCS_ALIGNED_MAX] = {0};
+    size_t len[NCS_ALIGNED_MAX], stim[NCS_ALIGNED_MAX], pre = SIZE_MAX, post = SIZE_MAX, got = 0;
+    int rc = EDX_OK;
+    out->fs_hz = edf_get_signal(f, t->signal)->sample_rate_hz;
+    for (size_t i = 0; rc == EDX_OK && i < n; i++) {
+        double off = 0;
+        size_t k = idx ? idx[i] : i;
+        int r = ncs_read_sweep(f, t->signal, &t->sweeps[k], &raw[got], &len[got], &off);
+        if (r == EDX_ERR_NOMEM)
+            rc = r;
+        if (r != EDX_OK)
+            continue; /* an unreadable sweep is left out */
+        stim[got] = (size_t)lround(off * out->fs_hz);
+        if (stim[got] >= len[got]) {
+            free(raw[got]);
+            continue;
+        }
+        pre = stim[got] < pre ? stim[got] : pre;
+        post = len[got] - stim[got] < post ? len[got] - stim[got] : post;
+        got++;
+    }
+    if (rc == EDX_OK && got > 0 && (out->x = malloc(got * (pre + post) * sizeof *out->x)) == NULL)
+        rc = EDX_ERR_NOMEM;
+    if (rc == EDX_OK && got > 0) {
+        out->n_sweeps = got, out->len = pre + post, out->pre = pre;
+        for (size_t i = 0; i < got; i++)
+            memcpy(out->x + i * out->len, raw[i] + stim[i] - pre, out->len * sizeof *out->x);
+    }
+    for (size_t i = 0; i < got; i++)
+        free(raw[i]);
+    return rc;
+}
+
+void ncs_aligned_free(ncs_aligned *a)
+{
+    free(a->x);
+    memset(a, 0, sizeof *a);
+}
