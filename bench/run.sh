@@ -5,20 +5,23 @@
 #           (default 1100 MB: 16 channels x 48 kHz) against `cat > /dev/null`,
 #           and its peak RSS. Targets: >= 50 % of cat, <= 32 MB.
 # The large file is written once to ${EDX_BENCH_DIR:-/tmp}/edx-bench-<MB>.edf.
+#   ncs     nerve conduction analysis time of a 20-nerve study (target < 1 s).
 #   accuracy  findings of simulated studies against their truth: bench/accuracy.sh
 #           with ARGS ([--seeds N] [--scenarios a,b] [--jobs J] [--keep DIR]).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .ci/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target edxreport bench_decode bench_accuracy >/dev/null
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target edxreport bench_decode bench_accuracy bench_ncs >/dev/null
 what=${1:-decode}
 size=${2:-1100}
 dir=${EDX_BENCH_DIR:-/tmp}
 case "$what" in
   decode) ./build/bench/bench_decode ./build/edxreport "$dir/edx-bench-$size.edf" "$size" ;;
+  ncs) work=$(mktemp -d "$dir/edx-bench-ncs.XXXXXX")
+    ./build/bench/bench_ncs "$work"; rm -rf "$work" ;;
   accuracy) shift
     EDX_BIN="$PWD/build/edxreport" EDX_BENCH_ACCURACY="$PWD/build/bench/bench_accuracy" \
       bench/accuracy.sh "$@" ;;
-  *) echo "unknown benchmark '$what' (decode, accuracy)" >&2; exit 64 ;;
+  *) echo "unknown benchmark '$what' (decode, ncs, accuracy)" >&2; exit 64 ;;
 esac

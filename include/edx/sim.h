@@ -30,6 +30,8 @@ typedef struct sim_options {
     int mains_hz;          /* 50 or 60 */
     double rest_s;         /* rest per muscle, 30..120 s (default per scenario) */
     bool gzip;             /* write needle EMG as .edf.gz */
+    bool is_ncs_only;      /* nerve tests only, no needle EMG (fast test fixtures);
+                              the nerve files are the same as in the whole study */
 } sim_options;
 
 void sim_options_init(sim_options *o);

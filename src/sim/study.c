@@ -180,6 +180,8 @@ int sim_write_study(const sim_options *o, const struct conv_tables *tables, cons
     int rc = (sp && nc && mr) ? EDX_OK : EDX_ERR_NOMEM;
     if (!rc)
         rc = sim_plan_build(o, tables, sp, d);
+    if (!rc && o->is_ncs_only)
+        sp->n_muscles = 0;
     if (!rc)
         rc = make_dir(out_dir, d);
     if (!rc)
