@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edx/classify.h"
 #include "edx/edf.h"
 #include "edx/findings.h"
 #include "edx/norms.h"
@@ -141,6 +142,10 @@ int fnd_analyze_study(const fnd_context *ctx, const study *s, fnd_result *out, e
     for (size_t i = 0; i < s->n_muscles; i++)
         json_array_append_new(emg, fnd_muscle_json(ctx, s, &s->muscles[i], out, d));
     json_object_set_new(root, "needle_emg", emg);
+    json_t *interp = cls_interpret(root);
+    if (interp == NULL)
+        return EDX_ERR_NOMEM;
+    json_object_set_new(root, "interpretation", interp);
     return EDX_OK;
 }
 

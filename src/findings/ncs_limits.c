@@ -234,6 +234,16 @@ static void judge_fwave(lim_ctx *c, json_t *nerve)
         add_flag(fw, "absent"); /* [S14] criterion d: only with distal CMAP >= 20 % LLN */
 }
 
+/* A sensory velocity is distance / onset latency: where the onset latency
+ * has its own limit at the technique's distance (Buschbacher, primary
+ * source), the velocity adds nothing and its secondary-source limit (S85)
+ * is not applied (clinical.md 4.3: compare a computed CV only with a
+ * CV-based set, and prefer primary sources). */
+static bool site_has_limit(const json_t *site, const char *key)
+{
+    return json_object_get(json_object_get(site, "limits"), key) != NULL;
+}
+
 void fnd_apply_ncs_limits(const norms_table *norms, const fnd_options *opt, const study *s,
                           json_t *nerve)
 {
@@ -252,7 +262,8 @@ void fnd_apply_ncs_limits(const norms_table *norms, const fnd_options *opt, cons
     size_t i;
     json_array_foreach(json_object_get(nerve, "sites"), i, site)
         judge_site(&c, site, i == 0, sensory);
-    if (sensory)
+    if (sensory && !site_has_limit(json_array_get(json_object_get(nerve, "sites"), 0),
+                                   "onset_latency_ms"))
         judge(&c, nerve, "sensory_velocity_m_s", "velocity_m_s", NULL, NULL);
     else
         judge_segments(&c, nerve);
