@@ -29,6 +29,10 @@ typedef struct rpt_options {
     /* Identical inputs give identical bytes: no clock time (the date of
      * SOURCE_DATE_EPOCH, else the study date), fixed document id. */
     bool is_deterministic;
+    /* Where the findings file lies (NULL: the current folder). Recording
+     * paths in study.files that do not open as given are tried relative to
+     * it, for the traces. */
+    const char *findings_dir;
 } rpt_options;
 
 /*

@@ -10,8 +10,9 @@
 static const cli_command commands[] = {
     {"check", "read recordings and report what they are and what is wrong with them",
      cmd_check},
-    {"analyze", "measure each study and print its findings (nerve conduction so far)",
+    {"analyze", "measure each study and print or write its findings",
      cmd_analyze},
+    {"report", "write the PDF report of one study for physician review", cmd_report},
     {"simulate", "write a simulated patient study with its known truth", cmd_simulate},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
