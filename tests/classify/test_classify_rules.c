@@ -167,11 +167,14 @@ static json_t *muscle_json(const char *spec)
                            kind(0), "myotonic", kind(0), "myokymic", kind(strchr(c, 'k') ? 2 : 0),
                            "neuromyotonic", kind(strchr(c, 'n') ? 2 : 0), "fib_psw_grade",
                            strchr(c, 'f') ? "2+" : "0");
+    if (strchr(c, '?')) { /* not analysed */
+        json_decref(sp);
+        sp = json_null();
+    }
     const char *mup = strchr(c, 'N') ? "neurogenic" : strchr(c, 'M') ? "myopathic" : "normal";
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:o, s:{s:s}, s:{s:s}}", "muscle", spec,
                      "side", "R", "region", region, "roots", roots, "nerve", nerve, "rest_s",
-                     strchr(c, 's') ? 10.0 : 60.0, "spontaneous",
-                     strchr(c, '?') ? json_null() : sp, "mup", "pattern", mup, "recruitment",
+                     strchr(c, 's') ? 10.0 : 60.0, "spontaneous", sp, "mup", "pattern", mup, "recruitment",
                      "pattern", strchr(c, 'r') ? "reduced" : "normal");
 }
 
