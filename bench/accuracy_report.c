@@ -120,6 +120,7 @@ static void print_muscles(const acc_totals *t, FILE *out)
     print_agree(out, "fib/PSW grade", &t->grade);
     print_agree(out, "MUP pattern", &t->mup);
     print_agree(out, "recruitment pattern", &t->recruitment);
+    acc_mup_print(&t->mup_size, out);
 }
 
 static size_t row_sum(const acc_totals *t, size_t r)
@@ -293,11 +294,12 @@ static json_t *patterns_json(const acc_totals *t)
 json_t *acc_totals_json(const acc_totals *t)
 {
     /* json_pack's "o" takes NULL as a failure, so one missing part fails all. */
-    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o}", "schema",
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "schema",
                      "edxreport-accuracy/1", "studies", count(t->studies),
                      "studies_with_findings", count(t->studies_with_findings),
                      "nerve_conduction", nc_json(t), "discharges", discharges_json(t), "muscles",
                      "fib_psw_grade", agree_json(&t->grade), "mup_pattern", agree_json(&t->mup),
-                     "recruitment_pattern", agree_json(&t->recruitment), "interpretation",
+                     "recruitment_pattern", agree_json(&t->recruitment), "mup_size",
+                     acc_mup_json(&t->mup_size), "interpretation",
                      patterns_json(t));
 }

@@ -57,6 +57,7 @@ void acc_totals_free(acc_totals *t)
     for (int m = 0; m < ACC_METRIC_COUNT; m++)
         free(t->nc[m].err);
     memset(t->nc, 0, sizeof t->nc);
+    acc_mup_free(&t->mup_size);
 }
 
 #if defined(__GNUC__)
@@ -390,6 +391,8 @@ static int add_muscles(acc_totals *t, const json_t *truth_emg, const char *truth
         agree(&t->grade, nested_str(tm, "spontaneous", "fib_psw_grade"),
               nested_str(fm, "spontaneous", "fib_psw_grade"));
         agree(&t->mup, nested_str(tm, "mup", "pattern"), nested_str(fm, "mup", "pattern"));
+        if (!rc)
+            rc = acc_mup_add(&t->mup_size, tm, fm);
         agree(&t->recruitment, nested_str(tm, "recruitment", "pattern"),
               nested_str(fm, "recruitment", "pattern"));
     }

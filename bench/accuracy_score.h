@@ -162,6 +162,20 @@ typedef struct acc_agree {
 
 enum { ACC_PATTERN_MAX = 24, ACC_NAME_MAX = 48 };
 
+/* Per muscle mean MUP duration (ms) and amplitude (% of the truth) errors
+ * where truth and findings both have them (accuracy_mup.c). */
+typedef struct acc_mup {
+    double *duration_err_ms, *amplitude_err_pct;
+    size_t n, cap;
+    size_t missed;       /* truth had MUPs; findings had no mean */
+    bool is_implemented; /* some findings reported a mean */
+} acc_mup;
+/* Adds one muscle (found_muscle may be NULL). EDX_OK or EDX_ERR_NOMEM. */
+int acc_mup_add(acc_mup *m, const json_t *truth_muscle, const json_t *found_muscle);
+void acc_mup_free(acc_mup *m);
+void acc_mup_print(const acc_mup *m, FILE *out);
+json_t *acc_mup_json(const acc_mup *m);
+
 typedef struct acc_totals {
     FILE *warn; /* problems with findings are described here; may be NULL */
     size_t studies, studies_with_findings;
@@ -180,6 +194,7 @@ typedef struct acc_totals {
     size_t wrong_type[ACC_EXTRA_SETS][ACC_TYPE_COUNT][ACC_TYPE_COUNT]; /* [set][truth][found] */
     /* per muscle */
     acc_agree grade, mup, recruitment;
+    acc_mup mup_size;
     /* interpretation: [truth][found] over pattern names; "(none)" when the
      * findings have no pattern, "(other)" once the table is full */
     bool has_pattern;

@@ -8,11 +8,15 @@
 #   ncs     nerve conduction analysis time of a 20-nerve study (target < 1 s).
 #   accuracy  findings of simulated studies against their truth: bench/accuracy.sh
 #           with ARGS ([--seeds N] [--scenarios a,b] [--jobs J] [--keep DIR]).
+#   batch   throughput of `edxreport batch`, --jobs 1 and 2: bench/batch.sh [ARGS]
+#   emg     spontaneous-activity analysis of a 60-minute 48 kHz needle EMG recording
+#           (written once to $dir/edx-bench-emg-60.edf) against decoding it, and
+#           its peak RSS. Targets: <= 2 x decode time, <= 64 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .ci/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target edxreport bench_decode bench_accuracy bench_ncs >/dev/null
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target edxreport bench_decode bench_accuracy bench_ncs bench_emg >/dev/null
 what=${1:-decode}
 size=${2:-1100}
 dir=${EDX_BENCH_DIR:-/tmp}
@@ -23,5 +27,7 @@ case "$what" in
   accuracy) shift
     EDX_BIN="$PWD/build/edxreport" EDX_BENCH_ACCURACY="$PWD/build/bench/bench_accuracy" \
       bench/accuracy.sh "$@" ;;
-  *) echo "unknown benchmark '$what' (decode, ncs, accuracy)" >&2; exit 64 ;;
+  batch) shift; EDX_BIN="$PWD/build/edxreport" bench/batch.sh "$@" ;;
+  emg) ./build/bench/bench_emg "$dir/edx-bench-emg-60.edf" 60 ;;
+  *) echo "unknown benchmark '$what' (decode, ncs, accuracy, batch, emg)" >&2; exit 64 ;;
 esac

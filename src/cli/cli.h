@@ -30,6 +30,7 @@ typedef struct cli_command {
 int cmd_check(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /* Prints "edxreport <version>" (for --version of every subcommand). */

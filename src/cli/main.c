@@ -13,6 +13,7 @@ static const cli_command commands[] = {
     {"analyze", "measure each study and print or write its findings",
      cmd_analyze},
     {"report", "write the PDF report of one study for physician review", cmd_report},
+    {"batch", "analyse and report every study below a folder: the nightly run", cmd_batch},
     {"simulate", "write a simulated patient study with its known truth", cmd_simulate},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };

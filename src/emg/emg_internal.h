@@ -1,0 +1,94 @@
+/*
+ * emg_internal.h - what the files of the spontaneous-activity analyser
+ * share (the .c files of src/emg, not those of src/emg/mup).
+ *
+ *   spont.c    the driver: rest intervals, streaming, detection, alignment
+ *   units.c    trains of one generator by template matching (online)
+ *   trains.c   train statistics and the classification rules
+ *   summary.c  per-muscle counts, grade, automatic rest, events table
+ */
+#ifndef EDX_EMG_INTERNAL_H
+#define EDX_EMG_INTERNAL_H
+
+#include "edx/emg.h"
+
+/* Timing of one train from its discharge times (s) and amplitudes (µV),
+ * sorted by time; fills the timing fields of t (not unit, type, shape). */
+void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t);
+
+/* The rules of clinical.md 1.3 applied to one train (timing + mean shape). */
+emg_type emg_classify_train(const emg_train *t);
+
+/* A stretch of rest analysed, seconds from the file's start. */
+typedef struct span {
+    double a_s, b_s;
+} span;
+
+/* ---- trains being built (units.c) ---------------------------------------- */
+
+typedef struct emg_unit_rec {
+    uint32_t id;
+    unsigned site;
+    size_t n;
+    double last_s, prev_s; /* last two discharges */
+    double last_amp_uv;   /* peak-to-peak of the last discharge */
+    double last_gain;     /* of the last discharge on the mean waveform */
+    int first_polarity;   /* of the mean waveform */
+    uint32_t alias;       /* the train it was merged into, 0 when none */
+    float *tmpl;          /* mean aligned waveform while active, NULL once retired */
+    double tmpl_energy;   /* in the comparison window */
+    size_t win_a, win_z;  /* comparison window in the template */
+    emg_features shape;   /* measured on the mean waveform at retirement */
+} emg_unit_rec;
+
+typedef struct emg_units {
+    size_t len;           /* samples per waveform */
+    size_t pre;           /* index of the aligned largest deflection */
+    double fs_hz;
+    double match_score;   /* options' match_ncc */
+    double retire_s;      /* a train not seen for this long is closed */
+    emg_unit_rec *rec;    /* every train, index = id - 1 */
+    size_t n_rec, cap_rec;
+    size_t *active;       /* indices into rec */
+    size_t n_active, cap_active;
+    double *work;         /* 2 len doubles */
+} emg_units;
+
+int emg_units_init(emg_units *u, double fs_hz, size_t pre, size_t len, double match_score);
+void emg_units_free(emg_units *u);
+/* Assigns an aligned waveform w (len samples, largest deflection at pre) of
+ * amplitude amp_uv and first polarity first_polarity at time t_s, site
+ * `site`, noise sd noise_uv, to a train:
+ * an active one it matches, or a new one. *unit receives the id. */
+int emg_units_assign(emg_units *u, const double *w, double amp_uv, int first_polarity,
+                     double t_s, unsigned site, double noise_uv, bool is_weak, uint32_t *unit);
+/* A waveform no train matches may be an established train's discharge with
+ * another on top (overlap): the established train of the site that
+ * explains it best (correlation >= 0.75 in its window, amplitude step as
+ * for a match), and leaves a residual peak of min_residual_uv or more (the
+ * other discharge), gets the discharge counted, its mean untouched; returns its
+ * id, or 0. */
+uint32_t emg_units_explain(emg_units *u, const double *w, unsigned site, double t_s,
+                           double min_residual_uv);
+/* Takes the fitted mean waveform of train id out of x[0..len) (the
+ * waveform's largest deflection at pre, baseline base): peeling apart
+ * overlapping discharges; only x[lo..hi) changes. false (x untouched) when the train is not
+ * established (fewer than 5 discharges) or does not fit. */
+bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double base, size_t lo,
+                        size_t hi);
+/* The discharge of train id before its last one (-INFINITY if none). */
+double emg_units_prev_s(const emg_units *u, uint32_t id);
+/* The train a (possibly merged) id belongs to now. */
+uint32_t emg_units_root(const emg_units *u, uint32_t id);
+/* Closes trains idle since before now_s (all when now_s is INFINITY),
+ * measuring their mean waveform with noise noise_uv. */
+void emg_units_retire(emg_units *u, double now_s, double noise_uv);
+
+/* ---- after streaming (summary.c) -------------------------------------------- */
+
+/* Trains from the retired units, their classification, the events' types,
+ * the automatic rest (without activation annotations), counts and grade. */
+int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m,
+                  const span *spans, size_t n_spans);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * features.c - what a potential looks like: amplitude, duration, phases,
+ * turns, first polarity, rise time and area (clinical.md 1.3 item 1 and
+ * 2.1 for the definitions).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "edx/emg.h"
+
+/* A potential ends where the signal stays at baseline this long [E]. */
+#define QUIET_MS 1.5
+
+static double fmax3(double a, double b, double c)
+{
+    return fmax(a, fmax(b, c));
+}
+
+/* Onset and end: walking out from the peak, the last sample beyond the
+ * departure level before a quiet stretch of `quiet` samples below it, so
+ * that a neighbouring potential in the window does not count [E]. */
+static void extent(const double *x, size_t n, size_t pk, double level, size_t quiet, size_t *a,
+                   size_t *z)
+{
+    size_t i = pk, below = 0;
+    for (size_t k = pk; k-- > 0 && below < quiet;) {
+        if (fabs(x[k]) >= level) {
+            i = k;
+            below = 0;
+        } else {
+            below++;
+        }
+    }
+    size_t j = pk;
+    below = 0;
+    for (size_t k = pk + 1; k < n && below < quiet; k++) {
+        if (fabs(x[k]) >= level) {
+            j = k;
+            below = 0;
+        } else {
+            below++;
+        }
+    }
+    *a = i;
+    *z = j + 1;
+}
+
+/* Phases (segments of one sign beyond `level`), first polarity. */
+static void count_phases(const double *x, size_t a, size_t z, double level, emg_features *f)
+{
+    int sign = 0;
+    for (size_t i = a; i < z; i++) {
+        if (fabs(x[i]) < level)
+            continue;
+        int sg = x[i] > 0 ? 1 : -1;
+        if (!sign) {
+            f->first_polarity = sg;
+            f->phases = 1;
+        } else if (sg != sign) {
+            f->phases++;
+        }
+        sign = sg;
+    }
+}
+
+/* Turns: reversals of at least `step` between extremes of one sign. */
+static int count_turns(const double *x, size_t a, size_t z, double step)
+{
+    if (z <= a + 2)
+        return 0;
+    int turns = 0, dir = 0;
+    double ext = x[a];
+    for (size_t i = a + 1; i < z; i++) {
+        double d = x[i] - ext;
+        if (dir >= 0 && d > 0) {
+            ext = x[i];
+            dir = 1;
+        } else if (dir <= 0 && d < 0) {
+            ext = x[i];
+            dir = -1;
+        } else if (fabs(d) >= step) {
+            /* a reversal that stays on one side of the baseline is a turn */
+            if ((ext > 0) == (x[i] > 0))
+                turns++;
+            ext = x[i];
+            dir = -dir;
+        }
+    }
+    return turns;
+}
+
+int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_uv, emg_features *f)
+{
+    if (!x || !f || n == 0 || !(fs_hz > 0))
+        return EDX_ERR_INVALID;
+    memset(f, 0, sizeof *f);
+    double ms = 1000.0 / fs_hz;
+    size_t pk = 0, imax = 0, imin = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (fabs(x[i]) > fabs(x[pk]))
+            pk = i;
+        if (x[i] > x[imax])
+            imax = i;
+        if (x[i] < x[imin])
+            imin = i;
+    }
+    f->max_pos_uv = fmax(x[imax], 0);
+    f->max_neg_uv = fmin(x[imin], 0);
+    f->amplitude_uv = f->max_pos_uv - f->max_neg_uv;
+    f->peak_index = pk;
+    f->main_sign = x[pk] >= 0 ? 1 : -1;
+    double noise = noise_uv > 0 ? noise_uv : 0;
+    size_t a, z;
+    size_t quiet = (size_t)(QUIET_MS * fs_hz / 1000.0) + 1;
+    extent(x, n, pk, fmax(3.0 * noise, 0.05 * f->amplitude_uv), quiet, &a, &z);
+    /* the potential's own peaks: inside its extent only */
+    imax = imin = pk;
+    for (size_t i = a; i < z; i++) {
+        imax = x[i] > x[imax] ? i : imax;
+        imin = x[i] < x[imin] ? i : imin;
+    }
+    f->max_pos_uv = fmax(x[imax], 0);
+    f->max_neg_uv = fmin(x[imin], 0);
+    f->amplitude_uv = f->max_pos_uv - f->max_neg_uv;
+    if (a >= z)
+        return EDX_OK;
+    f->onset_ms = (double)a * ms;
+    f->end_ms = (double)z * ms;
+    f->duration_ms = (double)(z - a) * ms;
+    f->after_peak_ms = (double)(z - pk) * ms;
+    count_phases(x, a, z, fmax(3.0 * noise, 0.05 * f->amplitude_uv), f);
+    f->turns = count_turns(x, a, z, fmax3(25.0, 4.0 * noise, 0.0));
+    /* rise: from the opposite extreme before the main peak (or the onset) */
+    size_t from = a;
+    for (size_t i = a; i < pk; i++)
+        if ((x[i] > 0) != (x[pk] > 0) && fabs(x[i]) > fabs(x[from]))
+            from = i;
+    f->rise_time_ms = (double)(pk - from) * ms;
+    double area = 0;
+    for (size_t i = a; i < z; i++)
+        area += fabs(x[i]);
+    f->area_uv_ms = area * ms;
+    return EDX_OK;
+}

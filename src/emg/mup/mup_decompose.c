@@ -1,0 +1,418 @@
+/*
+ * mup_decompose.c - the streaming decomposer of contraction epochs.
+ *
+ * Detection: a slope signal d[i] = x[i+h] - x[i-h] (h = 0.1 ms) emphasises
+ * the near-field spike of each MUP. A candidate is a peak of |d| above
+ * max(5 x the robust noise of d, a 100 uV/ms slope) that is the largest
+ * within +-1 ms, with at least MUP_MIN_SPIKE_UV peak to peak around it.
+ * Its time is refined to a fraction of a sample (parabola through |d|),
+ * and the window [-18, +27] ms is taken by cubic interpolation, so that
+ * 4 kHz recordings are aligned as well as 10 kHz ones.
+ *
+ * Template matching: the spike part [-1.5, +2.5] ms (mean removed) is
+ * compared with each unit's template by the normalised squared difference;
+ * the best unit within MUP_MATCH_BASE plus MUP_MATCH_NOISE times the share
+ * of noise energy expected takes it, otherwise it starts a unit.
+ * Superimposed discharges match nothing and start units that never reach
+ * the discharges needed for acceptance. At the end of an epoch units whose
+ * templates match within +-1 ms of shift are merged (a polyphasic MUP may
+ * be aligned on either of two equal slopes).
+ *
+ * Streaming: samples are kept only for the scan block being processed plus
+ * one window of history; each unit keeps at most EMG_MUP_MAX_MEMBERS
+ * discharge windows, so memory does not grow with the epoch's length.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emg/mup/mup_decompose.h"
+
+#define MUP_SLOPE_HALF_MS 0.1
+#define MUP_ISOLATION_MS 1.0
+#define MUP_NOISE_K 5.0          /* detection threshold, x robust noise of d [E] */
+#define MUP_MIN_SLOPE_UV_MS 100.0 /* smallest spike slope looked at [E] */
+#define MUP_MIN_SPIKE_UV 50.0    /* smallest spike measured [E] */
+#define MUP_PRE_MS 18.0
+#define MUP_POST_MS 27.0
+#define MUP_MATCH_PRE_MS 1.5
+#define MUP_MATCH_POST_MS 2.5
+#define MUP_MATCH_BASE 0.02      /* normalised squared difference allowed for shape change [E] */
+#define MUP_MATCH_NOISE 4.0      /* plus this many times the noise energy share [E] */
+#define MUP_TEMPLATE_N 32        /* discharges averaged into a template */
+#define MUP_BLOCK_S 0.5          /* scan block */
+#define MUP_SAME_DISCHARGE_S 0.015 /* one unit fires at most 50 Hz [S110]; closer is one discharge */
+#define WILLISON_UV 100.0        /* interference turns [U] */
+
+static size_t ms_to_n(double ms, double fs)
+{
+    return (size_t)(ms * fs / 1000.0 + 0.5);
+}
+
+int emg_mup_new(double fs_hz, edx_diags *diags, emg_mup_analyser **out)
+{
+    if (!out)
+        return EDX_ERR_INVALID;
+    *out = NULL;
+    if (!(fs_hz >= EMG_MUP_MIN_RATE_HZ) || fs_hz > 1e6) {
+        edx_diag_add(diags, EDX_SEV_ERROR, "EMG-MUP-RATE", EDX_LOC_NONE,
+                     "sampled at %.0f Hz: MUP analysis needs at least %.0f Hz", fs_hz,
+                     EMG_MUP_MIN_RATE_HZ);
+        return EDX_ERR_UNSUPPORTED;
+    }
+    if (fs_hz < EMG_MUP_EXPECTED_RATE_HZ)
+        edx_diag_add(diags, EDX_SEV_WARNING, "EMG-MUP-RATE", EDX_LOC_NONE,
+                     "sampled at %.0f Hz (expected %.0f Hz or more): MUP spikes are sampled "
+                     "every %.2f ms, so amplitudes and rise times are less exact",
+                     fs_hz, EMG_MUP_EXPECTED_RATE_HZ, 1000.0 / fs_hz);
+    emg_mup_analyser *a = calloc(1, sizeof *a);
+    if (!a)
+        return EDX_ERR_NOMEM;
+    a->fs = fs_hz;
+    a->diags = diags;
+    a->h = ms_to_n(MUP_SLOPE_HALF_MS, fs_hz);
+    a->h = a->h ? a->h : 1;
+    a->pre = ms_to_n(MUP_PRE_MS, fs_hz);
+    a->post = ms_to_n(MUP_POST_MS, fs_hz);
+    a->win = a->pre + a->post + 1;
+    a->mlo = a->pre - ms_to_n(MUP_MATCH_PRE_MS, fs_hz);
+    a->mlen = ms_to_n(MUP_MATCH_PRE_MS + MUP_MATCH_POST_MS, fs_hz) + 1;
+    a->iso = ms_to_n(MUP_ISOLATION_MS, fs_hz);
+    a->min_d = MUP_MIN_SLOPE_UV_MS * 2.0 * (double)a->h * 1000.0 / fs_hz;
+    a->block = ms_to_n(MUP_BLOCK_S * 1000.0, fs_hz);
+    a->margin = a->post + a->iso + a->h + 4;
+    a->history = a->pre + a->iso + a->h + 4;
+    *out = a;
+    return EDX_OK;
+}
+
+static void track_free(mup_track *t)
+{
+    free(t->members);
+    free(t->tmpl);
+    free(t->times);
+    memset(t, 0, sizeof *t);
+}
+
+static void free_tracks(emg_mup_analyser *a)
+{
+    for (size_t i = 0; i < a->n_tracks; i++)
+        track_free(&a->tracks[i]);
+    a->n_tracks = 0;
+}
+
+void emg_mup_free(emg_mup_analyser *a)
+{
+    if (!a)
+        return;
+    free_tracks(a);
+    for (size_t i = 0; i < a->n_units; i++)
+        free(a->units[i].wave_uv);
+    free(a->units);
+    free(a->epochs);
+    free(a->buf);
+    free(a->d);
+    free(a->scratch);
+    free(a->win_buf);
+    free(a->cand);
+    free(a);
+}
+
+int emg_mup_begin_epoch(emg_mup_analyser *a, conv_state state)
+{
+    if (!a || a->in_epoch)
+        return EDX_ERR_INVALID;
+    a->in_epoch = true;
+    a->state = state;
+    a->buf_len = 0;
+    a->buf_abs0 = 0;
+    a->scan_from = 0;
+    a->n_fed = 0;
+    a->epoch_t0_s = NAN;
+    a->noise_sum = 0;
+    a->noise_n = 0;
+    a->n_spikes = a->n_assigned = 0;
+    a->turns = 0;
+    a->turn_amp_sum = 0;
+    a->turn_dir = 1;
+    a->turn_ext = NAN;
+    return EDX_OK;
+}
+
+static int grow(double **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return EDX_OK;
+    size_t n = *cap ? *cap : 1024;
+    while (n < need)
+        n *= 2;
+    double *q = realloc(*p, n * sizeof *q);
+    if (!q)
+        return EDX_ERR_NOMEM;
+    *p = q;
+    *cap = n;
+    return EDX_OK;
+}
+
+/* Willison turns of the raw signal (interference pattern) over [s, e). */
+static void willison(emg_mup_analyser *a, const double *x, size_t s, size_t e)
+{
+    for (size_t i = s; i < e; i++) {
+        double v = x[i];
+        if (isnan(a->turn_ext)) {
+            a->turn_ext = v;
+            a->turn_last = v;
+            continue;
+        }
+        if ((a->turn_dir > 0 && v > a->turn_ext) || (a->turn_dir < 0 && v < a->turn_ext))
+            a->turn_ext = v;
+        double back = a->turn_dir > 0 ? a->turn_ext - v : v - a->turn_ext;
+        if (back >= WILLISON_UV) {
+            a->turns++;
+            a->turn_amp_sum += fabs(a->turn_ext - a->turn_last);
+            a->turn_last = a->turn_ext;
+            a->turn_dir = -a->turn_dir;
+            a->turn_ext = v;
+        }
+    }
+}
+
+/* The window of a candidate at buffer position p + frac into a->win_buf. */
+static void take_window(emg_mup_analyser *a, size_t p, double frac)
+{
+    double t0 = (double)p + frac - (double)a->pre;
+    for (size_t k = 0; k < a->win; k++)
+        a->win_buf[k] = emg_mup_interp(a->buf, a->buf_len, t0 + (double)k);
+}
+
+void match_part_of(const emg_mup_analyser *a, const double *w, double *c)
+{
+    double m = 0;
+    for (size_t k = 0; k < a->mlen; k++)
+        m += w[a->mlo + k];
+    m /= (double)a->mlen;
+    for (size_t k = 0; k < a->mlen; k++)
+        c[k] = w[a->mlo + k] - m;
+}
+
+static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double time_s)
+{
+    if (t->n_times == t->cap_times) {
+        size_t n = t->cap_times ? 2 * t->cap_times : 64;
+        double *q = realloc(t->times, n * sizeof *q);
+        if (!q)
+            return EDX_ERR_NOMEM;
+        t->times = q;
+        t->cap_times = n;
+    }
+    t->times[t->n_times++] = time_s;
+    if (t->n_members < EMG_MUP_MAX_MEMBERS) {
+        float *row = t->members + t->n_members * a->win;
+        for (size_t k = 0; k < a->win; k++)
+            row[k] = (float)a->win_buf[k];
+        t->n_members++;
+    }
+    if (t->n_tmpl < MUP_TEMPLATE_N) {
+        double n = (double)t->n_tmpl;
+        t->energy = 0;
+        for (size_t k = 0; k < a->mlen; k++) {
+            t->tmpl[k] = (t->tmpl[k] * n + c[k]) / (n + 1.0);
+            t->energy += t->tmpl[k] * t->tmpl[k];
+        }
+        t->n_tmpl++;
+    }
+    return EDX_OK;
+}
+
+static int track_new(emg_mup_analyser *a, mup_track **out)
+{
+    *out = NULL;
+    if (a->n_tracks >= EMG_MUP_MAX_UNITS)
+        return EDX_OK;
+    mup_track *t = &a->tracks[a->n_tracks];
+    memset(t, 0, sizeof *t);
+    t->members = malloc(EMG_MUP_MAX_MEMBERS * a->win * sizeof *t->members);
+    t->tmpl = calloc(a->mlen, sizeof *t->tmpl);
+    if (!t->members || !t->tmpl) {
+        track_free(t);
+        return EDX_ERR_NOMEM;
+    }
+    a->n_tracks++;
+    *out = t;
+    return EDX_OK;
+}
+
+static int assign(emg_mup_analyser *a, size_t p, double frac)
+{
+    take_window(a, p, frac);
+    double *c = a->cand;
+    match_part_of(a, a->win_buf, c);
+    double lo = c[0], hi = c[0];
+    for (size_t k = 1; k < a->mlen; k++)
+        lo = fmin(lo, c[k]), hi = fmax(hi, c[k]);
+    if (hi - lo < MUP_MIN_SPIKE_UV)
+        return EDX_OK;
+    a->n_spikes++;
+    mup_track *best = NULL;
+    double best_d = HUGE_VAL, noise_e = (double)a->mlen * a->noise_d * a->noise_d / 2.0;
+    for (size_t i = 0; i < a->n_tracks; i++) {
+        mup_track *t = &a->tracks[i];
+        double dist = emg_mup_distance(c, t->tmpl, a->mlen, 0);
+        if (dist < best_d && dist < MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy)
+            best_d = dist, best = t;
+    }
+    int rc = EDX_OK;
+    if (!best)
+        rc = track_new(a, &best);
+    if (rc || !best)
+        return rc;
+    a->n_assigned++;
+    double t = a->epoch_t0_s + ((double)(a->buf_abs0 + (int64_t)p) + frac) / a->fs;
+    if (best->n_times && t - best->times[best->n_times - 1] < MUP_SAME_DISCHARGE_S)
+        return EDX_OK; /* another slope of the discharge just taken */
+    return track_add(a, best, c, t);
+}
+
+/* Scans buffer positions [s, e) for candidates. */
+static int scan(emg_mup_analyser *a, size_t s, size_t e)
+{
+    if (e <= s)
+        return EDX_OK;
+    size_t d0 = s - a->iso - 1, d1 = e + a->iso + 1; /* d over [d0, d1) */
+    int rc = grow(&a->d, &a->d_cap, d1 - d0);
+    if (!rc)
+        rc = grow(&a->scratch, &a->scratch_cap, d1 - d0);
+    if (rc)
+        return rc;
+    for (size_t i = d0; i < d1; i++)
+        a->d[i - d0] = a->buf[i + a->h] - a->buf[i - a->h];
+    double sd = emg_mup_robust_rms(a->d + (s - d0), e - s, a->scratch);
+    a->noise_sum += sd / sqrt(2.0) * (double)(e - s);
+    a->noise_n += e - s;
+    double thr = fmax(MUP_NOISE_K * sd, a->min_d);
+    a->noise_d = sd;
+    willison(a, a->buf, s, e);
+    if (a->state == CONV_STATE_MAXIMAL)
+        return EDX_OK; /* interference pattern only: no MUP is taken at full effort */
+    for (size_t i = s; i < e && !rc; i++) {
+        double v = fabs(a->d[i - d0]);
+        if (v < thr)
+            continue;
+        bool is_peak = true;
+        for (size_t j = i - a->iso; j <= i + a->iso && is_peak; j++)
+            if (j != i && (fabs(a->d[j - d0]) > v || (j < i && fabs(a->d[j - d0]) == v)))
+                is_peak = false;
+        if (!is_peak)
+            continue;
+        double ym = fabs(a->d[i - 1 - d0]), yp = fabs(a->d[i + 1 - d0]);
+        double den = ym - 2.0 * v + yp;
+        double frac = den < 0 ? 0.5 * (ym - yp) / den : 0;
+        rc = assign(a, i, fmax(-0.5, fmin(0.5, frac)));
+        i += a->iso;
+    }
+    return rc;
+}
+
+/* Scans what the buffer allows; at the end of an epoch, up to its end. */
+static int scan_ready(emg_mup_analyser *a, bool is_final)
+{
+    int rc = EDX_OK;
+    for (;;) {
+        size_t s = (size_t)(a->scan_from - a->buf_abs0);
+        if (s < a->history)
+            s = a->history; /* the epoch's first window of samples has no history */
+        if (a->buf_len < a->margin + s)
+            break;
+        size_t limit = a->buf_len - a->margin;
+        size_t e = s + a->block < limit ? s + a->block : limit;
+        if (!is_final && e - s < a->block)
+            break;
+        rc = scan(a, s, e);
+        a->scan_from = a->buf_abs0 + (int64_t)e;
+        if (rc || e == limit)
+            break;
+    }
+    /* keep one window of history */
+    size_t keep_from = (size_t)(a->scan_from - a->buf_abs0);
+    keep_from = keep_from > a->history ? keep_from - a->history : 0;
+    if (keep_from > 0) {
+        memmove(a->buf, a->buf + keep_from, (a->buf_len - keep_from) * sizeof *a->buf);
+        a->buf_len -= keep_from;
+        a->buf_abs0 += (int64_t)keep_from;
+    }
+    return rc;
+}
+
+int emg_mup_feed(emg_mup_analyser *a, const double *x_uv, size_t n, double t_first_s)
+{
+    if (!a || !a->in_epoch || (!x_uv && n))
+        return EDX_ERR_INVALID;
+    if (isnan(a->epoch_t0_s))
+        a->epoch_t0_s = t_first_s;
+    if (!a->win_buf) {
+        a->win_buf = malloc(a->win * sizeof *a->win_buf);
+        a->cand = malloc(a->mlen * sizeof *a->cand);
+        if (!a->win_buf || !a->cand)
+            return EDX_ERR_NOMEM;
+    }
+    size_t off = 0;
+    while (off < n) {
+        size_t take = n - off < a->block ? n - off : a->block;
+        int rc = grow(&a->buf, &a->buf_cap, a->buf_len + take);
+        if (rc)
+            return rc;
+        memcpy(a->buf + a->buf_len, x_uv + off, take * sizeof *x_uv);
+        a->buf_len += take;
+        a->n_fed += (int64_t)take;
+        off += take;
+        if ((rc = scan_ready(a, false)))
+            return rc;
+    }
+    return EDX_OK;
+}
+
+int emg_mup_end_epoch(emg_mup_analyser *a)
+{
+    if (!a || !a->in_epoch)
+        return EDX_ERR_INVALID;
+    int rc = a->win_buf ? scan_ready(a, true) : EDX_OK;
+    if (!rc)
+        rc = emg_mup_merge_tracks(a);
+    if (!rc)
+        rc = emg_mup_drop_locked(a);
+    if (!rc)
+        rc = emg_mup_finish_epoch(a);
+    free_tracks(a);
+    a->in_epoch = false;
+    return rc;
+}
+
+size_t emg_mup_wide_len(const emg_mup_analyser *a)
+{
+    return 2 * ms_to_n(MUP_WIDE_MS, a->fs) + 1;
+}
+
+size_t emg_mup_unit_count(const emg_mup_analyser *a)
+{
+    return a ? a->n_units : 0;
+}
+
+const emg_mup_unit *emg_mup_unit_at(const emg_mup_analyser *a, size_t i)
+{
+    return a && i < a->n_units ? &a->units[i] : NULL;
+}
+
+size_t emg_mup_epoch_count(const emg_mup_analyser *a)
+{
+    return a ? a->n_epochs : 0;
+}
+
+const emg_mup_epoch_stats *emg_mup_epoch_at(const emg_mup_analyser *a, size_t i)
+{
+    return a && i < a->n_epochs ? &a->epochs[i] : NULL;
+}
+
+double emg_mup_rate_hz(const emg_mup_analyser *a)
+{
+    return a ? a->fs : NAN;
+}

@@ -1,0 +1,70 @@
+/*
+ * mup_decompose.h - the analyser's state, shared by mup_decompose.c
+ * (streaming detection and matching) and mup_units.c (finishing an epoch).
+ */
+#ifndef EDX_EMG_MUP_DECOMPOSE_H
+#define EDX_EMG_MUP_DECOMPOSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emg/mup/mup_internal.h"
+
+/* A unit being built during an epoch. */
+typedef struct mup_track {
+    float *members;   /* up to EMG_MUP_MAX_MEMBERS windows of `win` samples */
+    size_t n_members;
+    double *tmpl;     /* spike part, mean of the first discharges */
+    size_t n_tmpl;
+    double energy;    /* of the template, uV^2 */
+    double *times;    /* discharge times, s */
+    size_t n_times, cap_times;
+    bool is_merged;   /* merged into another track */
+} mup_track;
+
+struct emg_mup_analyser {
+    double fs;
+    edx_diags *diags;
+    size_t h, pre, post, win, mlo, mlen, iso, block, margin, history;
+    double min_d;
+    double noise_d;   /* robust rms of the slope signal in the current block */
+    /* the epoch being read */
+    bool in_epoch;
+    conv_state state;
+    double epoch_t0_s;
+    int64_t n_fed;
+    double *buf;
+    size_t buf_len, buf_cap;
+    int64_t buf_abs0, scan_from;
+    double *d, *scratch, *win_buf, *cand;
+    size_t d_cap, scratch_cap;
+    double noise_sum;
+    size_t noise_n, n_spikes, n_assigned;
+    size_t turns;
+    double turn_amp_sum, turn_ext, turn_last;
+    int turn_dir;
+    mup_track tracks[EMG_MUP_MAX_UNITS];
+    size_t n_tracks;
+    /* results */
+    emg_mup_unit *units;
+    size_t n_units, cap_units;
+    emg_mup_epoch_stats *epochs;
+    size_t n_epochs, cap_epochs;
+};
+
+/* mup_units.c */
+int emg_mup_merge_tracks(emg_mup_analyser *a);
+int emg_mup_finish_epoch(emg_mup_analyser *a);
+/* mup_summary.c: whether two averages are one unit (wide parts within
+ * SAME_UNIT_MAX at some shift of up to 5 ms); bx, by: wide-length scratch. */
+bool emg_mup_same_unit(const emg_mup_analyser *a, const emg_mup_unit *x, const emg_mup_unit *y,
+                       double *bx, double *by);
+/* Drops tracks whose discharges follow a larger track's at a fixed lag. */
+int emg_mup_drop_locked(emg_mup_analyser *a);
+/* Samples of the wide part used to compare units: +-MUP_WIDE_MS. */
+#define MUP_WIDE_MS 8.0
+size_t emg_mup_wide_len(const emg_mup_analyser *a);
+/* mup_decompose.c: the spike part of a window, its mean removed. */
+void match_part_of(const emg_mup_analyser *a, const double *w, double *c);
+
+#endif

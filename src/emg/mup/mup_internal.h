@@ -1,0 +1,42 @@
+/*
+ * mup_internal.h - what the files of src/emg/mup/ share.
+ *
+ *   mup_measure.c    one averaged MUP's parameters
+ *   mup_dsp.c        small numeric routines (robust noise, interpolation,
+ *                    quantiles, trimmed mean)
+ *   mup_decompose.c  the streaming decomposer (detection, template
+ *                    matching, averaging)
+ *   mup_units.c      turning a finished track into an emg_mup_unit
+ *   mup_summary.c    per-muscle summary, recruitment, pattern
+ *   mup_normals.c    templates/mup_normals.tsv
+ */
+#ifndef EDX_EMG_MUP_INTERNAL_H
+#define EDX_EMG_MUP_INTERNAL_H
+
+#include <stddef.h>
+
+#include "edx/mup.h"
+
+#define EMG_MUP_TURN_UV 25.0 /* minimum turn amplitude [clinical reference 2.1, U] */
+
+int emg_mup_count_turns(const double *v, size_t a, size_t z, double min_uv);
+
+/* Robust rms of white noise from the 20th percentile of |x| (for a normal
+ * variable P20(|x|) = 0.2533 sigma); sorts a scratch copy. NAN when n = 0. */
+double emg_mup_robust_rms(const double *x, size_t n, double *scratch);
+
+/* Value of x at fractional position t (Catmull-Rom cubic); clamps at ends. */
+double emg_mup_interp(const double *x, size_t n, double t);
+
+/* Median and quantile of v[0..n) (sorts v in place). NAN when n = 0. */
+double emg_mup_quantile(double *v, size_t n, double p);
+
+/* Interquartile mean of column j of m rows of `stride` floats. */
+double emg_mup_trimmed_mean(const float *rows, size_t m, size_t stride, size_t j,
+                            double *scratch);
+
+/* Normalised difference ||a - b||^2 / max(||a||^2, ||b||^2) of a[i] and
+ * b[i + shift], over the samples where both exist. */
+double emg_mup_distance(const double *a, const double *b, size_t n, int shift);
+
+#endif

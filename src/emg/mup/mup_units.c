@@ -1,0 +1,449 @@
+/*
+ * mup_units.c - finishing an epoch: merge tracks of one unit, average each
+ * track's discharges, measure, decide whether it is a MUP to count, and
+ * note the epoch's firing statistics.
+ *
+ * A track becomes an accepted MUP when it has MUP_MIN_DISCHARGES, fires at
+ * a voluntary rate (4-50 Hz, [S110]) and is at least 50 uV. The near-field
+ * gate (rise time < 0.5 ms, clinical reference 2.1 [U]) is reported, not
+ * applied: the share of MUPs beyond it is a warning in the findings.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emg/mup/mup_decompose.h"
+
+#define MUP_MERGE_MAX 0.03 /* templates are averages: little noise left [E] */
+#define MUP_MERGE_NOISE 4.0 /* as for matching one discharge [E] */
+#define MUP_MERGE_MIN 3     /* tracks of fewer discharges are left as they are */
+#define MUP_MERGE_SHIFT_MS 5.0 /* a unit aligned on another of its slopes [E] */
+#define MUP_MIN_DISCHARGES 8   /* [E] */
+#define MUP_SAME_DISCHARGE_S 0.015 /* a unit fires at most 50 Hz [S110] */
+#define MUP_LOCK_MAX_S 0.015   /* lags looked at: within one MUP's duration */
+#define MUP_LOCK_JITTER_S 0.0003 /* a fixed lag: +-0.3 ms [E] */
+#define MUP_LOCK_FRACTION 0.5  /* of the smaller track's discharges [E] */
+#define MUP_MIN_RATE_HZ 4.0    /* lowest sustained voluntary rate [S110] */
+#define MUP_MAX_RATE_HZ 50.0   /* highest voluntary rate [S110] */
+#define MUP_ISI_MIN_MS 20.0    /* 50 Hz */
+#define MUP_ISI_MAX_MS 250.0   /* 4 Hz */
+#define MUP_MIN_AMP_UV 50.0    /* [E] */
+#define MUP_BASE_MS 2.0        /* window ends that give the baseline */
+#define MUP_CLEAN_MIN 6        /* discharges the clean half must keep [E] */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int merge_into(emg_mup_analyser *a, mup_track *dst, mup_track *src, int shift)
+{
+    size_t need = dst->n_times + src->n_times;
+    if (need > dst->cap_times) {
+        double *q = realloc(dst->times, need * sizeof *q);
+        if (!q)
+            return EDX_ERR_NOMEM;
+        dst->times = q;
+        dst->cap_times = need;
+    }
+    memcpy(dst->times + dst->n_times, src->times, src->n_times * sizeof *dst->times);
+    dst->n_times = need;
+    for (size_t m = 0; m < src->n_members && dst->n_members < EMG_MUP_MAX_MEMBERS; m++) {
+        const float *in = src->members + m * a->win;
+        float *out = dst->members + dst->n_members * a->win;
+        for (size_t k = 0; k < a->win; k++) {
+            long j = (long)k + shift;
+            out[k] = j >= 0 && j < (long)a->win ? in[j] : 0.0f;
+        }
+        dst->n_members++;
+    }
+    src->is_merged = true;
+    return EDX_OK;
+}
+
+/* The wide part ([-MUP_WIDE_MS, +MUP_WIDE_MS] about the alignment point,
+ * mean removed) of a track's first members' mean, for comparing tracks. */
+static void wide_template(const emg_mup_analyser *a, const mup_track *t, double *out)
+{
+    size_t m = t->n_members < 8 ? t->n_members : 8, w = emg_mup_wide_len(a);
+    size_t lo = a->pre - (w - 1) / 2;
+    double mean = 0;
+    for (size_t k = 0; k < w; k++) {
+        double s = 0;
+        for (size_t r = 0; r < m; r++)
+            s += t->members[r * a->win + lo + k];
+        out[k] = m ? s / (double)m : 0;
+        mean += out[k];
+    }
+    for (size_t k = 0; k < w; k++)
+        out[k] -= mean / (double)w;
+}
+
+/* Whether two templates' energies allow a distance below the limits at
+ * all: |a - b|^2 / max >= (1 - sqrt(min / max))^2. */
+static bool sizes_close(const mup_track *x, const mup_track *y)
+{
+    double lo = fmin(x->energy, y->energy), hi = fmax(x->energy, y->energy);
+    return hi > 0 && lo / hi > 0.5;
+}
+
+/* MUP_MERGE_MAX plus MUP_MERGE_NOISE times the share of noise energy two
+ * wide templates (means of up to 8 discharges) carry. */
+static double merge_limit(const emg_mup_analyser *a, const double *x, const double *y, size_t w)
+{
+    double ex = 0, ey = 0, var = a->noise_d * a->noise_d / 2.0; /* d = x[i+h] - x[i-h] */
+    for (size_t k = 0; k < w; k++)
+        ex += x[k] * x[k], ey += y[k] * y[k];
+    double e = fmax(ex, ey);
+    return e > 0 ? MUP_MERGE_MAX + MUP_MERGE_NOISE * 2.0 * (double)w * var / 8.0 / e : MUP_MERGE_MAX;
+}
+
+int emg_mup_merge_tracks(emg_mup_analyser *a)
+{
+    int smax = (int)(MUP_MERGE_SHIFT_MS * a->fs / 1000.0 + 0.5);
+    size_t w = emg_mup_wide_len(a);
+    double *wt = malloc((a->n_tracks ? a->n_tracks : 1) * w * sizeof *wt);
+    if (!wt)
+        return EDX_ERR_NOMEM;
+    for (size_t i = 0; i < a->n_tracks; i++)
+        wide_template(a, &a->tracks[i], wt + i * w);
+    int rc = EDX_OK;
+    for (size_t i = 0; i < a->n_tracks && !rc; i++) {
+        mup_track *ti = &a->tracks[i];
+        if (ti->n_times < MUP_MERGE_MIN)
+            continue;
+        for (size_t j = i + 1; j < a->n_tracks && !ti->is_merged && !rc; j++) {
+            mup_track *tj = &a->tracks[j];
+            if (tj->is_merged || tj->n_times < MUP_MERGE_MIN || !sizes_close(ti, tj))
+                continue;
+            int best_s = 0;
+            double limit = merge_limit(a, wt + i * w, wt + j * w, w), best = limit;
+            for (int s = -smax; s <= smax; s++) {
+                double dist = emg_mup_distance(wt + i * w, wt + j * w, w, s);
+                if (dist < best)
+                    best = dist, best_s = s;
+            }
+            if (best < limit) {
+                bool keep_i = ti->n_times >= tj->n_times;
+                rc = merge_into(a, keep_i ? ti : tj, keep_i ? tj : ti, keep_i ? best_s : -best_s);
+                if (!keep_i) /* tj now holds both: its wide template stays tj's */
+                    break;
+            }
+        }
+    }
+    free(wt);
+    return rc;
+}
+
+/* Whether most discharges of `t` follow those of `u` at one fixed lag: a
+ * second steep slope of the same MUP detected apart from the first. */
+static bool is_locked(mup_track *t, mup_track *u, double *lag)
+{
+    qsort(t->times, t->n_times, sizeof *t->times, cmp_double);
+    qsort(u->times, u->n_times, sizeof *u->times, cmp_double);
+    size_t k = 0, n = 0;
+    for (size_t i = 0; i < t->n_times; i++) {
+        while (k + 1 < u->n_times && u->times[k + 1] <= t->times[i])
+            k++;
+        double best = HUGE_VAL;
+        for (size_t j = k; j < u->n_times && j <= k + 1; j++)
+            if (fabs(t->times[i] - u->times[j]) < fabs(best))
+                best = t->times[i] - u->times[j];
+        if (fabs(best) <= MUP_LOCK_MAX_S)
+            lag[n++] = best;
+    }
+    if (n < MUP_LOCK_FRACTION * (double)t->n_times)
+        return false;
+    qsort(lag, n, sizeof *lag, cmp_double);
+    size_t mode = 0, lo = 0; /* most lags within 2 x MUP_LOCK_JITTER_S of each other */
+    for (size_t hi = 0; hi < n; hi++) {
+        while (lag[hi] - lag[lo] > 2.0 * MUP_LOCK_JITTER_S)
+            lo++;
+        mode = hi - lo + 1 > mode ? hi - lo + 1 : mode;
+    }
+    return mode >= MUP_LOCK_FRACTION * (double)t->n_times;
+}
+
+int emg_mup_drop_locked(emg_mup_analyser *a)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < a->n_tracks; i++)
+        most = a->tracks[i].n_times > most ? a->tracks[i].n_times : most;
+    double *lag = malloc((most + 1) * sizeof *lag);
+    if (!lag)
+        return EDX_ERR_NOMEM;
+    for (size_t i = 0; i < a->n_tracks; i++) {
+        mup_track *u = &a->tracks[i];
+        if (u->is_merged || u->n_times < MUP_MIN_DISCHARGES)
+            continue;
+        for (size_t j = 0; j < a->n_tracks; j++) {
+            mup_track *t = &a->tracks[j];
+            if (j == i || t->is_merged || t->n_times > u->n_times ||
+                (t->n_times == u->n_times && j < i))
+                continue;
+            if (is_locked(t, u, lag))
+                t->is_merged = true; /* the same unit, seen again */
+        }
+    }
+    free(lag);
+    return EDX_OK;
+}
+
+/* Median rate from intervals of voluntary length; NAN when fewer than 3. */
+static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
+{
+    qsort(times, n, sizeof *times, cmp_double);
+    size_t k = 0;
+    for (size_t i = 1; i < n; i++) {
+        double ms = (times[i] - times[i - 1]) * 1000.0;
+        if (ms >= MUP_ISI_MIN_MS && ms <= MUP_ISI_MAX_MS)
+            isi[k++] = ms;
+    }
+    *p90_hz = NAN;
+    if (k < 3)
+        return NAN;
+    double fast_ms = emg_mup_quantile(isi, k, 0.1);
+    *p90_hz = 1000.0 / fast_ms;
+    return 1000.0 / emg_mup_quantile(isi, k, 0.5);
+}
+
+/* Keeps in rank[] the cleanest half of the members: those closest to the
+ * preliminary average w over the whole window (fewest other units'
+ * potentials in it). Returns how many. */
+static size_t cleanest(const emg_mup_analyser *a, const mup_track *t, const double *w,
+                       size_t *rank, double *dev)
+{
+    for (size_t m = 0; m < t->n_members; m++) {
+        const float *row = t->members + m * a->win;
+        double e = 0, mean = 0;
+        for (size_t k = 0; k < a->win; k++)
+            mean += row[k] - w[k];
+        mean /= (double)a->win;
+        for (size_t k = 0; k < a->win; k++)
+            e += (row[k] - w[k] - mean) * (row[k] - w[k] - mean);
+        dev[m] = e;
+        rank[m] = m;
+    }
+    for (size_t i = 1; i < t->n_members; i++) /* insertion sort by deviation */
+        for (size_t j = i; j > 0 && dev[rank[j]] < dev[rank[j - 1]]; j--) {
+            size_t x = rank[j];
+            rank[j] = rank[j - 1];
+            rank[j - 1] = x;
+        }
+    size_t keep = t->n_members / 2;
+    return keep >= MUP_CLEAN_MIN ? keep : t->n_members;
+}
+
+/* Clean averaging: the interquartile mean of all members, then the median
+ * of the cleanest half (a discharge of another unit in one window moves a
+ * median little, a mean by its share); baseline (window ends) removed. */
+static void average(const emg_mup_analyser *a, const mup_track *t, double *w, double *scratch)
+{
+    for (size_t k = 0; k < a->win; k++)
+        w[k] = emg_mup_trimmed_mean(t->members, t->n_members, a->win, k, scratch);
+    size_t rank[EMG_MUP_MAX_MEMBERS];
+    size_t keep = cleanest(a, t, w, rank, scratch);
+    for (size_t k = 0; k < a->win; k++) {
+        for (size_t i = 0; i < keep; i++)
+            scratch[EMG_MUP_MAX_MEMBERS + i] = t->members[rank[i] * a->win + k];
+        w[k] = emg_mup_quantile(scratch + EMG_MUP_MAX_MEMBERS, keep, 0.5);
+    }
+    size_t nb = (size_t)(MUP_BASE_MS * a->fs / 1000.0 + 0.5);
+    nb = nb ? nb : 1;
+    for (size_t k = 0; k < nb; k++)
+        scratch[k] = w[k];
+    double b0 = emg_mup_quantile(scratch, nb, 0.5);
+    for (size_t k = 0; k < nb; k++)
+        scratch[k] = w[a->win - nb + k];
+    double b1 = emg_mup_quantile(scratch, nb, 0.5);
+    double span = (double)(a->win - nb);
+    for (size_t k = 0; k < a->win; k++) {
+        double f = ((double)k - (double)nb / 2.0) / span;
+        w[k] -= b0 + (b1 - b0) * fmax(0.0, fmin(1.0, f));
+    }
+}
+
+/* Median over members of rms(member - average) / rms(average), spike part. */
+static double variability_pct(emg_mup_analyser *a, const mup_track *t, const double *w,
+                              double *scratch)
+{
+    double *avg = a->cand, *row = a->win_buf, *sc = scratch + EMG_MUP_MAX_MEMBERS;
+    match_part_of(a, w, avg);
+    double ea = 0;
+    for (size_t k = 0; k < a->mlen; k++)
+        ea += avg[k] * avg[k];
+    if (!(ea > 0))
+        return NAN;
+    for (size_t m = 0; m < t->n_members; m++) {
+        for (size_t k = 0; k < a->win; k++)
+            sc[k] = t->members[m * a->win + k];
+        match_part_of(a, sc, row);
+        double ed = 0;
+        for (size_t k = 0; k < a->mlen; k++)
+            ed += (row[k] - avg[k]) * (row[k] - avg[k]);
+        scratch[m] = 100.0 * sqrt(ed / ea);
+    }
+    return emg_mup_quantile(scratch, t->n_members, 0.5);
+}
+
+/* Residual noise of an average: from the median |v| of the first and last
+ * MUP_BASE_MS (robust to other units' leftovers there; |z| has median
+ * 0.6745 sigma). */
+static double end_noise(const emg_mup_analyser *a, const double *w, double *scratch)
+{
+    size_t nb = (size_t)(MUP_BASE_MS * a->fs / 1000.0 + 0.5), n = 0;
+    for (size_t k = 0; k < nb && k < a->win; k++) {
+        scratch[n++] = fabs(w[k]);
+        scratch[n++] = fabs(w[a->win - 1 - k]);
+    }
+    return n ? emg_mup_quantile(scratch, n, 0.5) / 0.6745 : 0;
+}
+
+static const char *judge(const emg_mup_unit *u)
+{
+    if (u->n_discharges < MUP_MIN_DISCHARGES)
+        return "too few discharges";
+    if (!(u->rate_hz >= MUP_MIN_RATE_HZ && u->rate_hz <= MUP_MAX_RATE_HZ))
+        return "no voluntary firing rate";
+    if (u->shape.amplitude_uv < MUP_MIN_AMP_UV)
+        return "too small";
+    return NULL;
+}
+
+static int push_unit(emg_mup_analyser *a, const emg_mup_unit *u)
+{
+    if (a->n_units == a->cap_units) {
+        size_t n = a->cap_units ? 2 * a->cap_units : 16;
+        emg_mup_unit *q = realloc(a->units, n * sizeof *q);
+        if (!q)
+            return EDX_ERR_NOMEM;
+        a->units = q;
+        a->cap_units = n;
+    }
+    a->units[a->n_units++] = *u;
+    return EDX_OK;
+}
+
+/* Sorts a track's times and keeps one per discharge: merged tracks may hold
+ * the same discharge seen at two of its slopes. */
+static void one_per_discharge(mup_track *t)
+{
+    qsort(t->times, t->n_times, sizeof *t->times, cmp_double);
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_times; i++)
+        if (k == 0 || t->times[i] - t->times[k - 1] >= MUP_SAME_DISCHARGE_S)
+            t->times[k++] = t->times[i];
+    t->n_times = k;
+}
+
+static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double *scratch)
+{
+    one_per_discharge(t);
+    emg_mup_unit u;
+    memset(&u, 0, sizeof u);
+    u.state = a->state;
+    u.n_discharges = t->n_times;
+    u.n_averaged = t->n_members;
+    u.rate_hz = rate_of(t->times, t->n_times, scratch, &u.max_rate_hz);
+    u.first_s = t->times[0];
+    u.last_s = t->times[t->n_times - 1];
+    u.wave_uv = malloc(a->win * sizeof *u.wave_uv);
+    if (!u.wave_uv)
+        return EDX_ERR_NOMEM;
+    u.wave_len = a->win;
+    u.spike = a->pre;
+    average(a, t, u.wave_uv, scratch);
+    (void)noise_uv;
+    double noise = end_noise(a, u.wave_uv, scratch);
+    if (emg_mup_measure(u.wave_uv, u.wave_len, a->fs, u.spike, noise, &u.shape) != EDX_OK) {
+        u.shape.amplitude_uv = 0;
+        u.shape.rise_time_ms = NAN;
+    }
+    u.variability_pct = variability_pct(a, t, u.wave_uv, scratch);
+    u.reject = judge(&u);
+    u.is_accepted = u.reject == NULL;
+    int rc = push_unit(a, &u);
+    if (rc)
+        free(u.wave_uv);
+    return rc;
+}
+
+static int push_epoch(emg_mup_analyser *a, const emg_mup_epoch_stats *e)
+{
+    if (a->n_epochs == a->cap_epochs) {
+        size_t n = a->cap_epochs ? 2 * a->cap_epochs : 8;
+        emg_mup_epoch_stats *q = realloc(a->epochs, n * sizeof *q);
+        if (!q)
+            return EDX_ERR_NOMEM;
+        a->epochs = q;
+        a->cap_epochs = n;
+    }
+    a->epochs[a->n_epochs++] = *e;
+    return EDX_OK;
+}
+
+/* The same unit twice in one epoch (aligned on two of its slopes, in tracks
+ * too different to merge): the one with fewer discharges is not counted. */
+static void dedupe_epoch(emg_mup_analyser *a, size_t first_unit, double *scratch)
+{
+    size_t w = emg_mup_wide_len(a);
+    for (size_t i = first_unit; i < a->n_units; i++)
+        for (size_t j = first_unit; j < i && a->units[i].is_accepted; j++) {
+            emg_mup_unit *x = &a->units[i], *y = &a->units[j];
+            if (!y->is_accepted || !emg_mup_same_unit(a, x, y, scratch, scratch + w))
+                continue;
+            emg_mup_unit *drop = x->n_discharges > y->n_discharges ? y : x;
+            drop->is_accepted = false;
+            drop->reject = "the same unit as another";
+        }
+}
+
+static void epoch_rates(const emg_mup_analyser *a, size_t first_unit, emg_mup_epoch_stats *e)
+{
+    e->max_rate_hz = NAN;
+    for (size_t i = first_unit; i < a->n_units; i++) {
+        const emg_mup_unit *u = &a->units[i];
+        if (!u->is_accepted)
+            continue;
+        e->n_units++;
+        if (isnan(e->max_rate_hz) || u->rate_hz > e->max_rate_hz)
+            e->max_rate_hz = u->rate_hz;
+    }
+    e->units_estimate = (double)e->n_units;
+    e->recruitment_ratio = e->n_units ? e->max_rate_hz / e->units_estimate : NAN;
+}
+
+int emg_mup_finish_epoch(emg_mup_analyser *a)
+{
+    emg_mup_epoch_stats e;
+    memset(&e, 0, sizeof e);
+    e.state = a->state;
+    e.duration_s = (double)a->n_fed / a->fs;
+    e.noise_uv = a->noise_n ? a->noise_sum / (double)a->noise_n : NAN;
+    e.n_spikes = a->n_spikes;
+    e.n_assigned = a->n_assigned;
+    e.turns_per_s = e.duration_s > 0 ? (double)a->turns / e.duration_s : NAN;
+    e.mean_turn_amplitude_uv = a->turns ? a->turn_amp_sum / (double)a->turns : NAN;
+    size_t need = 2 * a->win + EMG_MUP_MAX_MEMBERS, first_unit = a->n_units;
+    need = need > 2 * emg_mup_wide_len(a) ? need : 2 * emg_mup_wide_len(a);
+    for (size_t i = 0; i < a->n_tracks; i++)
+        need = a->tracks[i].n_times > need ? a->tracks[i].n_times : need;
+    double *scratch = malloc(need * sizeof *scratch);
+    if (!scratch)
+        return EDX_ERR_NOMEM;
+    int rc = EDX_OK;
+    for (size_t i = 0; i < a->n_tracks && !rc; i++) {
+        mup_track *t = &a->tracks[i];
+        if (!t->is_merged && t->n_times >= MUP_MIN_DISCHARGES && a->state != CONV_STATE_MAXIMAL)
+            rc = make_unit(a, t, e.noise_uv, scratch);
+    }
+    if (!rc)
+        dedupe_epoch(a, first_unit, scratch);
+    free(scratch);
+    if (!rc) {
+        epoch_rates(a, first_unit, &e);
+        rc = push_epoch(a, &e);
+    }
+    return rc;
+}

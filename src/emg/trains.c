@@ -1,0 +1,338 @@
+/*
+ * trains.c - what a train of discharges of one generator does in time, and
+ * what it is (clinical.md 1.1 table, 1.3 decision sequence). Every number
+ * below carries its source ID (clinical-sources.md) or [E] for an
+ * engineering choice.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emg/emg_internal.h"
+
+/* ---- thresholds -------------------------------------------------------------- */
+
+/* Fibrillation 1-5 ms, 20-300 uV (< 1 mV), 0.5-15 Hz [S52]; regular [S51]. */
+#define FIB_MAX_MS 5.0
+#define MEASURE_ALLOWANCE_MS 1.0 /* noise on onset and end of a measured duration [E] */
+/* Durations here are measured from a departure of 5 % of the amplitude,
+ * which reads longer than the visual estimate behind the 5 ms [E]. */
+#define FIB_ALLOWANCE_MS 2.0
+#define FIB_MAX_UV 1000.0 /* typically < 1 mV [S52] */
+#define FIB_RATE_MIN_HZ 0.5
+#define FIB_RATE_MAX_HZ 15.0
+/* PSW 5-30 ms ([S52] 10-30, [S45] 5-20): initial positive, no initial negativity. */
+#define PSW_MIN_MS 5.0
+#define PSW_MAX_MS 30.0
+/* ... its slow negative phase may sink into the noise before 5 ms are
+ * measured: 3 ms after the positive peak also shows it [E] */
+#define PSW_SLOW_PHASE_MS 3.0
+/* "regular (low IDI CV [E: e.g. < 0.15-0.2])" (clinical.md 1.3); 0.25 leaves
+ * room for the gradual slowing of self-inhibition [E]. */
+#define REGULAR_CV 0.25
+#define REGULAR_FRACTION 0.75 /* intervals fitting the base interval or a multiple [E] */
+#define FIT_TOLERANCE 0.12    /* of the base interval [E] */
+/* Fewer discharges than this fit some rhythm by chance (an irregular
+ * end-plate spike's few intervals can) [E]. */
+#define MIN_TRAIN_N 6
+#define MAX_MULTIPLE 6.0      /* missed discharges: up to 5 in a row [E] */
+/* End-plate spike: initial negative, 3-5 ms, 100-200 uV, irregular [S53, S51]. */
+#define EP_MAX_MS (5.0 + MEASURE_ALLOWANCE_MS)
+/* MUP-sized at rest: > ~100 uV, > ~5 ms (clinical.md 1.3); FPs 0.1-3.6 mV,
+ * ALS TA 123-1480 uV, 2.8-23.9 ms [S28]; polyphasic = 5 phases or more [S55]. */
+#define MUP_MIN_UV 100.0
+#define MUP_MIN_MS 5.0
+#define POLYPHASIC 5
+/* Isolated fasciculation: ISI > 250 ms on both sides [S34]. */
+#define ISOLATED_S 0.25
+/* Doublet: intra-pair interval 2-20 ms [S83]. */
+#define DOUBLET_MIN_S 0.002
+#define DOUBLET_MAX_S 0.020
+/* CRD: 5-100 Hz, identical complexes, perfectly regular [S46, S52]:
+ * interval CV <= 3 % [E]; complex 100 uV - 1 mV [S46]. */
+#define CRD_RATE_MIN_HZ 5.0
+#define CRD_RATE_MAX_HZ 100.0
+#define CRD_MAX_CV 0.03
+/* polyphasic / serrated complex (clinical.md 1.1 [S46]): 4 phases or 3 turns [E] */
+#define CRD_MIN_PHASES 4
+#define CRD_MIN_TURNS 3
+#define CRD_MAX_SWING 1.3 /* smoothed rate steady within 30 % [E] */
+/* Myotonic: 20-80 Hz [S45] (15-150 Hz [S52]); rate AND amplitude wax and
+ * wane [S45]: both swing by 1.5x or more [E]. */
+#define MYOTONIC_RATE_MIN_HZ 15.0
+#define MYOTONIC_RATE_MAX_HZ 150.0
+#define MYOTONIC_SWING 1.5
+/* ... gradually: consecutive intervals differ by a median of < 15 % [E] */
+#define MYOTONIC_JITTER 0.15
+#define MYOTONIC_MAX_RUNS 2 /* a run or two in a train, not a burst pattern [E] */
+/* Myokymic: bursts of a few MUPs recurring several times a second [S43],
+ * intraburst 20-70 Hz [S96]: discharges < 100 ms apart form a burst [E]. */
+#define BURST_GAP_S 0.100
+#define MYOKYMIC_MIN_BURSTS 3
+#define MYOKYMIC_IN_BURSTS 0.7   /* most discharges belong to bursts [E] */
+#define MYOKYMIC_BURST_CV 0.5    /* bursts recur (semi-)rhythmically [S43] [E] */
+#define MYOKYMIC_MIN_IDI_MS 10.0 /* intraburst <= 70 Hz [S96] with margin [E] */
+/* Neuromyotonic: > 150 Hz [S44]. */
+#define NEUROMYOTONIC_RATE_HZ 150.0
+/* Voluntary MUPs fire semi-regularly from ~7.6 Hz at onset [S54]; 4 Hz is
+ * the usual lowest stable firing rate [S110]. */
+#define VOLUNTARY_MIN_HZ 4.0
+#define VOLUNTARY_MAX_HZ 50.0
+
+/* ---- timing -------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double quantile(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return v[(size_t)(p * (double)(n - 1) + 0.5)];
+}
+
+/* Share of the intervals within FIT_TOLERANCE of 1..MAX_MULTIPLE times base. */
+static double fit_share(const double *idi, size_t m, double base)
+{
+    size_t fit = 0;
+    for (size_t i = 0; i < m; i++) {
+        double k = floor(idi[i] / base + 0.5);
+        fit += k >= 1 && k <= MAX_MULTIPLE && fabs(idi[i] - k * base) <= FIT_TOLERANCE * base;
+    }
+    return (double)fit / (double)m;
+}
+
+/* Base interval of a train that may have missed discharges: among the
+ * shorter half of the intervals, the one most others are multiples of (the
+ * longest on a tie, so that half the true interval is not chosen). The
+ * fitting intervals divided by their multiple give the CV and the rate. */
+static void regularity(const double *idi, size_t m, double *scratch, emg_train *t)
+{
+    memcpy(scratch, idi, m * sizeof *scratch);
+    qsort(scratch, m, sizeof *scratch, cmp_double);
+    size_t n_cand = m / 2 + 1, step = n_cand > 64 ? n_cand / 64 : 1;
+    double base = scratch[0], best = -1;
+    for (size_t i = 0; i < n_cand; i += step) {
+        double share = fit_share(idi, m, scratch[i]);
+        if (share >= best - 1e-9) {
+            best = share;
+            base = scratch[i];
+        }
+    }
+    t->regular_fraction = fmax(best, 0);
+    size_t n = 0;
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < m; i++) {
+        double k = floor(idi[i] / base + 0.5);
+        if (k < 1 || k > MAX_MULTIPLE || fabs(idi[i] - k * base) > FIT_TOLERANCE * base)
+            continue;
+        double v = idi[i] / k;
+        scratch[n++] = v;
+        s += v;
+        s2 += v * v;
+    }
+    if (n >= 2) {
+        double mean = s / (double)n, var = s2 / (double)n - mean * mean;
+        t->interval_cv = sqrt(fmax(var, 0)) / mean;
+        t->rate_hz = 1.0 / quantile(scratch, n, 0.5);
+    } else {
+        t->interval_cv = NAN;
+        memcpy(scratch, idi, m * sizeof *scratch);
+        t->rate_hz = 1.0 / quantile(scratch, m, 0.5);
+    }
+}
+
+/* Max / min of a 5-point moving mean of v[0..m). */
+static double swing(const double *v, size_t m)
+{
+    if (m < 5)
+        return 1.0;
+    double lo = INFINITY, hi = 0;
+    for (size_t i = 0; i + 5 <= m; i++) {
+        double s = 0;
+        for (size_t k = 0; k < 5; k++)
+            s += v[i + k];
+        lo = fmin(lo, s / 5);
+        hi = fmax(hi, s / 5);
+    }
+    return lo > 0 ? hi / lo : 1.0;
+}
+
+/* Median |ln(idi[i+1] / idi[i])|: 0 for a smoothly changing rate, ~1 for
+ * a random one. scratch holds m - 1 doubles. */
+static double jitter(const double *idi, size_t m, double *scratch)
+{
+    if (m < 3)
+        return NAN;
+    for (size_t i = 0; i + 1 < m; i++)
+        scratch[i] = fabs(log(idi[i + 1] / idi[i]));
+    return quantile(scratch, m - 1, 0.5);
+}
+
+/* Groups of discharges < 100 ms apart; doublets; how regularly the groups
+ * recur (CV of the intervals between group onsets). */
+static void bursts(const double *time_s, size_t n, emg_train *t)
+{
+    size_t run = 1, in_bursts = 0, n_onsets = 0;
+    double onset = n ? time_s[0] : 0, prev_onset = 0, s = 0, s2 = 0;
+    t->n_bursts = 0;
+    t->doublets = 0;
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && time_s[i] - time_s[i - 1] < BURST_GAP_S) {
+            run++;
+            continue;
+        }
+        if (run >= 2) {
+            t->n_bursts++;
+            in_bursts += run;
+            if (n_onsets++ > 0) {
+                double d = onset - prev_onset;
+                s += d;
+                s2 += d * d;
+            }
+            prev_onset = onset;
+        }
+        if (run == 2) {
+            double d = time_s[i - 1] - time_s[i - 2];
+            t->doublets += d >= DOUBLET_MIN_S && d <= DOUBLET_MAX_S;
+        }
+        run = 1;
+        onset = i < n ? time_s[i] : 0;
+    }
+    t->burst_fraction = n ? (double)in_bursts / (double)n : 0;
+    double k = (double)(n_onsets > 1 ? n_onsets - 1 : 0), mean = k ? s / k : 0;
+    t->burst_interval_cv = k >= 2 && mean > 0 ? sqrt(fmax(s2 / k - mean * mean, 0)) / mean : NAN;
+}
+
+void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t)
+{
+    t->n = n;
+    t->first_s = n ? time_s[0] : NAN;
+    t->last_s = n ? time_s[n - 1] : NAN;
+    t->rate_hz = t->interval_cv = t->min_interval_ms = t->median_interval_ms = NAN;
+    t->regular_fraction = 0;
+    t->rate_trend = t->rate_swing = t->amp_swing = 1.0;
+    t->interval_jitter = NAN;
+    bursts(time_s, n, t);
+    if (n < 2)
+        return;
+    size_t m = n - 1;
+    double *idi = malloc(3 * m * sizeof *idi + sizeof *idi);
+    if (!idi)
+        return; /* timing stays unknown: the train is left unclassified */
+    double *scratch = idi + m, *amp = scratch + m, lo = INFINITY;
+    for (size_t i = 0; i < m; i++) {
+        idi[i] = fmax(time_s[i + 1] - time_s[i], 1e-6);
+        lo = fmin(lo, idi[i]);
+        amp[i] = amp_uv[i + 1];
+    }
+    t->min_interval_ms = lo * 1000.0;
+    memcpy(scratch, idi, m * sizeof *scratch);
+    t->median_interval_ms = 1000.0 * quantile(scratch, m, 0.5);
+    regularity(idi, m, scratch, t);
+    for (size_t i = 0; i < m; i++)
+        scratch[i] = 1.0 / idi[i];
+    t->rate_swing = swing(scratch, m);
+    t->amp_swing = swing(amp, m);
+    t->interval_jitter = jitter(idi, m, amp); /* amp is free now */
+    if (m >= 8) {
+        size_t q = m / 4;
+        double a = 0, b = 0;
+        for (size_t i = 0; i < q; i++) {
+            a += idi[i];
+            b += idi[m - 1 - i];
+        }
+        t->rate_trend = a / b; /* > 1: the rate rose */
+    }
+    free(idi);
+}
+
+/* ---- rules ------------------------------------------------------------------------ */
+
+static bool is_regular(const emg_train *t)
+{
+    return t->regular_fraction >= REGULAR_FRACTION && isfinite(t->interval_cv) &&
+           t->interval_cv <= REGULAR_CV;
+}
+
+static bool is_mup_sized(const emg_features *f)
+{
+    return f->amplitude_uv >= MUP_MIN_UV &&
+           (f->duration_ms > MUP_MIN_MS || f->phases >= POLYPHASIC);
+}
+
+/* Initial positive sharp deflection that dominates, then a long negative
+ * phase; no initial negativity [S52, S45]. */
+static bool is_psw_shape(const emg_features *f)
+{
+    return f->first_polarity > 0 && f->main_sign > 0 && f->max_pos_uv >= -f->max_neg_uv &&
+           f->duration_ms <= PSW_MAX_MS &&
+           (f->duration_ms >= PSW_MIN_MS || f->after_peak_ms >= PSW_SLOW_PHASE_MS);
+}
+
+/* Brief bi- or triphasic spike [S52] (a monophasic negative one is
+ * end-plate activity [S53]). Usually initial positive, but a
+ * fibre recorded where its action potential starts (the end-plate zone)
+ * gives an initial negative one; what tells it from an end-plate spike is
+ * its regular firing [S47]. So the polarity is not required here; regular
+ * firing is, by the caller. */
+static bool is_fib_shape(const emg_features *f)
+{
+    return f->duration_ms <= FIB_MAX_MS + FIB_ALLOWANCE_MS && f->amplitude_uv < FIB_MAX_UV &&
+           f->phases >= 2 && f->phases <= 3 && f->first_polarity != 0;
+}
+
+static emg_type high_rate(const emg_train *t)
+{
+    const emg_features *f = &t->shape;
+    if (t->n >= 5 && t->rate_hz > NEUROMYOTONIC_RATE_HZ && f->amplitude_uv >= MUP_MIN_UV)
+        return EMG_NEUROMYOTONIC;
+    /* CRD: rigidly regular; above the fibrillation range (15 Hz [S52]) a
+     * steady rate (no waxing and waning [S45]) is enough, below it the
+     * complex must be polyphasic to tell it from a fibrillation */
+    bool rigid = t->n >= 10 && t->rate_hz >= CRD_RATE_MIN_HZ && t->rate_hz <= CRD_RATE_MAX_HZ &&
+                 isfinite(t->interval_cv) && t->interval_cv <= CRD_MAX_CV &&
+                 t->regular_fraction >= 0.9 && t->rate_swing < CRD_MAX_SWING;
+    bool complex = (f->phases >= CRD_MIN_PHASES || f->turns >= CRD_MIN_TURNS) && !is_psw_shape(f);
+    if (rigid && (t->rate_hz > FIB_RATE_MAX_HZ || complex))
+        return EMG_CRD;
+    if (t->n >= 10 && t->rate_hz >= MYOTONIC_RATE_MIN_HZ && t->rate_hz <= MYOTONIC_RATE_MAX_HZ &&
+        t->rate_swing >= MYOTONIC_SWING && t->amp_swing >= MYOTONIC_SWING &&
+        isfinite(t->interval_jitter) && t->interval_jitter <= MYOTONIC_JITTER &&
+        t->n_bursts <= MYOTONIC_MAX_RUNS && /* one run, not recurring bursts [S43] */
+        (is_fib_shape(f) || is_psw_shape(f))) /* single-fibre potentials [S45] */
+        return EMG_MYOTONIC;
+    return EMG_UNCLASSIFIED;
+}
+
+emg_type emg_classify_train(const emg_train *t)
+{
+    const emg_features *f = &t->shape;
+    emg_type ty = high_rate(t);
+    if (ty != EMG_UNCLASSIFIED)
+        return ty;
+    if (t->n >= 3 && f->first_polarity < 0 && f->duration_ms <= EP_MAX_MS && !is_regular(t))
+        return EMG_END_PLATE;
+    if (is_mup_sized(f) && t->n_bursts >= MYOKYMIC_MIN_BURSTS &&
+        t->burst_fraction >= MYOKYMIC_IN_BURSTS && isfinite(t->burst_interval_cv) &&
+        t->burst_interval_cv <= MYOKYMIC_BURST_CV && t->min_interval_ms >= MYOKYMIC_MIN_IDI_MS)
+        return EMG_MYOKYMIC;
+    if (t->n >= MIN_TRAIN_N && is_regular(t) && t->rate_hz >= FIB_RATE_MIN_HZ &&
+        t->rate_hz <= FIB_RATE_MAX_HZ) {
+        if (is_psw_shape(f))
+            return EMG_PSW;
+        if (is_fib_shape(f))
+            return EMG_FIBRILLATION;
+    }
+    if (is_mup_sized(f)) {
+        /* random single discharges [S34]; a regular train is not one */
+        if (t->n <= 2 || (t->median_interval_ms >= 1000.0 * ISOLATED_S &&
+                          !(t->n >= 4 && is_regular(t))))
+            return EMG_FASCICULATION;
+        if (is_regular(t) && t->rate_hz >= VOLUNTARY_MIN_HZ && t->rate_hz <= VOLUNTARY_MAX_HZ)
+            return EMG_MUP;
+    }
+    return EMG_UNCLASSIFIED;
+}

@@ -1,0 +1,324 @@
+/*
+ * test_emg_dsp.c - the building blocks of edx/emg.h on hand-made waveforms:
+ * filters, mains hum, noise level, detection, waveform features (polarity,
+ * phases, duration), alignment and template matching, train grouping.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edx/emg.h"
+#include "emg/emg_internal.h"
+#include "emg_synth.h"
+
+#define FS 10000.0
+#define PI 3.14159265358979323846
+
+static double rms(const double *x, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i] * x[i];
+    return sqrt(s / (double)n);
+}
+
+/* ---- filters --------------------------------------------------------------- */
+
+static void test_highpass_removes_offset(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static double x[N];
+    for (size_t i = 0; i < N; i++)
+        x[i] = 100.0;
+    emg_bandpass bp;
+    assert_int_equal(emg_bandpass_init(&bp, FS, 150.0, 3000.0), EDX_OK);
+    /* block by block gives the same as at once */
+    emg_bandpass_run(&bp, x, x, N / 2);
+    emg_bandpass_run(&bp, x + N / 2, x + N / 2, N / 2);
+    assert_true(fabs(x[N - 1]) < 1e-6);
+    assert_int_equal(emg_biquad_highpass(&bp.hp, FS, FS), EDX_ERR_INVALID);
+}
+
+static void test_bandpass_attenuates_hum(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    static double x[N];
+    memset(x, 0, sizeof x);
+    synth_hum(x, N, FS, 50.0, 30.0);
+    emg_bandpass bp;
+    emg_bandpass_init(&bp, FS, 150.0, 3000.0);
+    emg_bandpass_run(&bp, x, x, N);
+    /* the 50 Hz fundamental falls by > 15 dB; the 150 Hz harmonic passes at -3 dB */
+    assert_true(rms(x + 2000, N - 2000) < 10.0);
+}
+
+static void test_decimator_means(void **state)
+{
+    (void)state;
+    double in[10] = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19}, out[8];
+    emg_decimator d;
+    emg_decimator_init(&d, 4);
+    assert_int_equal(emg_decimate(&d, in, 6, out), 1);
+    assert_float_equal(out[0], 4.0, 1e-12);
+    assert_int_equal(emg_decimate(&d, in + 6, 4, out), 1); /* carries 9, 11 over */
+    assert_float_equal(out[0], (9 + 11 + 13 + 15) / 4.0, 1e-12);
+}
+
+/* ---- mains ------------------------------------------------------------------ */
+
+static void test_mains_detect_50_and_60(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static double x[N];
+    synth_rng r = {7};
+    for (int f = 50; f <= 60; f += 10) {
+        memset(x, 0, sizeof x);
+        synth_noise(x, N, 6.0, &r);
+        synth_hum(x, N, FS, f, 20.0);
+        double hum = 0;
+        assert_float_equal(emg_mains_detect(x, N, FS, &hum), f, 0);
+        assert_true(hum > 15.0 && hum < 25.0);
+    }
+    memset(x, 0, sizeof x);
+    synth_noise(x, N, 6.0, &r);
+    assert_float_equal(emg_mains_detect(x, N, FS, NULL), 0, 0);
+}
+
+/* Hum removed; a fasciculation in the hum keeps its amplitude and shape. */
+static void test_mains_removal_keeps_potentials(void **state)
+{
+    (void)state;
+    enum { N = 40000 };
+    static double x[N], clean[N];
+    memset(clean, 0, sizeof clean);
+    synth_shape mup = synth_mup(600.0);
+    synth_add(clean, N, FS, &mup, 3500.0);
+    memcpy(x, clean, sizeof x);
+    synth_hum(x, N, FS, 60.0, 40.0);
+    emg_mains m;
+    assert_int_equal(emg_mains_init(&m, FS, 60.0, 20.0), EDX_OK);
+    assert_int_equal(m.period, 500); /* 166.67 samples is no period; 3 cycles are */
+    emg_mains_run(&m, x, N / 3, 0);
+    emg_mains_run(&m, x + N / 3, N - N / 3, N / 3);
+    double err = 0, peak = 0;
+    for (size_t i = 34000; i < 36500; i++) {
+        err = fmax(err, fabs(x[i] - clean[i]));
+        peak = fmax(peak, fabs(clean[i]));
+    }
+    assert_true(err < 0.05 * peak);  /* the potential is left as it was */
+    assert_true(rms(x + 20000, 5000) < 2.0); /* from 40 uV of hum */
+    emg_mains_free(&m);
+    assert_int_equal(emg_mains_init(&m, FS, 0.0, 20.0), EDX_ERR_INVALID);
+}
+
+/* ---- noise and detection ------------------------------------------------------------ */
+
+static void test_noise_sd_robust(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static double x[N], scratch[N];
+    memset(x, 0, sizeof x);
+    synth_rng r = {11};
+    synth_noise(x, N, 5.0, &r);
+    synth_shape fib = synth_fib(200.0);
+    for (int k = 0; k < 20; k++) /* 20 large potentials hardly move it */
+        synth_add(x, N, FS, &fib, 50.0 + 95.0 * k);
+    double sd = emg_noise_sd(x, N, 2, scratch);
+    assert_true(sd > 4.5 && sd < 5.6);
+    assert_float_equal(emg_noise_sd(x, 0, 1, scratch), 0, 0);
+}
+
+static void test_detect_runs(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static double y[N];
+    emg_run runs[16];
+    memset(y, 0, sizeof y);
+    y[100] = 50, y[103] = -60;  /* one run: gap of 2 < 5 */
+    y[400] = 80;                /* a second */
+    y[2998] = 90;               /* still open at hi: deferred */
+    size_t resume = 0;
+    size_t n = emg_detect_runs(y, 0, N, 1000, 40.0, 5, 200, 20, runs, 16, &resume);
+    assert_int_equal(n, 2);
+    assert_int_equal(runs[0].start, 1100);
+    assert_int_equal(runs[0].end, 1104);
+    assert_int_equal(runs[0].peak, 1103);
+    assert_float_equal(runs[0].peak_uv, -60, 0);
+    assert_int_equal(runs[1].peak, 1400);
+    assert_int_equal(resume, 2998);
+    /* a long run (overlapping discharges) splits at its dominant maxima */
+    memset(y, 0, sizeof y);
+    for (int i = 0; i < 300; i++)
+        y[1000 + i] = 45.0 + 30.0 * sin(2 * PI * i / 60.0);
+    n = emg_detect_runs(y, 0, N, 0, 10.0, 5, 200, 20, runs, 16, &resume);
+    assert_true(n >= 5 && n <= 6); /* the five maxima, and the rise at the run's end */
+    assert_int_equal(resume, N);
+}
+
+/* ---- features --------------------------------------------------------------------------- */
+
+static void measure(const synth_shape *s, double noise, emg_features *f)
+{
+    double x[400] = {0};
+    synth_add(x, 400, FS, s, 10.0);
+    assert_int_equal(emg_features_measure(x, 400, FS, noise, f), EDX_OK);
+}
+
+static void test_features_fibrillation(void **state)
+{
+    (void)state;
+    synth_shape s = synth_fib(100.0);
+    emg_features f;
+    measure(&s, 2.0, &f);
+    assert_int_equal(f.first_polarity, 1); /* initial positive: stored positive */
+    assert_int_equal(f.phases, 3);
+    assert_int_equal(f.main_sign, -1);
+    assert_true(f.duration_ms > 1.5 && f.duration_ms < 3.5);
+    assert_true(f.amplitude_uv > 90 && f.amplitude_uv < 110);
+    assert_true(f.rise_time_ms > 0.3 && f.rise_time_ms < 1.0);
+    assert_true(f.area_uv_ms > 0);
+}
+
+static void test_features_end_plate_spike(void **state)
+{
+    (void)state;
+    synth_shape s = synth_end_plate(150.0);
+    emg_features f;
+    measure(&s, 2.0, &f);
+    assert_int_equal(f.first_polarity, -1); /* initial negative */
+    assert_int_equal(f.phases, 2);
+    assert_true(f.duration_ms > 2.5 && f.duration_ms < 5.0);
+}
+
+static void test_features_psw(void **state)
+{
+    (void)state;
+    synth_shape s = synth_psw(150.0);
+    emg_features f;
+    measure(&s, 2.0, &f);
+    assert_int_equal(f.first_polarity, 1);
+    assert_int_equal(f.main_sign, 1);
+    assert_int_equal(f.phases, 2);
+    assert_true(f.duration_ms > 8.0 && f.duration_ms < 16.0);
+    assert_true(f.max_pos_uv > -f.max_neg_uv);
+}
+
+static void test_features_polyphasic_mup(void **state)
+{
+    (void)state;
+    synth_shape s = synth_mup(800.0);
+    emg_features f;
+    measure(&s, 5.0, &f);
+    assert_int_equal(f.first_polarity, 1);
+    assert_int_equal(f.phases, 5);
+    assert_true(f.duration_ms > 7.0 && f.duration_ms < 14.0);
+    /* a neighbour after a quiet stretch is not part of the potential */
+    double x[400] = {0};
+    synth_add(x, 400, FS, &s, 10.0);
+    synth_shape fib = synth_fib(100.0);
+    synth_add(x, 400, FS, &fib, 32.0);
+    emg_features g;
+    emg_features_measure(x, 400, FS, 5.0, &g);
+    assert_float_equal(g.duration_ms, f.duration_ms, 1e-9);
+}
+
+/* ---- alignment and matching ------------------------------------------------------------- */
+
+static void test_peak_refine_and_resample(void **state)
+{
+    (void)state;
+    double x[9];
+    for (int i = 0; i < 9; i++)
+        x[i] = -(i - 4.3) * (i - 4.3); /* vertex at 4.3 */
+    assert_float_equal(emg_peak_refine(x, 9, 4), 4.3, 1e-9);
+    double lin[8], out[4];
+    for (int i = 0; i < 8; i++)
+        lin[i] = 2.0 * i;
+    emg_resample(lin, 8, 1.25, out, 4); /* a cubic through a line stays on it */
+    assert_float_equal(out[0], 2.5, 1e-9);
+    assert_float_equal(out[3], 8.5, 1e-9);
+}
+
+static void test_ncc_and_fit(void **state)
+{
+    (void)state;
+    double a[5] = {0, 1, -2, 1, 0}, b[5], res = -1;
+    for (int i = 0; i < 5; i++)
+        b[i] = 2.0 * a[i];
+    assert_float_equal(emg_ncc(a, b, 5), 1.0, 1e-12);
+    assert_float_equal(emg_fit(b, a, 5, &res), 2.0, 1e-12);
+    assert_float_equal(res, 0.0, 1e-12);
+}
+
+/* Discharges of two generators in noise, interleaved, slightly shifted and
+ * with a slow amplitude drift: two trains, whatever the order. */
+static void test_units_group_two_generators(void **state)
+{
+    (void)state;
+    enum { LEN = 321, PRE = 60 };
+    emg_units u;
+    assert_int_equal(emg_units_init(&u, FS, PRE, LEN, 0.8), EDX_OK);
+    synth_rng r = {3};
+    synth_shape fib = synth_fib(80.0), ep = synth_end_plate(140.0);
+    uint32_t ids[2] = {0, 0};
+    for (int k = 0; k < 40; k++) {
+        int which = (k * 7) % 3 == 0;
+        double w[LEN] = {0}, drift = 1.0 + 0.005 * k;
+        synth_shape s = which ? ep : fib;
+        for (size_t p = 0; p < s.n; p++)
+            s.ph[p].amp_uv *= drift;
+        /* aligned on the largest deflection with up to 0.4 sample of error */
+        synth_add(w, LEN, FS, &s, PRE / 10.0 + 0.04 * synth_uniform(&r));
+        synth_noise(w, LEN, 4.0, &r);
+        emg_features f;
+        emg_features_measure(w, LEN, FS, 4.0, &f);
+        uint32_t id = 0;
+        assert_int_equal(emg_units_assign(&u, w, fabs(w[PRE]), f.first_polarity, 0.1 * k, 1, 4.0,
+                                          false, &id),
+                         EDX_OK);
+        if (!ids[which])
+            ids[which] = id;
+        assert_int_equal(emg_units_root(&u, id), emg_units_root(&u, ids[which]));
+    }
+    assert_int_not_equal(ids[0], ids[1]);
+    /* a weak candidate never starts a train */
+    double flat[LEN] = {0};
+    flat[PRE] = 10;
+    uint32_t id = 99;
+    assert_int_equal(emg_units_assign(&u, flat, 10, 1, 5.0, 1, 4.0, true, &id), EDX_OK);
+    assert_int_equal(id, 0);
+    emg_units_retire(&u, INFINITY, 4.0);
+    assert_int_equal(u.n_active, 0);
+    emg_units_free(&u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_highpass_removes_offset),
+        cmocka_unit_test(test_bandpass_attenuates_hum),
+        cmocka_unit_test(test_decimator_means),
+        cmocka_unit_test(test_mains_detect_50_and_60),
+        cmocka_unit_test(test_mains_removal_keeps_potentials),
+        cmocka_unit_test(test_noise_sd_robust),
+        cmocka_unit_test(test_detect_runs),
+        cmocka_unit_test(test_features_fibrillation),
+        cmocka_unit_test(test_features_end_plate_spike),
+        cmocka_unit_test(test_features_psw),
+        cmocka_unit_test(test_features_polyphasic_mup),
+        cmocka_unit_test(test_peak_refine_and_resample),
+        cmocka_unit_test(test_ncc_and_fit),
+        cmocka_unit_test(test_units_group_two_generators),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

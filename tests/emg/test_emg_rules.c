@@ -1,0 +1,195 @@
+/*
+ * test_emg_rules.c - train timing (intervals, regularity with missed
+ * discharges, bursts, doublets, waxing and waning) and each classification
+ * rule of clinical.md 1.3, one table line per case.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edx/emg.h"
+#include "emg/emg_internal.h"
+#include "emg_synth.h"
+
+#define FS 10000.0
+enum { MAX_N = 2000 };
+
+typedef enum pattern {
+    REGULAR,    /* rate a, CV 2 %, every 7th discharge missed */
+    RANDOM,     /* exponential intervals, mean 1/a, plus 3 ms */
+    RIGID,      /* rate a, CV 0.2 % */
+    SINGLES,    /* n discharges seconds apart at random */
+    WAXING,     /* rate and amplitude rise from a to b and fall back */
+    BURSTS,     /* groups of 5 at b Hz every 1/a s */
+    VOLUNTARY   /* rate a, CV 10 % */
+} pattern;
+
+typedef enum shape_kind { FIB, EP, PSW, MUP } shape_kind;
+
+typedef struct rule_case {
+    const char *name;
+    shape_kind shape;
+    double amp_uv;
+    pattern pat;
+    double a, b;
+    size_t n;
+    emg_type want;
+} rule_case;
+
+static size_t make_times(const rule_case *c, double *t, float *amp, synth_rng *r)
+{
+    size_t n = 0;
+    double now = 0.5;
+    for (size_t k = 0; n < c->n && n < MAX_N && k < 4 * MAX_N; k++) {
+        double gain = 1.0, dt;
+        switch (c->pat) {
+        case REGULAR: dt = (1.0 + 0.02 * synth_normal(r)) / c->a; break;
+        case RANDOM: dt = 0.003 - log(synth_uniform(r)) / c->a; break;
+        case RIGID: dt = (1.0 + 0.002 * synth_normal(r)) / c->a; break;
+        case SINGLES: dt = 2.0 + 6.0 * synth_uniform(r); break;
+        case VOLUNTARY: dt = (1.0 + 0.1 * synth_normal(r)) / c->a; break;
+        case WAXING: {
+            double u = (double)n / (double)c->n, b = sin(3.14159 * u);
+            gain = 0.3 + 0.7 * b;
+            dt = 1.0 / (c->a + (c->b - c->a) * b);
+            break;
+        }
+        default: /* BURSTS */
+            dt = (n % 5 == 4) ? (1.0 + 0.1 * synth_normal(r)) / c->a - 4.0 / c->b : 1.0 / c->b;
+        }
+        now += dt;
+        if (c->pat == REGULAR && k % 7 == 6)
+            continue;
+        t[n] = now;
+        amp[n++] = (float)(c->amp_uv * gain);
+    }
+    return n;
+}
+
+static emg_features shape_of(shape_kind k, double amp)
+{
+    synth_shape s = k == FIB ? synth_fib(amp) : k == EP ? synth_end_plate(amp)
+                  : k == PSW ? synth_psw(amp) : synth_mup(amp);
+    double x[400] = {0};
+    synth_add(x, 400, FS, &s, 10.0);
+    emg_features f;
+    emg_features_measure(x, 400, FS, 1.0, &f);
+    return f;
+}
+
+static const rule_case cases[] = {
+    {"fibrillation, regular, some missed", FIB, 80, REGULAR, 5, 0, 80, EMG_FIBRILLATION},
+    {"fibrillation at the end plate, initial negative [S47]", EP, 60, REGULAR, 3, 0, 40,
+     EMG_FIBRILLATION},
+    {"positive sharp wave", PSW, 150, REGULAR, 3, 0, 50, EMG_PSW},
+    {"end-plate spikes, irregular", EP, 150, RANDOM, 20, 0, 200, EMG_END_PLATE},
+    {"brief initial-positive spikes, irregular: not placed", FIB, 80, RANDOM, 2, 0, 40,
+     EMG_UNCLASSIFIED},
+    {"fasciculation, random single discharges", MUP, 600, SINGLES, 0, 0, 4, EMG_FASCICULATION},
+    {"fasciculation, one discharge", MUP, 600, SINGLES, 0, 0, 1, EMG_FASCICULATION},
+    {"voluntary MUP train", MUP, 600, VOLUNTARY, 10, 0, 50, EMG_MUP},
+    {"CRD above the fibrillation range", MUP, 400, RIGID, 30, 0, 150, EMG_CRD},
+    {"CRD, polyphasic, 10 Hz", MUP, 400, RIGID, 10, 0, 80, EMG_CRD},
+    {"myotonic: rate and amplitude wax and wane", FIB, 150, WAXING, 25, 80, 120, EMG_MYOTONIC},
+    {"myokymic bursts", MUP, 500, BURSTS, 2, 40, 60, EMG_MYOKYMIC},
+    {"neuromyotonic train", MUP, 500, RIGID, 220, 0, 200, EMG_NEUROMYOTONIC},
+    {"small irregular potentials: not placed", FIB, 30, RANDOM, 1, 0, 10, EMG_UNCLASSIFIED},
+};
+
+static void test_rules_table(void **state)
+{
+    (void)state;
+    static double t[MAX_N];
+    static float amp[MAX_N];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const rule_case *c = &cases[i];
+        synth_rng r = {1000 + i};
+        emg_train tr;
+        memset(&tr, 0, sizeof tr);
+        size_t n = make_times(c, t, amp, &r);
+        emg_train_timing(t, amp, n, &tr);
+        tr.shape = shape_of(c->shape, c->amp_uv);
+        emg_type got = emg_classify_train(&tr);
+        if (got != c->want)
+            fail_msg("%s: got %s, want %s (rate %.1f Hz, regular %.2f, cv %.3f)", c->name,
+                     emg_type_name(got), emg_type_name(c->want), tr.rate_hz,
+                     tr.regular_fraction, tr.interval_cv);
+    }
+}
+
+static void test_timing_regular_with_misses(void **state)
+{
+    (void)state;
+    double t[60];
+    float a[60];
+    size_t n = 0;
+    for (int k = 0; k < 70 && n < 60; k++)
+        if (k % 4 != 3) { /* every fourth missed */
+            t[n] = 0.2 * k;
+            a[n++] = 50;
+        }
+    emg_train tr;
+    emg_train_timing(t, a, n, &tr);
+    assert_float_equal(tr.rate_hz, 5.0, 1e-6);
+    assert_true(tr.regular_fraction > 0.99);
+    assert_float_equal(tr.min_interval_ms, 200.0, 1e-6);
+    assert_int_equal(tr.n_bursts, 0);
+}
+
+static void test_timing_bursts_and_doublets(void **state)
+{
+    (void)state;
+    /* isolated pairs 8 ms apart: doublets [S83] */
+    double t[12];
+    float a[12];
+    for (int k = 0; k < 6; k++) {
+        t[2 * k] = 1.0 * k;
+        t[2 * k + 1] = 1.0 * k + 0.008;
+        a[2 * k] = a[2 * k + 1] = 500;
+    }
+    emg_train tr;
+    emg_train_timing(t, a, 12, &tr);
+    assert_int_equal(tr.doublets, 6);
+    assert_int_equal(tr.n_bursts, 6);
+    assert_true(tr.burst_fraction > 0.99);
+    assert_true(tr.burst_interval_cv < 0.01);
+}
+
+static void test_timing_empty_and_single(void **state)
+{
+    (void)state;
+    emg_train tr;
+    double t = 1.0;
+    float a = 10;
+    emg_train_timing(&t, &a, 1, &tr);
+    assert_int_equal(tr.n, 1);
+    assert_true(isnan(tr.rate_hz));
+    emg_train_timing(NULL, NULL, 0, &tr);
+    assert_int_equal(tr.n, 0);
+}
+
+static void test_type_names(void **state)
+{
+    (void)state;
+    assert_string_equal(emg_type_name(EMG_PSW), "positive_sharp_wave");
+    assert_string_equal(emg_type_name(EMG_CRD), "complex_repetitive");
+    assert_string_equal(emg_type_name(EMG_UNCLASSIFIED), "unclassified");
+    assert_string_equal(emg_type_name((emg_type)99), "unclassified");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rules_table),
+        cmocka_unit_test(test_timing_regular_with_misses),
+        cmocka_unit_test(test_timing_bursts_and_doublets),
+        cmocka_unit_test(test_timing_empty_and_single),
+        cmocka_unit_test(test_type_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

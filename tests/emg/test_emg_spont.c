@@ -1,0 +1,203 @@
+/*
+ * test_emg_spont.c - the analyser on a generated recording (plain EDF,
+ * 10 kHz): a fibrillation train beside irregular end-plate spikes, isolated
+ * fasciculations in 50 Hz hum, one fasciculation overlapping a fibrillation,
+ * and, without activation annotations, a voluntary train that must not be
+ * taken for rest.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edf_builder.h"
+#include "edx/emg.h"
+#include "emg_synth.h"
+
+#define FS 10000
+enum { SECONDS = 20, N = FS * SECONDS };
+
+typedef struct scene {
+    double *x;
+    double fib_ms[200];
+    size_t n_fib;
+    double ep_ms[400];
+    size_t n_ep;
+    double fasc_ms[4];
+    size_t n_fasc;
+} scene;
+
+static void build_scene(scene *sc, bool voluntary)
+{
+    synth_rng r = {42};
+    sc->x = calloc(N, sizeof *sc->x);
+    assert_non_null(sc->x);
+    synth_noise(sc->x, N, 5.0, &r);
+    synth_hum(sc->x, N, FS, 50.0, 30.0);
+    synth_shape fib = synth_fib(90.0), ep = synth_end_plate(150.0), mup = synth_mup(700.0);
+    /* fibrillation: 4 Hz, CV 2 % */
+    sc->n_fib = 0;
+    for (double t = 700; t < 19500; t += 250.0 * (1 + 0.02 * synth_normal(&r))) {
+        synth_add(sc->x, N, FS, &fib, t);
+        sc->fib_ms[sc->n_fib++] = t;
+    }
+    /* end-plate spikes, irregular, beside it */
+    sc->n_ep = 0;
+    for (double t = 500 - 120 * log(synth_uniform(&r)); t < 19500 && sc->n_ep < 400;
+         t += 3 - 120 * log(synth_uniform(&r))) {
+        synth_add(sc->x, N, FS, &ep, t);
+        sc->ep_ms[sc->n_ep++] = t;
+    }
+    /* fasciculations in the hum; the third overlaps a fibrillation */
+    sc->fasc_ms[0] = 3100;
+    sc->fasc_ms[1] = 8700;
+    sc->fasc_ms[2] = sc->fib_ms[50] + 3.0;
+    sc->n_fasc = 3;
+    for (size_t k = 0; k < sc->n_fasc; k++)
+        synth_add(sc->x, N, FS, &mup, sc->fasc_ms[k]);
+    if (voluntary) /* a motor unit firing at 10 Hz from 15 s on */
+        for (double t = 15000; t < 19800; t += 100.0 * (1 + 0.08 * synth_normal(&r)))
+            synth_add(sc->x, N, FS, &mup, t);
+}
+
+static uint8_t *to_edf(const double *x, size_t *size)
+{
+    edfb *b = edfb_new(EDFB_EDF);
+    int sig = edfb_add_signal(b, "EMG R TibAnt", FS);
+    int32_t *d = malloc(FS * sizeof *d);
+    for (int rec = 0; rec < SECONDS; rec++) {
+        int r = edfb_add_record(b);
+        for (int i = 0; i < FS; i++)
+            d[i] = (int32_t)lround(fmax(-32768, fmin(32767, x[rec * FS + i] * 10.0)));
+        edfb_set_samples(b, r, sig, d, FS);
+    }
+    uint8_t *data = NULL;
+    assert_int_equal(edfb_build(b, &data, size), 0);
+    edfb_free(b);
+    free(d);
+    return data;
+}
+
+static void muscle(study_muscle *m, study_epoch *rest, study_needle_site *site, bool annotated)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->muscle, sizeof m->muscle, "tibialis anterior");
+    snprintf(m->label, sizeof m->label, "EMG R TibAnt");
+    m->side = CONV_SIDE_RIGHT;
+    m->sample_rate_hz = FS;
+    m->t0_s = 0;
+    m->t1_s = SECONDS;
+    *rest = (study_epoch){CONV_STATE_REST, 0.0, SECONDS};
+    *site = (study_needle_site){1, 0.0};
+    m->has_activation_annotations = annotated;
+    m->epochs = annotated ? rest : NULL;
+    m->n_epochs = annotated ? 1 : 0;
+    m->sites = site;
+    m->n_sites = 1;
+}
+
+static size_t near(const emg_spont_result *r, double t_ms, double tol_ms, emg_type type)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        n += fabs(r->events[i].time_s * 1000.0 - t_ms) <= tol_ms && r->events[i].type == type;
+    return n;
+}
+
+static void analyse(bool annotated, bool voluntary, emg_spont_result *res)
+{
+    scene sc;
+    build_scene(&sc, voluntary);
+    size_t size = 0;
+    uint8_t *data = to_edf(sc.x, &size);
+    edx_diags d;
+    edx_diags_init(&d);
+    edf_file *f = NULL;
+    assert_int_equal(edf_open_mem(data, size, "scene.edf", &d, &f), EDX_OK);
+    study_muscle m;
+    study_epoch rest;
+    study_needle_site site;
+    muscle(&m, &rest, &site, annotated);
+    assert_int_equal(emg_spont_analyse(f, &m, NULL, res, &d), EDX_OK);
+    if (annotated && !voluntary) {
+        /* the fibrillation train: found, and nothing else called one */
+        size_t hit = 0, on_ep = 0;
+        for (size_t k = 0; k < sc.n_fib; k++)
+            hit += near(res, sc.fib_ms[k], 2.0, EMG_FIBRILLATION) > 0;
+        for (size_t k = 0; k < sc.n_ep; k++)
+            on_ep += near(res, sc.ep_ms[k], 0.5, EMG_FIBRILLATION);
+        /* an end-plate spike right on top of a fibrillation hides it now and then */
+        assert_true(hit >= sc.n_fib * 17 / 20);
+        assert_true(res->count[EMG_FIBRILLATION].discharges <= sc.n_fib);
+        assert_int_equal(on_ep, 0);
+        assert_int_equal(res->count[EMG_FIBRILLATION].trains, 1);
+        /* end-plate spikes recognised as such, never as fibrillations */
+        assert_true(res->count[EMG_END_PLATE].discharges >= sc.n_ep / 2);
+        /* fasciculations, in the hum and over a fibrillation */
+        for (size_t k = 0; k < sc.n_fasc; k++)
+            assert_int_equal(near(res, sc.fasc_ms[k], 3.0, EMG_FASCICULATION), 1);
+        for (size_t i = 0; getenv("EMG_TEST_VERBOSE") && i < res->n_events; i++)
+            if (res->events[i].type == EMG_FASCICULATION)
+                print_message("fasciculation at %.4f s, %.0f uV, %.1f ms\n",
+                              res->events[i].time_s, res->events[i].amplitude_uv,
+                              res->events[i].duration_ms);
+        /* known limit: an end-plate spike on a fibrillation, before either
+         * train is established, may still pass for one (8 spikes/s here) */
+        assert_true(res->count[EMG_FASCICULATION].discharges <= sc.n_fasc + 2);
+        assert_float_equal(res->mains_hz, 50, 0);
+        assert_true(res->noise_uv > 3.0 && res->noise_uv < 8.0);
+        assert_float_equal(res->rest_s, SECONDS - 0.3, 1e-6);
+        assert_int_equal(res->fib_psw_grade, 1); /* one site sampled, positive */
+    }
+    free(data);
+    free(sc.x);
+    edf_close(f);
+    edx_diags_free(&d);
+}
+
+static void test_fibs_beside_end_plate_and_fasciculations(void **state)
+{
+    (void)state;
+    emg_spont_result r;
+    analyse(true, false, &r);
+    char *tsv = NULL;
+    size_t size = 0;
+    assert_int_equal(emg_events_tsv(&r, &tsv, &size), EDX_OK);
+    static const char header[] =
+        "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n";
+    assert_true(strncmp(tsv, header, sizeof header - 1) == 0);
+    assert_non_null(strstr(tsv, "\tfibrillation\t"));
+    assert_int_equal(strlen(tsv), size);
+    free(tsv);
+    emg_spont_free(&r);
+}
+
+static void test_automatic_rest(void **state)
+{
+    (void)state;
+    emg_spont_result r;
+    analyse(false, true, &r);
+    assert_true(r.is_rest_automatic);
+    print_message("automatic rest %.2f s, mup %zu\n", r.rest_s, r.count[EMG_MUP].discharges);
+    /* the voluntary train (15-19.8 s) is not rest */
+    assert_true(r.rest_s < 16.0 && r.rest_s > 13.0);
+    assert_true(r.count[EMG_MUP].discharges >= 40);
+    /* the same unit firing alone at rest before: fasciculations [S30] */
+    assert_true(r.count[EMG_FASCICULATION].discharges >= 2);
+    assert_int_equal(r.fib_psw_grade, 1);
+    emg_spont_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fibs_beside_end_plate_and_fasciculations),
+        cmocka_unit_test(test_automatic_rest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,346 @@
+/*
+ * test_mup.c - the MUP analyser (include/edx/mup.h) on waveforms made here:
+ * known duration, phases and turns; trains of two units with known
+ * amplitudes and rates; recruitment series with a known recruitment ratio;
+ * the normal-limits table and the pattern rules.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edx/mup.h"
+
+#define PI 3.14159265358979323846
+
+/* k half-waves of a sine of amplitude a_uv over [t0, t0 + d) ms, zero elsewhere. */
+static void sine_mup(double *v, size_t n, double fs, double t0_ms, double d_ms, int k, double a_uv)
+{
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i * 1000.0 / fs - t0_ms;
+        v[i] = t >= 0 && t < d_ms ? -a_uv * sin(PI * k * t / d_ms) : 0.0;
+    }
+}
+
+static void measure_sine(double fs, int k, double d_ms, double tol_ms)
+{
+    size_t n = (size_t)(40.0 * fs / 1000.0);
+    double *v = calloc(n, sizeof *v);
+    sine_mup(v, n, fs, 15.0, d_ms, k, 500.0);
+    emg_mup_shape s;
+    size_t spike = (size_t)((15.0 + d_ms / (2.0 * k)) * fs / 1000.0);
+    assert_int_equal(emg_mup_measure(v, n, fs, spike, 0.0, &s), EDX_OK);
+    assert_float_equal(s.amplitude_uv, 1000.0, 10.0);
+    assert_float_equal(s.duration_ms, d_ms, tol_ms);
+    assert_int_equal(s.phases, k);
+    assert_int_equal(s.turns, k);
+    assert_false(s.has_satellite);
+    free(v);
+}
+
+static void test_triphasic_10khz(void **state)
+{
+    (void)state;
+    measure_sine(10000.0, 3, 10.0, 0.25);
+}
+
+static void test_polyphasic_10khz(void **state)
+{
+    (void)state;
+    measure_sine(10000.0, 6, 14.0, 0.25);
+}
+
+static void test_triphasic_4khz(void **state)
+{
+    (void)state;
+    measure_sine(4000.0, 3, 10.0, 0.5);
+}
+
+static void test_satellite(void **state)
+{
+    (void)state;
+    double fs = 10000.0, v[400], w[400];
+    sine_mup(v, 400, fs, 10.0, 8.0, 3, 500.0);
+    sine_mup(w, 400, fs, 25.0, 1.0, 2, 60.0); /* 7 ms after the end, separated by baseline */
+    for (size_t i = 0; i < 400; i++)
+        v[i] += w[i];
+    emg_mup_shape s;
+    assert_int_equal(emg_mup_measure(v, 400, fs, 110, 0.0, &s), EDX_OK);
+    assert_float_equal(s.duration_ms, 8.0, 0.25);
+    assert_true(s.has_satellite);
+    assert_float_equal(s.satellite_ms, 15.0, 0.3);
+}
+
+static void test_flat_is_range(void **state)
+{
+    (void)state;
+    double v[100] = {0};
+    emg_mup_shape s;
+    assert_int_equal(emg_mup_measure(v, 100, 10000.0, 50, 0.0, &s), EDX_ERR_RANGE);
+    assert_int_equal(emg_mup_measure(NULL, 100, 10000.0, 50, 0.0, &s), EDX_ERR_INVALID);
+}
+
+/* ---- synthetic contraction -------------------------------------------------- */
+
+typedef struct synth_unit {
+    double rate_hz, amp_uv, d_ms;
+    int k;
+} synth_unit;
+
+static uint64_t rng_state;
+static double rng_uniform(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+static double rng_normal(void)
+{
+    double u = rng_uniform() + 1e-12, w = rng_uniform();
+    return sqrt(-2.0 * log(u)) * cos(2.0 * PI * w);
+}
+
+/* A MUP-like shape: k half-waves under an envelope peaking at 40 % of the
+ * duration, so that one spike slope is the steepest, as in real MUPs. */
+static void skewed_mup(double *v, size_t n, double fs, double t0_ms, double d_ms, int k, double pp_uv)
+{
+    double peak = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i * 1000.0 / fs - t0_ms, e = (t - 0.4 * d_ms) / (0.2 * d_ms);
+        v[i] = t >= 0 && t < d_ms ? -sin(PI * k * t / d_ms) * (0.25 + exp(-e * e)) : 0.0;
+    }
+    double lo = 0, hi = 0;
+    for (size_t i = 0; i < n; i++)
+        lo = fmin(lo, v[i]), hi = fmax(hi, v[i]);
+    peak = hi - lo;
+    for (size_t i = 0; i < n; i++)
+        v[i] *= pp_uv / peak;
+}
+
+/* A contraction of seconds s with the units firing regularly (interval CV
+ * 0.1) plus white noise; returns the samples (caller frees). */
+static double *synth(double fs, double secs, const synth_unit *u, size_t nu, double noise_uv,
+                     size_t *n_out)
+{
+    size_t n = (size_t)(secs * fs);
+    double *x = calloc(n, sizeof *x);
+    rng_state = 12345;
+    for (size_t i = 0; i < n; i++)
+        x[i] = noise_uv * rng_normal();
+    size_t wl = (size_t)(30.0 * fs / 1000.0);
+    double *w = calloc(wl, sizeof *w);
+    for (size_t k = 0; k < nu; k++) {
+        skewed_mup(w, wl, fs, 5.0, u[k].d_ms, u[k].k, u[k].amp_uv);
+        for (double t = 0.05 + 0.013 * (double)k; t < secs - 0.05;
+             t += (1.0 + 0.1 * rng_normal()) / u[k].rate_hz) {
+            size_t i0 = (size_t)(t * fs);
+            for (size_t j = 0; j < wl && i0 + j < n; j++)
+                x[i0 + j] += w[j];
+        }
+    }
+    free(w);
+    *n_out = n;
+    return x;
+}
+
+static emg_mup_analyser *run(double fs, conv_state st, const synth_unit *u, size_t nu, double secs)
+{
+    size_t n;
+    double *x = synth(fs, secs, u, nu, 5.0, &n);
+    emg_mup_analyser *a = NULL;
+    assert_int_equal(emg_mup_new(fs, NULL, &a), EDX_OK);
+    assert_int_equal(emg_mup_begin_epoch(a, st), EDX_OK);
+    for (size_t off = 0; off < n; off += 777) /* odd blocks: streaming must not matter */
+        assert_int_equal(emg_mup_feed(a, x + off, n - off < 777 ? n - off : 777,
+                                      (double)off / fs), EDX_OK);
+    assert_int_equal(emg_mup_end_epoch(a), EDX_OK);
+    free(x);
+    return a;
+}
+
+static const emg_mup_unit *find_unit(const emg_mup_analyser *a, double amp_uv)
+{
+    for (size_t i = 0; i < emg_mup_unit_count(a); i++) {
+        const emg_mup_unit *u = emg_mup_unit_at(a, i);
+        if (u->is_accepted && fabs(u->shape.amplitude_uv - amp_uv) < 0.1 * amp_uv)
+            return u;
+    }
+    return NULL;
+}
+
+static void two_units(double fs)
+{
+    synth_unit u[2] = {{9.0, 800.0, 8.0, 3}, {13.0, 400.0, 12.0, 5}};
+    emg_mup_analyser *a = run(fs, CONV_STATE_MINIMAL, u, 2, 6.0);
+    const emg_mup_unit *x = find_unit(a, 800.0), *y = find_unit(a, 400.0);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_float_equal(x->rate_hz, 9.0, 0.8);
+    assert_float_equal(y->rate_hz, 13.0, 1.0);
+    assert_float_equal(x->shape.duration_ms, 8.0, 0.6);
+    assert_float_equal(y->shape.duration_ms, 12.0, 0.6);
+    assert_int_equal(x->shape.phases, 3);
+    assert_int_equal(y->shape.phases, 5);
+    emg_mup_free(a);
+}
+
+static void test_two_units_10khz(void **state)
+{
+    (void)state;
+    two_units(10000.0);
+}
+
+static void test_two_units_4khz(void **state)
+{
+    (void)state;
+    two_units(4000.0);
+}
+
+static void test_rate_limits(void **state)
+{
+    (void)state;
+    emg_mup_analyser *a = NULL;
+    assert_int_equal(emg_mup_new(2000.0, NULL, &a), EDX_ERR_UNSUPPORTED);
+    edx_diags d;
+    edx_diags_init(&d);
+    assert_int_equal(emg_mup_new(4000.0, &d, &a), EDX_OK);
+    assert_int_equal(edx_diags_count_code(&d, "EMG-MUP-RATE"), 1);
+    edx_diags_free(&d);
+    emg_mup_free(a);
+}
+
+/* ---- recruitment ------------------------------------------------------------------ */
+
+static void test_reduced_recruitment(void **state)
+{
+    (void)state; /* one unit at 20 Hz: ratio 20 > 5 [S110] */
+    synth_unit u[1] = {{20.0, 1500.0, 12.0, 3}};
+    emg_mup_analyser *a = run(10000.0, CONV_STATE_MODERATE, u, 1, 4.0);
+    emg_recruit_summary r;
+    emg_recruit_summarise(a, &r);
+    assert_float_equal(r.max_firing_hz, 20.0, 1.5);
+    assert_float_equal(r.recruitment_ratio, 20.0, 1.5);
+    assert_int_equal(r.pattern, EMG_RECRUIT_REDUCED);
+    emg_mup_free(a);
+}
+
+static void test_normal_recruitment(void **state)
+{
+    (void)state; /* 3 units, fastest 15 Hz: ratio 5, not more */
+    synth_unit u[3] = {{15.0, 900.0, 9.0, 3}, {11.5, 500.0, 10.0, 4}, {8.0, 1300.0, 8.0, 2}};
+    emg_mup_analyser *a = run(10000.0, CONV_STATE_MODERATE, u, 3, 5.0);
+    emg_recruit_summary r;
+    emg_recruit_summarise(a, &r);
+    assert_float_equal(r.recruitment_ratio, 5.0, 0.6);
+    assert_int_equal(r.pattern, EMG_RECRUIT_NORMAL);
+    emg_mup_free(a);
+}
+
+static void test_early_recruitment(void **state)
+{
+    (void)state; /* 4 units all below 11 Hz [S54] */
+    synth_unit u[4] = {{8.0, 300.0, 6.0, 3}, {9.0, 450.0, 5.0, 4}, {7.0, 200.0, 6.0, 2},
+                       {10.0, 600.0, 5.5, 5}};
+    emg_mup_analyser *a = run(10000.0, CONV_STATE_MINIMAL, u, 4, 6.0);
+    emg_recruit_summary r;
+    emg_recruit_summarise(a, &r);
+    assert_true(r.units_at_low_rate >= 3.0);
+    assert_int_equal(r.pattern, EMG_RECRUIT_EARLY);
+    emg_mup_free(a);
+}
+
+/* ---- normal limits and rules ------------------------------------------------------ */
+
+static const char *table =
+    "# test\n"
+    "muscle\tage_min\tage_max\tamplitude_uv_mean\tamplitude_uv_lln\tamplitude_uv_uln\t"
+    "duration_ms_mean\tduration_ms_lln\tduration_ms_uln\tpolyphasic_pct_uln\tsource\n"
+    "*\t0\t59\t700\t505\t895\t10.2\t7.4\t13.0\t15\tS56\n"
+    "*\t60\t120\t875\t631\t1119\t11.2\t8.1\t14.3\t15\tS60\n"
+    "tibialis anterior\t0\t120\t661.5\t477.5\t845.5\t9.35\t7.5\t11.2\t35\tS28\n"
+    "bad row\t0\tx\n";
+
+static void test_normals(void **state)
+{
+    (void)state;
+    emg_mup_normals *n = NULL;
+    edx_diags d;
+    edx_diags_init(&d);
+    assert_int_equal(emg_mup_normals_parse(table, "t.tsv", &d, &n), EDX_OK);
+    assert_int_equal(edx_diags_count_code(&d, "EMG-MUP-NORMALS-ROW"), 1);
+    assert_string_equal(emg_mup_normals_find(n, "tibialis anterior", 70)->source, "S28");
+    assert_string_equal(emg_mup_normals_find(n, "deltoid", 70)->source, "S60");
+    assert_string_equal(emg_mup_normals_find(n, "deltoid", -1)->source, "S56");
+    /* 5 MUPs widen the biceps limits of 20 (7.4-13.0) as [S56] did (6.6-14.2) */
+    emg_mup_limits l;
+    emg_mup_limits_for_count(emg_mup_normals_find(n, "biceps brachii", 40), 5, &l);
+    assert_float_equal(l.duration_ms_lln, 6.6, 0.3);
+    assert_float_equal(l.duration_ms_uln, 14.2, 0.3);
+    emg_mup_normals_free(n);
+    assert_int_equal(emg_mup_normals_parse("muscle\tage_min\n", "t", &d, &n), EDX_ERR_CONFIG);
+    edx_diags_free(&d);
+}
+
+static void test_shipped_normals(void **state)
+{
+    (void)state;
+    emg_mup_normals *n = NULL;
+    edx_diags d;
+    edx_diags_init(&d);
+    assert_int_equal(emg_mup_normals_load(NULL, &d, &n), EDX_OK);
+    assert_int_equal(d.n_warnings, 0);
+    assert_float_equal(emg_mup_normals_find(n, "tibialis anterior", 40)->duration_ms_uln, 11.2, 1e-9);
+    emg_mup_normals_free(n);
+    edx_diags_free(&d);
+}
+
+typedef struct rule_case {
+    bool is_long, is_short, is_large, is_small, is_poly;
+    emg_recruit_pattern rec;
+    emg_mup_pattern want;
+} rule_case;
+
+static void test_rules(void **state)
+{
+    (void)state;
+    const rule_case cases[] = {
+        {false, false, false, false, false, EMG_RECRUIT_NORMAL, EMG_MUP_NORMAL},
+        {true, false, false, false, false, EMG_RECRUIT_NORMAL, EMG_MUP_NEUROGENIC},
+        {false, false, true, false, false, EMG_RECRUIT_NORMAL, EMG_MUP_NORMAL},
+        {false, false, true, false, false, EMG_RECRUIT_REDUCED, EMG_MUP_NEUROGENIC},
+        {false, true, false, false, false, EMG_RECRUIT_NORMAL, EMG_MUP_MYOPATHIC},
+        {false, false, false, true, true, EMG_RECRUIT_NORMAL, EMG_MUP_MYOPATHIC},
+        {false, false, false, false, true, EMG_RECRUIT_EARLY, EMG_MUP_MYOPATHIC},
+        {false, false, false, false, true, EMG_RECRUIT_REDUCED, EMG_MUP_NEUROGENIC},
+        {false, false, false, false, true, EMG_RECRUIT_NORMAL, EMG_MUP_INDETERMINATE},
+        {true, false, false, true, false, EMG_RECRUIT_NORMAL, EMG_MUP_INDETERMINATE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        emg_mup_summary s;
+        memset(&s, 0, sizeof s);
+        s.count = 20;
+        s.is_long = cases[i].is_long, s.is_short = cases[i].is_short;
+        s.is_large = cases[i].is_large, s.is_small = cases[i].is_small;
+        s.is_polyphasic = cases[i].is_poly;
+        s.recruit.pattern = cases[i].rec;
+        assert_int_equal(emg_mup_classify(&s), cases[i].want);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_triphasic_10khz), cmocka_unit_test(test_polyphasic_10khz),
+        cmocka_unit_test(test_triphasic_4khz),  cmocka_unit_test(test_satellite),
+        cmocka_unit_test(test_flat_is_range),   cmocka_unit_test(test_two_units_10khz),
+        cmocka_unit_test(test_two_units_4khz),  cmocka_unit_test(test_rate_limits),
+        cmocka_unit_test(test_reduced_recruitment), cmocka_unit_test(test_normal_recruitment),
+        cmocka_unit_test(test_early_recruitment), cmocka_unit_test(test_normals),
+        cmocka_unit_test(test_shipped_normals), cmocka_unit_test(test_rules),
+    };
+    return cmocka_run_group_tests_name("mup", tests, NULL, NULL);
+}
