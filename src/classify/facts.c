@@ -9,35 +9,19 @@
 #include <string.h>
 
 #include "classify/facts.h"
+#include "common/jsonget.h"
 #include "edx/classify.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
-static double numv(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static bool has_flag(const json_t *o, const char *flag)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(o, "flags"), i, v)
-        if (!strcmp(json_string_value(v), flag))
-            return true;
-    return false;
+    return edx_json_array_has(json_object_get(o, "flags"), flag);
 }
 
 /* value / limit of obj's key, when the limit is there. */
 static double ratio(const json_t *o, const char *key)
 {
     const json_t *lim = json_object_get(json_object_get(o, "limits"), key);
-    double v = numv(o, key), l = numv(lim, "value");
+    double v = edx_json_num(o, key), l = edx_json_num(lim, "value");
     return isfinite(v) && l > 0 ? v / l : NAN;
 }
 
@@ -75,13 +59,13 @@ static bool ulnar_elbow(const json_t *segs)
     const json_t *fore = NULL, *g;
     size_t i;
     json_array_foreach(segs, i, g) {
-        const char *from = str(g, "from"), *to = str(g, "to");
+        const char *from = edx_json_str(g, "from"), *to = edx_json_str(g, "to");
         if (!strcmp(from, "wrist") && !strcmp(to, "below elbow"))
             fore = g;
         if (strcmp(from, "below elbow") || strcmp(to, "above elbow"))
             continue;
-        double v = numv(g, "velocity_m_s"), drop = numv(g, "amplitude_drop_pct");
-        double vf = numv(fore, "velocity_m_s");
+        double v = edx_json_num(g, "velocity_m_s"), drop = edx_json_num(g, "amplitude_drop_pct");
+        double vf = edx_json_num(fore, "velocity_m_s");
         if (has_flag(g, "slow") || has_flag(g, "conduction_block") || drop > 20.0 ||
             (isfinite(vf) && vf - v > 10.0))
             return true;
@@ -92,25 +76,25 @@ static bool ulnar_elbow(const json_t *segs)
 static void nerve_fact(const json_t *n, cls_nerve *c)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->nerve, sizeof c->nerve, "%s", str(n, "nerve"));
-    snprintf(c->side, sizeof c->side, "%s", str(n, "side"));
-    snprintf(c->test, sizeof c->test, "%s", str(n, "test"));
-    snprintf(c->rec, sizeof c->rec, "%s", str(n, "recording_site"));
+    snprintf(c->nerve, sizeof c->nerve, "%s", edx_json_str(n, "nerve"));
+    snprintf(c->side, sizeof c->side, "%s", edx_json_str(n, "side"));
+    snprintf(c->test, sizeof c->test, "%s", edx_json_str(n, "test"));
+    snprintf(c->rec, sizeof c->rec, "%s", edx_json_str(n, "recording_site"));
     c->dl_uln_ratio = c->cv_lln_ratio = c->amp_lln_ratio = c->f_uln_ratio = NAN;
     c->peak_latency_ms = c->distance_cm = NAN;
     c->is_lower_limb = is_lower(c->nerve);
     const json_t *d = json_array_get(json_object_get(n, "sites"), 0), *g, *fw;
     if (d == NULL)
         return;
-    c->is_measured = isfinite(numv(d, "onset_latency_ms")) || has_flag(d, "absent");
+    c->is_measured = isfinite(edx_json_num(d, "onset_latency_ms")) || has_flag(d, "absent");
     c->is_absent = has_flag(d, "absent");
     c->is_low = has_flag(d, "low") || (c->is_absent && strcmp(c->test, "fwave"));
     c->is_prolonged = has_flag(d, "prolonged");
     c->is_cold_withheld = any_withheld(d) || any_withheld(n);
     c->dl_uln_ratio = ratio(d, "onset_latency_ms");
     c->amp_lln_ratio = c->is_absent ? 0.0 : ratio(d, "amplitude_uv");
-    c->peak_latency_ms = numv(d, "peak_latency_ms");
-    c->distance_cm = numv(d, "distance_cm");
+    c->peak_latency_ms = edx_json_num(d, "peak_latency_ms");
+    c->distance_cm = edx_json_num(d, "distance_cm");
     size_t i;
     json_array_foreach(json_object_get(n, "segments"), i, g) {
         c->is_slow |= has_flag(g, "slow");
@@ -143,15 +127,15 @@ static size_t count_of(const json_t *sp, const char *type, const char *key)
 static void muscle_fact(const json_t *m, cls_muscle *c)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->muscle, sizeof c->muscle, "%s", str(m, "muscle"));
-    snprintf(c->side, sizeof c->side, "%s", str(m, "side"));
-    snprintf(c->region, sizeof c->region, "%s", str(m, "region"));
-    snprintf(c->roots, sizeof c->roots, "%s", str(m, "roots"));
-    snprintf(c->nerve, sizeof c->nerve, "%s", str(m, "nerve"));
+    snprintf(c->muscle, sizeof c->muscle, "%s", edx_json_str(m, "muscle"));
+    snprintf(c->side, sizeof c->side, "%s", edx_json_str(m, "side"));
+    snprintf(c->region, sizeof c->region, "%s", edx_json_str(m, "region"));
+    snprintf(c->roots, sizeof c->roots, "%s", edx_json_str(m, "roots"));
+    snprintf(c->nerve, sizeof c->nerve, "%s", edx_json_str(m, "nerve"));
     c->fasc_complex_pct = NAN;
     const json_t *sp = json_object_get(m, "spontaneous");
     c->is_assessed = json_is_object(sp);
-    double rest = numv(m, "rest_s");
+    double rest = edx_json_num(m, "rest_s");
     c->is_rest_short = !(rest >= CLS_MIN_REST_S);
     if (c->is_assessed) {
         const char *grade = json_string_value(json_object_get(sp, "fib_psw_grade"));
@@ -162,7 +146,7 @@ static void muscle_fact(const json_t *m, cls_muscle *c)
         c->has_fasc = count_of(sp, "fasciculation", "units") > 0 ||
                       count_of(sp, "fasciculation", "discharges") > 0;
         if (c->has_fasc)
-            c->fasc_complex_pct = numv(json_object_get(sp, "fasciculation"), "complex_pct");
+            c->fasc_complex_pct = edx_json_num(json_object_get(sp, "fasciculation"), "complex_pct");
         c->has_myokymia = count_of(sp, "myokymic", "trains") > 0;
         c->has_neuromyotonia = count_of(sp, "neuromyotonic", "trains") > 0;
         c->has_crd = count_of(sp, "complex_repetitive", "trains") > 0;
@@ -176,7 +160,7 @@ static void muscle_fact(const json_t *m, cls_muscle *c)
 void cls_facts_from_findings(const json_t *findings, cls_facts *f)
 {
     memset(f, 0, sizeof *f);
-    f->temperature_c = numv(json_object_get(findings, "conditions"), "temperature_c");
+    f->temperature_c = edx_json_num(json_object_get(findings, "conditions"), "temperature_c");
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(findings, "nerve_conduction"), i, v)

@@ -26,6 +26,7 @@
 
 #include "edx/findings.h"
 #include "edx/norms.h"
+#include "common/jsonget.h"
 #include "findings/internal.h"
 
 #define CB_DROP_PCT 30.0          /* [S14] criterion e */
@@ -42,24 +43,9 @@ typedef struct lim_ctx {
     bool warned_cold;
 } lim_ctx;
 
-static const char *str(const json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
-static double numv(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static bool has_flag(const json_t *flags, const char *f)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(flags, i, v) if (!strcmp(json_string_value(v), f)) return true;
-    return false;
+    return edx_json_array_has(flags, f);
 }
 
 static void add_flag(json_t *obj, const char *f)
@@ -139,7 +125,7 @@ static double judged_value(lim_ctx *c, const norms_limit *lim, const char *param
 static void judge(lim_ctx *c, json_t *obj, const char *key, const char *param, const char *from,
                   const char *to)
 {
-    double v = numv(obj, key);
+    double v = edx_json_num(obj, key);
     norms_limit lim;
     if (!find_limit(c, param, from, to, &lim))
         return;
@@ -175,7 +161,7 @@ static void judge_site(lim_ctx *c, json_t *site, bool is_distal, bool is_sensory
 {
     if (has_flag(json_object_get(site, "flags"), "absent"))
         return;
-    const char *from = is_distal ? NULL : str(site, "site");
+    const char *from = is_distal ? NULL : edx_json_str(site, "site");
     if (!is_distal && !is_sensory)
         return; /* proximal motor sites are judged through their segments */
     judge(c, site, "onset_latency_ms", "onset_latency_ms", from, NULL);
@@ -191,8 +177,8 @@ static void judge_site(lim_ctx *c, json_t *site, bool is_distal, bool is_sensory
 static void block_and_dispersion(lim_ctx *c, json_t *seg, const json_t *distal)
 {
     bool tibial = !strcmp(c->nerve, "tibial");
-    double drop = numv(seg, "amplitude_drop_pct"), inc = numv(seg, "duration_increase_pct");
-    double distal_amp = numv(distal, "amplitude_uv");
+    double drop = edx_json_num(seg, "amplitude_drop_pct"), inc = edx_json_num(seg, "duration_increase_pct");
+    double distal_amp = edx_json_num(distal, "amplitude_uv");
     norms_limit lln;
     bool distal_ok = find_limit(c, "amplitude_uv", NULL, NULL, &lln)
                          ? distal_amp >= CB_DISTAL_MIN_LLN * lln.value
@@ -209,7 +195,7 @@ static void judge_segments(lim_ctx *c, json_t *nerve)
     json_t *sites = json_object_get(nerve, "sites"), *seg;
     size_t i;
     json_array_foreach(json_object_get(nerve, "segments"), i, seg) {
-        const char *from = str(seg, "from"), *to = str(seg, "to");
+        const char *from = edx_json_str(seg, "from"), *to = edx_json_str(seg, "to");
         judge(c, seg, "velocity_m_s", "velocity_m_s", from, to);
         judge(c, seg, "amplitude_drop_pct", "amplitude_drop_pct", from, to);
         judge(c, seg, "area_drop_pct", "area_drop_pct", from, to);
@@ -225,12 +211,12 @@ static void judge_fwave(lim_ctx *c, json_t *nerve)
         return;
     judge(c, fw, "min_latency_ms", "fwave_min_latency_ms", NULL, NULL);
     norms_limit lln;
-    double amp = numv(m, "amplitude_uv");
+    double amp = edx_json_num(m, "amplitude_uv");
     c->test = "motor";
     bool big_enough = find_limit(c, "amplitude_uv", NULL, NULL, &lln) &&
                       amp >= CB_DISTAL_MIN_LLN * lln.value;
     c->test = "fwave";
-    if (numv(fw, "f_waves") == 0 && big_enough)
+    if (edx_json_num(fw, "f_waves") == 0 && big_enough)
         add_flag(fw, "absent"); /* [S14] criterion d: only with distal CMAP >= 20 % LLN */
 }
 
@@ -247,8 +233,8 @@ static bool site_has_limit(const json_t *site, const char *key)
 void fnd_apply_ncs_limits(const norms_table *norms, const fnd_options *opt, const study *s,
                           json_t *nerve)
 {
-    lim_ctx c = {norms, s, opt, str(nerve, "nerve"), str(nerve, "test"),
-                 str(nerve, "recording_site"), json_object_get(nerve, "warnings"), false};
+    lim_ctx c = {norms, s, opt, edx_json_str(nerve, "nerve"), edx_json_str(nerve, "test"),
+                 edx_json_str(nerve, "recording_site"), json_object_get(nerve, "warnings"), false};
     if (c.warnings == NULL) {
         c.warnings = json_array();
         json_object_set_new(nerve, "warnings", c.warnings);
