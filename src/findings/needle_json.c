@@ -142,12 +142,15 @@ static json_t *spontaneous_json(const emg_spont_result *r)
     return j;
 }
 
-/* "R-tibialis-anterior.events.tsv": side, then the name with '-' for
- * anything but letters and digits. */
-static void events_name(const study_muscle *m, char *buf, size_t size)
+/* "<study id>.R-tibialis-anterior.events.tsv": the study id (so that the
+ * tables of several studies can share an output folder), the side, then the
+ * name with '-' for anything but letters and digits. */
+static void events_name(const study *s, const study_muscle *m, char *buf, size_t size)
 {
     const char *side = conv_side_name(m->side);
-    size_t n = (size_t)snprintf(buf, size, "%s%s", side, side[0] ? "-" : "");
+    char id[96];
+    fnd_study_id(s, id, sizeof id);
+    size_t n = (size_t)snprintf(buf, size, "%s.%s%s", id, side, side[0] ? "-" : "");
     for (const char *p = m->muscle; *p && n + 1 < size; p++)
         buf[n++] = isalnum((unsigned char)*p) ? *p : '-';
     snprintf(buf + (n < size ? n : size - 1), size - (n < size ? n : size - 1), ".events.tsv");
@@ -185,7 +188,7 @@ static void spontaneous(const study *s, const study_muscle *m, fnd_result *out, 
                                                      floor(r.rest_s)));
     char name[160], *text = NULL;
     size_t size = 0;
-    events_name(m, name, sizeof name);
+    events_name(s, m, name, sizeof name);
     if (emg_events_tsv(&r, &text, &size) == EDX_OK &&
         fnd_add_attachment(out, name, text, size) == EDX_OK) {
         json_object_set_new(j, "events", json_string(name));
