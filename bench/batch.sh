@@ -67,6 +67,22 @@ for r in $(seq 1 "$runs"); do
       awk '{if ($2 > m) m = $2} END {print m}')
   done
 done
+# What the machine offers right now: the same CPU-bound work (sha256sum of
+# the corpus) in 2 processes against 1; on a busy machine it is below 2.
+calib() {
+  local t0 t1 t2
+  t0=$(now)
+  find "$corpus" -name '*.edf' -exec cat {} + | sha256sum >/dev/null
+  find "$corpus" -name '*.edf' -exec cat {} + | sha256sum >/dev/null
+  t1=$(now)
+  (find "$corpus" -name '*.edf' -exec cat {} + | sha256sum >/dev/null) &
+  (find "$corpus" -name '*.edf' -exec cat {} + | sha256sum >/dev/null) &
+  wait
+  t2=$(now)
+  awk -v a="$t0" -v b="$t1" -v c="$t2" \
+    'BEGIN {printf "machine: 2 processes of sha256sum run %.2fx as fast as 1 (ideal 2.00x)\n", (b - a) / (c - b)}'
+}
+calib
 printf '%-8s %10s %12s %8s %22s\n' jobs "wall s" "studies/min" "MB/s" "peak RSS/worker MB"
 for j in 1 2; do
   awk -v j="$j" -v t="${wall[$j]}" -v n="$studies" -v mb="$mb" -v rss="${rss[$j]}" \
@@ -79,5 +95,6 @@ t0=$(now)
 t1=$(now)
 awk -v a="$t0" -v b="$t1" -v n="$studies" \
   'BEGIN {printf "rerun, all skipped-unchanged: %.2f s (%.1f ms per study)\n", b - a, (b - a) * 1000 / n}'
+calib
 echo "load average after: $(cut -d" " -f1-3 /proc/loadavg)"
 [ "$keep" -eq 0 ] || echo "outputs kept in $out"

@@ -165,47 +165,58 @@ static int set_inputs(batch_entry *e, const char *const *paths, size_t n)
     return EDX_OK;
 }
 
-/* A study id not yet taken in the run: "<id>", else "<id>_2", "<id>_3", ... */
-static void unique_id(const batch_result *res, const char *base, char *id, size_t size)
+/* A study id not yet taken by a study of the run, in any shard (studies are
+ * in a stable order, so every shard names them alike): "<id>", else
+ * "<id>_2", "<id>_3", ... Adds it to `taken`. */
+static int unique_id(batch_paths *taken, const char *base, char *id, size_t size)
 {
     snprintf(id, size, "%s", base);
     for (unsigned k = 2;; k++) {
-        bool taken = false;
-        for (size_t i = 0; i < res->n_entries && !taken; i++)
-            taken = res->entries[i].folder && strcmp(res->entries[i].id, id) == 0;
-        if (!taken)
-            return;
+        bool is_taken = false;
+        for (size_t i = 0; i < taken->count && !is_taken; i++)
+            is_taken = strcmp(taken->items[i], id) == 0;
+        if (!is_taken)
+            return batch_paths_push(taken, id);
         snprintf(id, size, "%.*s_%u", (int)(size - 12), base, k);
     }
 }
 
+/* The entry of one study of the shard. */
+static int add_study(run *r, size_t index, const char *id)
+{
+    const study *s = &r->set->studies[index];
+    const char **paths = calloc(s->n_files ? s->n_files : 1, sizeof *paths);
+    batch_entry *e = paths ? new_entry(r) : NULL;
+    if (e == NULL) {
+        free(paths);
+        return EDX_ERR_NOMEM;
+    }
+    r->study_of[r->res->n_entries - 1] = index;
+    snprintf(e->id, sizeof e->id, "%s", id);
+    for (size_t k = 0; k < s->n_files; k++)
+        paths[k] = s->files[k].path;
+    int rc = set_inputs(e, paths, s->n_files);
+    free(paths);
+    if (rc == EDX_OK && (e->folder = strdup(s->folder ? s->folder : "")) == NULL)
+        rc = EDX_ERR_NOMEM;
+    return rc;
+}
+
 static int add_studies(run *r)
 {
-    for (size_t i = 0; i < r->set->n_studies; i++) {
-        const study *s = &r->set->studies[i];
+    batch_paths taken = {0};
+    int rc = EDX_OK;
+    for (size_t i = 0; rc == EDX_OK && i < r->set->n_studies; i++) {
         char base[BATCH_ID_MAX], id[BATCH_ID_MAX];
-        fnd_study_id(s, base, sizeof base);
-        unique_id(r->res, base, id, sizeof id);
+        fnd_study_id(&r->set->studies[i], base, sizeof base);
+        rc = unique_id(&taken, base, id, sizeof id);
         r->res->n_studies_total++;
-        if (!batch_shard_owns(&r->opt.shard, id))
-            continue;
-        const char **paths = calloc(s->n_files ? s->n_files : 1, sizeof *paths);
-        batch_entry *e = paths ? new_entry(r) : NULL;
-        if (e == NULL) {
-            free(paths);
-            return fail(r, EDX_ERR_NOMEM, "out of memory");
-        }
-        r->study_of[r->res->n_entries - 1] = i;
-        snprintf(e->id, sizeof e->id, "%s", id);
-        for (size_t k = 0; k < s->n_files; k++)
-            paths[k] = s->files[k].path;
-        int rc = set_inputs(e, paths, s->n_files);
-        free(paths);
-        if (rc != EDX_OK || (e->folder = strdup(s->folder ? s->folder : "")) == NULL)
-            return fail(r, EDX_ERR_NOMEM, "out of memory");
+        if (rc == EDX_OK && batch_shard_owns(&r->opt.shard, id))
+            rc = add_study(r, i, id);
     }
+    batch_paths_free(&taken);
     r->n_study_entries = r->res->n_entries;
-    return EDX_OK;
+    return rc == EDX_OK ? EDX_OK : fail(r, rc, "out of memory");
 }
 
 static int quarantine(run *r, const char *path, const char *why)

@@ -10,13 +10,12 @@
  * test suite can check that a bad study fails alone. It is read only when
  * set and has no other use.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <signal.h>
 
 #include "cli/cli.h"
 #include "edx/batch.h"
@@ -106,23 +105,24 @@ static void rename_events(json_t *findings, const char *from, const char *to)
     }
 }
 
-/* Attachments go beside the findings, prefixed with the study id so that
- * the studies of one output folder do not overwrite each other's; the
- * findings are changed to name them so. */
+/* Attachments go beside the findings, named after the study's id in the run:
+ * the pipeline names them after the study, but a second study with the same
+ * id ("<id>_2") needs names of its own. The findings are changed to match. */
 static int write_attachments(const batch_job_input *in, fnd_result *r, batch_job_output *out)
 {
-    size_t id_len = strlen(in->id);
+    char own[BATCH_ID_MAX]; /* the study's own id, without the run's "_2" */
+    fnd_study_id(in->study, own, sizeof own);
+    size_t own_len = strlen(own);
     for (size_t i = 0; i < r->n_attachments; i++) {
         const char *name = r->attachments[i].name;
+        if (strncmp(name, own, own_len) == 0 && name[own_len] == '.')
+            name += own_len + 1; /* already named after the study */
         char full[BATCH_ID_MAX + 160];
-        if (strncmp(name, in->id, id_len) == 0 && name[id_len] == '.')
-            snprintf(full, sizeof full, "%s", name);
-        else
-            snprintf(full, sizeof full, "%s.%s", in->id, name);
+        snprintf(full, sizeof full, "%s.%s", in->id, name);
         int rc = write_output(in, full, r->attachments[i].data, r->attachments[i].size, out);
         if (rc != EDX_OK)
             return rc;
-        rename_events(r->findings, name, full);
+        rename_events(r->findings, r->attachments[i].name, full);
     }
     return EDX_OK;
 }

@@ -92,6 +92,10 @@ test_run() {
   [ "$(grep -c ' done ' "$t/log1")" -eq "$n" ] || fail "one log line per study expected"
   grep -q 'batch: .* entries' "$t/log1" || fail "no summary line"
   hashes "$t/out" >"$t/ref"
+  # the inputs are untouched
+  (cd "$corpus" && find . -type f -exec sha256sum {} + | sort -k2) >"$t/in.before"
+  (cd "$t/in" && find . -type f -exec sha256sum {} + | sort -k2) | cmp -s - "$t/in.before" ||
+    fail "the run changed its inputs"
 
   local s0 s1
   s0=$(date +%s)

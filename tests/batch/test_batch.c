@@ -339,6 +339,41 @@ static void test_locked(void **state)
     batch_result_free(&r);
 }
 
+/* Two studies with one id (same patient code and start, two folders): the
+ * second is "<id>_2" in every shard, and the shards cover each once. */
+static void test_duplicate_ids_and_shards(void **state)
+{
+    fixture *fx = *state;
+    char dup[700];
+    snprintf(dup, sizeof dup, "%s/zz-copy", fx->in);
+    write_study(dup, 0);
+    job_plan plan = {NULL};
+    const char *inputs[] = {fx->in};
+    batch_options o = options(fx, &plan, inputs);
+    batch_result r;
+    assert_int_equal(batch_run(&o, &r), EDX_OK);
+    assert_int_equal(r.n_status[BATCH_DONE], N_STUDIES + 1);
+    const batch_entry *second = find(&r, "P000-20240302-080000_2");
+    assert_non_null(second);
+    assert_non_null(strstr(second->folder, "zz-copy"));
+    char all[N_STUDIES + 1][BATCH_ID_MAX];
+    for (size_t i = 0; i < r.n_entries; i++)
+        snprintf(all[i], BATCH_ID_MAX, "%s", r.entries[i].id);
+    batch_result_free(&r);
+    int seen[N_STUDIES + 1] = {0};
+    for (unsigned k = 0; k < 3; k++) {
+        o.shard = (batch_shard){k, 3};
+        assert_int_equal(batch_run(&o, &r), EDX_OK);
+        assert_int_equal(r.n_studies_total, N_STUDIES + 1);
+        for (size_t i = 0; i < r.n_entries; i++)
+            for (size_t a = 0; a < N_STUDIES + 1; a++)
+                seen[a] += strcmp(all[a], r.entries[i].id) == 0;
+        batch_result_free(&r);
+    }
+    for (size_t a = 0; a < N_STUDIES + 1; a++)
+        assert_int_equal(seen[a], 1);
+}
+
 static void test_no_input(void **state)
 {
     fixture *fx = *state;
@@ -403,6 +438,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_isolation_and_quarantine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rerun_skips_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_ids_and_shards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
