@@ -30,16 +30,10 @@
 
 #include "edx/emg.h"
 #include "edx/study.h"
+#include "edx/common.h"
 
 enum { RATE = 48000 };
 #define PI 3.14159265358979323846
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static double gauss(uint64_t *s)
 {
@@ -143,7 +137,7 @@ static double decode_once(const char *path)
     edx_diags d;
     edx_diags_init(&d);
     edf_file *f = NULL;
-    double t0 = now_s();
+    double t0 = edx_monotonic_s();
     if (edf_open(path, &d, &f) != EDX_OK)
         return -1;
     enum { BLOCK = 65536 };
@@ -154,7 +148,7 @@ static double decode_once(const char *path)
         edf_read_uv(f, 0, k, BLOCK, buf, &got);
         sum += buf[0];
     }
-    double t = now_s() - t0;
+    double t = edx_monotonic_s() - t0;
     free(buf);
     edf_close(f);
     edx_diags_free(&d);
@@ -169,7 +163,7 @@ static int analyse_once(const char *path)
     conv_tables *tab = NULL;
     study_set *set = NULL;
     const char *paths[1] = {path};
-    double t0 = now_s();
+    double t0 = edx_monotonic_s();
     if (conv_tables_load(NULL, &d, &tab) != EDX_OK ||
         study_group_paths(tab, paths, 1, &d, &set) != EDX_OK || set->n_studies != 1 ||
         set->studies[0].n_muscles != 1)
@@ -179,7 +173,7 @@ static int analyse_once(const char *path)
     emg_spont_result r;
     if (edf_open(path, &d, &f) != EDX_OK || emg_spont_analyse(f, m, NULL, &r, &d) != EDX_OK)
         return 1;
-    double t = now_s() - t0;
+    double t = edx_monotonic_s() - t0;
     printf("%.4f %zu %zu %.0f\n", t, r.count[EMG_FIBRILLATION].discharges,
            r.count[EMG_FASCICULATION].discharges, r.rest_s);
     emg_spont_free(&r);

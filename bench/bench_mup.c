@@ -23,13 +23,7 @@
 #include "edx/emg.h"
 #include "edx/study.h"
 #include "findings/mup_json.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "edx/common.h"
 
 /* Reads the contraction epochs' samples; returns the bytes they take in the file. */
 static double decode(const study *s, const study_muscle *m, double *sink)
@@ -64,9 +58,9 @@ static double best_of_3_decode(const study *s, const study_muscle *m, double *by
 {
     double best = HUGE_VAL, sink = 0;
     for (int k = 0; k < 3; k++) {
-        double t0 = now_s();
+        double t0 = edx_monotonic_s();
         *bytes = decode(s, m, &sink);
-        best = fmin(best, now_s() - t0);
+        best = fmin(best, edx_monotonic_s() - t0);
     }
     return sink == 12345.678 ? 0 : best; /* keeps the reads */
 }
@@ -79,7 +73,7 @@ static double best_of_3_spont(const study *s, const study_muscle *m)
     emg_options_default(&opt);
     for (int k = 0; k < 3; k++) {
         edf_file *f = NULL;
-        double t0 = now_s();
+        double t0 = edx_monotonic_s();
         if (edf_open(s->files[m->file].path, NULL, &f) != EDX_OK)
             return NAN;
         emg_spont_result r;
@@ -89,7 +83,7 @@ static double best_of_3_spont(const study *s, const study_muscle *m)
         edf_close(f);
         if (rc != EDX_OK)
             return NAN;
-        best = fmin(best, now_s() - t0);
+        best = fmin(best, edx_monotonic_s() - t0);
     }
     return best;
 }
@@ -102,10 +96,10 @@ static int one_muscle(const study *s, const study_muscle *m, const emg_mup_norma
     for (int k = 0; k < 3; k++) {
         json_decref(mup), json_decref(rec), json_decref(w);
         w = json_array();
-        double t0 = now_s();
+        double t0 = edx_monotonic_s();
         if (fnd_mup_muscle_json(s, m, nm, NULL, w, &mup, &rec) != EDX_OK)
             return 1;
-        tm = fmin(tm, now_s() - t0);
+        tm = fmin(tm, edx_monotonic_s() - t0);
     }
     *dec_s += td, *mup_s += tm, *bytes += b, *spont_s += isnan(ts) ? 0 : ts;
     if (!quiet) {

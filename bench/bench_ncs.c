@@ -16,6 +16,7 @@
 #include "edx/ncs.h"
 #include "edx/sim.h"
 #include "edx/study.h"
+#include "edx/common.h"
 
 enum { MIN_TESTS = 20, ROUNDS = 5, MAX_STUDIES = 8, MAX_FILES = 128 };
 
@@ -36,13 +37,6 @@ static void add_files(const char *dir, char **paths, size_t *n)
     }
     if (d)
         closedir(d);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int measure_all(const study_set *set, edx_diags *d)
@@ -113,10 +107,10 @@ int main(int argc, char **argv)
     }
     double times[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now_s();
+        double t0 = edx_monotonic_s();
         if (measure_all(set, &d) != 0)
             return 1;
-        times[r] = now_s() - t0;
+        times[r] = edx_monotonic_s() - t0;
     }
     qsort(times, ROUNDS, sizeof times[0], cmp);
     double per_test_ms = 1000.0 * times[ROUNDS / 2] / (double)n_tests;

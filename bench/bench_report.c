@@ -16,13 +16,7 @@
 #include <time.h>
 
 #include "edx/report.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "edx/common.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -59,9 +53,9 @@ int main(int argc, char **argv)
     int rc = t ? EDX_OK : EDX_ERR_NOMEM;
     for (int i = 0; rc == EDX_OK && i < runs; i++) {
         unsigned char *pdf = NULL;
-        double t0 = now_s();
+        double t0 = edx_monotonic_s();
         rc = rpt_render(cfg, f, &opt, &pdf, &size, &d);
-        t[i] = now_s() - t0;
+        t[i] = edx_monotonic_s() - t0;
         free(pdf);
     }
     if (rc == EDX_OK) {

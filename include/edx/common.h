@@ -152,6 +152,9 @@ int edx_write_file_atomic(const char *path, const void *data, size_t len, char *
  * whose process is gone) from dir. EDX_OK, EDX_ERR_NOT_FOUND or EDX_ERR_IO. */
 int edx_atomic_sweep_stale(const char *dir, size_t *n_removed);
 
+/* Seconds on the monotonic clock (durations, time limits; never dates). */
+double edx_monotonic_s(void);
+
 /* The program version ("0.1.0"). */
 const char *edx_version(void);
 

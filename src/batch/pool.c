@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "batch/internal.h"
+#include "edx/common.h"
 
 typedef struct slot {
     pid_t pid;        /* 0: free */
@@ -50,13 +51,6 @@ typedef struct pool {
     char *msg;
     size_t msg_size;
 } pool;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int write_all(int fd, const char *p, size_t len)
 {
@@ -149,7 +143,7 @@ static int start(pool *p, slot *s, size_t entry)
         worker_child(p, entry, fds[1], parent);
     }
     close(fds[1]);
-    double t = now_s();
+    double t = edx_monotonic_s();
     *s = (slot){.pid = pid, .fd = fds[0], .entry = entry, .started_s = t,
                 .deadline_s = p->w->opt->timeout_s > 0 ? t + p->w->opt->timeout_s : INFINITY};
     p->entries[entry].pid = (int)pid;
@@ -185,7 +179,7 @@ static void finish(pool *p, slot *s)
     while (wait4(s->pid, &status, 0, &ru) < 0 && errno == EINTR)
         ;
     batch_entry *e = &p->entries[s->entry];
-    e->duration_s = now_s() - s->started_s;
+    e->duration_s = edx_monotonic_s() - s->started_s;
     e->max_rss_kb = ru.ru_maxrss;
     json_t *j = NULL;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !s->is_timed_out && s->buf)
@@ -263,7 +257,7 @@ static void fill(pool *p)
 
 static int poll_timeout_ms(const pool *p)
 {
-    double first = INFINITY, t = now_s();
+    double first = INFINITY, t = edx_monotonic_s();
     for (unsigned i = 0; i < p->n_slots; i++)
         if (p->slots[i].pid != 0 && !p->slots[i].is_timed_out && p->slots[i].deadline_s < first)
             first = p->slots[i].deadline_s;
@@ -275,7 +269,7 @@ static int poll_timeout_ms(const pool *p)
 
 static void kill_late(pool *p)
 {
-    double t = now_s();
+    double t = edx_monotonic_s();
     for (unsigned i = 0; i < p->n_slots; i++) {
         slot *s = &p->slots[i];
         if (s->pid != 0 && !s->is_timed_out && t >= s->deadline_s) {

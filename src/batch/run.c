@@ -17,6 +17,7 @@
 #include "batch/internal.h"
 #include "edx/edf.h"
 #include "edx/findings.h"
+#include "edx/common.h"
 
 typedef struct run {
     batch_options opt;   /* the caller's, with jobs resolved */
@@ -31,13 +32,6 @@ typedef struct run {
     bool has_old_mask;
     sigset_t old_mask;
 } run;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
@@ -354,7 +348,7 @@ static int finish(run *r, int rc, double t0, time_t started)
         rc = BATCH_ERR_INTERRUPTED;
     if (rc == BATCH_ERR_INTERRUPTED)
         snprintf(res->message, sizeof res->message, "interrupted by a signal");
-    res->duration_s = now_s() - t0;
+    res->duration_s = edx_monotonic_s() - t0;
     tally(res);
     char name[64], err[BATCH_REASON_MAX];
     batch_manifest_name(&r->opt.shard, name, sizeof name);
@@ -383,7 +377,7 @@ int batch_run(const batch_options *opt, batch_result *res)
     int rc = check_options(opt, res);
     if (rc != EDX_OK)
         return rc;
-    double t0 = now_s();
+    double t0 = edx_monotonic_s();
     time_t started = time(NULL);
     run r = {.opt = *opt, .res = res, .lock = {.fd = -1}, .sig_fd = -1};
     if (r.opt.jobs == 0) {

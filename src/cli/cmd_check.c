@@ -11,6 +11,7 @@
 #include "cli/check_study.h"
 #include "cli/cli.h"
 #include "edx/edf.h"
+#include "edx/common.h"
 
 typedef struct check_opts {
     bool json;
@@ -45,13 +46,6 @@ typedef struct decode_stats {
     int rc;
 } decode_stats;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /*
  * Decodes every sample of every signal to µV, one signal's slice of one
  * record at a time: each read lands in cache and is decoded while it is
@@ -70,7 +64,7 @@ static decode_stats decode_all(edf_file *f)
         st.rc = EDX_ERR_NOMEM;
         return st;
     }
-    double t0 = now_s();
+    double t0 = edx_monotonic_s();
     for (int64_t r = 0; r < in->n_records && st.rc == EDX_OK; r++) {
         for (int s = 0; s < in->n_signals && st.rc == EDX_OK; s++) {
             const edf_signal *sg = edf_get_signal(f, s);
@@ -86,7 +80,7 @@ static decode_stats decode_all(edf_file *f)
                 st.checksum += uv[0] + uv[got - 1];
         }
     }
-    st.seconds = now_s() - t0;
+    st.seconds = edx_monotonic_s() - t0;
     free(uv);
     return st;
 }
