@@ -20,7 +20,9 @@ static void analyze_usage(FILE *out)
     fprintf(out,
             "usage: edxreport analyze [--json | -o FINDINGS.json] FILE...|DIR...\n\n"
             "Measures each study (the files of one patient visit) and prints its findings:\n"
-            "nerve conduction latencies, amplitudes, durations, areas and velocities. With\n"
+            "nerve conduction (latencies, amplitudes, velocities, block, F-waves) against\n"
+            "normal limits, needle EMG (spontaneous discharges, MUPs, recruitment) and the\n"
+            "pattern they are consistent with, with its evidence. With\n"
             "--json, the findings as JSON (one object per study; an array when there are\n"
             "several). With -o, writes the findings file of one study (and its muscles'\n"
             "events.tsv files beside it), whole or not at all. See edxreport(1) and\n"
