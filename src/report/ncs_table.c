@@ -109,8 +109,9 @@ static const json_t *segment_to(const json_t *n, const char *site)
     return NULL;
 }
 
-static void motor_row(rpt_ctx *c, rpt_table *t, const json_t *n, const json_t *site)
+static void motor_row(rpt_ctx *c, rpt_table *t, const json_t *n, const json_t *site, size_t k)
 {
+    (void)k;
     rpt_cell cl[N_MOTOR] = {0};
     rpt_cell_set(&cl[0], rpt_str(site, "site"));
     rpt_fmt_num(site, "distance_cm", 1, 1, cl[1].text, sizeof cl[1].text);
@@ -129,65 +130,53 @@ static void motor_row(rpt_ctx *c, rpt_table *t, const json_t *n, const json_t *s
     rpt_table_row(c, t, cl, false);
 }
 
-static void motor_table(rpt_ctx *c, const json_t *ncs)
+static void sensory_row(rpt_ctx *c, rpt_table *t, const json_t *n, const json_t *site,
+                        size_t k)
+{
+    rpt_cell cl[N_SENSORY] = {0};
+    rpt_cell_set(&cl[0], rpt_str(site, "site"));
+    rpt_fmt_num(site, "distance_cm", 1, 1, cl[1].text, sizeof cl[1].text);
+    rpt_value_cells(site, "onset_latency_ms", 2, 1, &cl[2], &cl[3]);
+    rpt_value_cells(site, "peak_latency_ms", 2, 1, &cl[4], &cl[5]);
+    rpt_value_cells(site, "amplitude_uv", 1, 1, &cl[6], &cl[7]);
+    rpt_value_cells(site, "duration_ms", 2, 1, &cl[8], NULL);
+    if (k == 0) { /* the nerve's velocity: distal site over its onset */
+        json_t *tmp = json_pack("{s:O*, s:O*, s:O*}", "velocity_m_s",
+                                json_object_get(n, "sensory_velocity_m_s"), "flags",
+                                json_object_get(n, "flags"), "limits",
+                                json_object_get(n, "limits"));
+        if (tmp)
+            rpt_value_cells(tmp, "velocity_m_s", 1, 1, &cl[9], &cl[10]);
+        json_decref(tmp);
+    }
+    rpt_table_row(c, t, cl, false);
+}
+
+typedef void (*site_row_fn)(rpt_ctx *c, rpt_table *t, const json_t *n, const json_t *site,
+                            size_t k);
+
+/* One table of the nerve tests of one kind: a group head per nerve, then a
+ * row per site (or a "not measured" row). */
+static void nerve_table(rpt_ctx *c, const json_t *ncs, const char *test, const char *heading,
+                        const rpt_col *cols, size_t n_cols, site_row_fn row)
 {
     size_t i, k;
     const json_t *n, *site;
-    rpt_heading(c, "Motor nerve conduction", 60);
+    rpt_heading(c, heading, 60);
     rpt_table t;
-    rpt_table_begin(c, &t, motor_cols, N_MOTOR, RPT_FS_SMALL + 0.5f);
+    rpt_table_begin(c, &t, cols, n_cols, RPT_FS_SMALL + 0.5f);
     json_array_foreach(ncs, i, n) {
-        if (!is_test(n, "motor"))
+        if (!is_test(n, test))
             continue;
         const json_t *sites = json_object_get(n, "sites");
         group_head(c, &t, n, json_array_size(sites) ? json_array_size(sites) : 1);
         if (json_array_size(sites) == 0) {
-            rpt_cell cl[N_MOTOR] = {0};
+            rpt_cell cl[RPT_MAX_COLS] = {0};
             rpt_cell_set(&cl[0], "not measured (see notes)");
             rpt_table_row(c, &t, cl, false);
         }
         json_array_foreach(sites, k, site)
-            motor_row(c, &t, n, site);
-    }
-    rpt_table_end(c, &t);
-}
-
-static void sensory_table(rpt_ctx *c, const json_t *ncs)
-{
-    size_t i, k;
-    const json_t *n, *site;
-    rpt_heading(c, "Sensory nerve conduction", 60);
-    rpt_table t;
-    rpt_table_begin(c, &t, sensory_cols, N_SENSORY, RPT_FS_SMALL + 0.5f);
-    json_array_foreach(ncs, i, n) {
-        if (!is_test(n, "sensory"))
-            continue;
-        const json_t *sites = json_object_get(n, "sites");
-        group_head(c, &t, n, json_array_size(sites) ? json_array_size(sites) : 1);
-        if (json_array_size(sites) == 0) {
-            rpt_cell cl[N_SENSORY] = {0};
-            rpt_cell_set(&cl[0], "not measured (see notes)");
-            rpt_table_row(c, &t, cl, false);
-        }
-        json_array_foreach(sites, k, site) {
-            rpt_cell cl[N_SENSORY] = {0};
-            rpt_cell_set(&cl[0], rpt_str(site, "site"));
-            rpt_fmt_num(site, "distance_cm", 1, 1, cl[1].text, sizeof cl[1].text);
-            rpt_value_cells(site, "onset_latency_ms", 2, 1, &cl[2], &cl[3]);
-            rpt_value_cells(site, "peak_latency_ms", 2, 1, &cl[4], &cl[5]);
-            rpt_value_cells(site, "amplitude_uv", 1, 1, &cl[6], &cl[7]);
-            rpt_value_cells(site, "duration_ms", 2, 1, &cl[8], NULL);
-            if (k == 0) { /* the nerve's velocity: distal site over its onset */
-                json_t *tmp = json_pack("{s:O*, s:O*, s:O*}", "velocity_m_s",
-                                        json_object_get(n, "sensory_velocity_m_s"), "flags",
-                                        json_object_get(n, "flags"), "limits",
-                                        json_object_get(n, "limits"));
-                if (tmp)
-                    rpt_value_cells(tmp, "velocity_m_s", 1, 1, &cl[9], &cl[10]);
-                json_decref(tmp);
-            }
-            rpt_table_row(c, &t, cl, false);
-        }
+            row(c, &t, n, site, k);
     }
     rpt_table_end(c, &t);
 }
@@ -248,9 +237,10 @@ void rpt_ncs_tables(rpt_ctx *c)
     if (n_motor + n_sensory + n_fwave == 0)
         return;
     if (n_motor)
-        motor_table(c, ncs);
+        nerve_table(c, ncs, "motor", "Motor nerve conduction", motor_cols, N_MOTOR, motor_row);
     if (n_sensory)
-        sensory_table(c, ncs);
+        nerve_table(c, ncs, "sensory", "Sensory nerve conduction", sensory_cols, N_SENSORY,
+                    sensory_row);
     if (n_fwave)
         fwave_table(c, ncs);
     legend(c);
