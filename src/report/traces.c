@@ -213,6 +213,27 @@ static void panel_scale(panel *p, const json_t *sites, bool is_motor)
     p->uv_per_pt = max_amp / (ROW_H * 0.75);
 }
 
+/* The nerve test's recording, opened; NULL (with a note in the panel) when
+ * it is not available. */
+static const study_nerve_test *panel_recording(rpt_ctx *c, const panel *p, const json_t *n,
+                                               rpt_source *src, edf_file **f)
+{
+    const study_nerve_test *t = rpt_source_nerve(src, n);
+    if (!t || rpt_source_open_file(src, t->file, f) != EDX_OK) {
+        rpt_text(c, c->font, RPT_FS_SMALL, p->x + p->w / 2, p->y - p->h / 2, p->w - 10, 'c',
+                 "recording not available: no trace");
+        return NULL;
+    }
+    return t;
+}
+
+/* Points of a panel's trace grid: two per point of width, at most GRID_MAX. */
+static size_t grid_len(const panel *p)
+{
+    size_t ng = (size_t)(2 * (p->w - LABEL_W));
+    return ng > GRID_MAX ? GRID_MAX : ng;
+}
+
 static void nerve_panel(rpt_ctx *c, panel *p, const json_t *n, rpt_source *src)
 {
     char title[160];
@@ -221,16 +242,12 @@ static void nerve_panel(rpt_ctx *c, panel *p, const json_t *n, rpt_source *src)
     const json_t *sites = json_object_get(n, "sites");
     bool is_motor = strcmp(rpt_str(n, "test"), "motor") == 0;
     panel_scale(p, sites, is_motor);
-    const study_nerve_test *t = rpt_source_nerve(src, n);
     edf_file *f = NULL;
-    if (!t || rpt_source_open_file(src, t->file, &f) != EDX_OK) {
-        rpt_text(c, c->font, RPT_FS_SMALL, p->x + p->w / 2, p->y - p->h / 2, p->w - 10, 'c',
-                 "recording not available: no trace");
+    const study_nerve_test *t = panel_recording(c, p, n, src, &f);
+    if (t == NULL)
         return;
-    }
     double g[GRID_MAX];
-    size_t ng = (size_t)(2 * (p->w - LABEL_W));
-    ng = ng > GRID_MAX ? GRID_MAX : ng;
+    size_t ng = grid_len(p);
     float top = p->y - TITLE_H;
     HPDF_Page_GSave(c->page); /* clip to the panel: big artefacts stay inside */
     HPDF_Page_Rectangle(c->page, p->x + LABEL_W - 2, p->y - p->h, p->w - LABEL_W + 2, p->h - TITLE_H + 4);
@@ -266,16 +283,12 @@ static void fwave_panel(rpt_ctx *c, panel *p, const json_t *n, rpt_source *src)
     p->t0_ms = 0;
     p->t1_ms = nice_up(fmin + 25 > 40 ? fmin + 25 : 40);
     p->uv_per_pt = 500.0 / 8.0; /* 500 µV per 8 pt: F-waves visible, M clipped */
-    const study_nerve_test *t = rpt_source_nerve(src, n);
     edf_file *f = NULL;
-    if (!t || rpt_source_open_file(src, t->file, &f) != EDX_OK) {
-        rpt_text(c, c->font, RPT_FS_SMALL, p->x + p->w / 2, p->y - p->h / 2, p->w - 10, 'c',
-                 "recording not available: no trace");
+    const study_nerve_test *t = panel_recording(c, p, n, src, &f);
+    if (t == NULL)
         return;
-    }
     double g[GRID_MAX];
-    size_t ng = (size_t)(2 * (p->w - LABEL_W));
-    ng = ng > GRID_MAX ? GRID_MAX : ng;
+    size_t ng = grid_len(p);
     size_t ns = t->n_sweeps < FWAVE_MAX_SWEEPS ? t->n_sweeps : FWAVE_MAX_SWEEPS;
     float step = (p->h - TITLE_H - AXIS_H) / (float)(ns ? ns : 1), top = p->y - TITLE_H;
     HPDF_Page_GSave(c->page);
