@@ -189,6 +189,10 @@ typedef struct emg_features {
 } emg_features;
 int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_uv, emg_features *f);
 
+/* Standard deviation of x[0..n) about its mean: the noise left in an
+ * averaged waveform, read from a stretch of it before the potential. */
+double emg_flank_noise_uv(const double *x, size_t n);
+
 /* ---- alignment and template matching (src/emg/template.c) -------------------
  * emg_peak_refine: fractional index of the extreme at i (parabola through
  * i-1, i, i+1). emg_resample: out[k] = x(k + shift) by cubic (Catmull-Rom)

@@ -36,7 +36,8 @@ typedef struct emg_unit_rec {
     int first_polarity;   /* of the mean waveform */
     uint32_t alias;       /* the train it was merged into, 0 when none */
     float *tmpl;          /* mean aligned waveform while active, NULL once retired */
-    double tmpl_energy;   /* in the comparison window */
+    float *btmpl;         /* the same in the detection band (tmpl + len): matched */
+    double tmpl_energy;   /* of btmpl in the comparison window */
     size_t win_a, win_z;  /* comparison window in the template */
     emg_features shape;   /* measured on the mean waveform at retirement */
 } emg_unit_rec;
@@ -51,31 +52,36 @@ typedef struct emg_units {
     size_t n_rec, cap_rec;
     size_t *active;       /* indices into rec */
     size_t n_active, cap_active;
-    double *work;         /* 2 len doubles */
+    double *work;         /* 4 len doubles */
+    double last_t_s;      /* time of the last discharge assigned, on its train's mean */
 } emg_units;
 
 int emg_units_init(emg_units *u, double fs_hz, size_t pre, size_t len, double match_score);
 void emg_units_free(emg_units *u);
 /* Assigns an aligned waveform w (len samples, largest deflection at pre) of
- * amplitude amp_uv and first polarity first_polarity at time t_s, site
- * `site`, noise sd noise_uv, to a train:
- * an active one it matches, or a new one. *unit receives the id. */
-int emg_units_assign(emg_units *u, const double *w, double amp_uv, int first_polarity,
-                     double t_s, unsigned site, double noise_uv, bool is_weak, uint32_t *unit);
+ * amplitude amp_uv at time t_s, site
+ * `site`, to a train: an active one it matches, or a new one. *unit
+ * receives the id. bw is the same stretch in the detection band, whose
+ * noise sd is noise_uv: trains are matched there, where slow noise and
+ * baseline wander do not count against a match, and w goes into the mean
+ * waveform that is measured. */
+int emg_units_assign(emg_units *u, const double *w, const double *bw, double amp_uv, double t_s,
+                     unsigned site, double noise_uv, bool is_weak, uint32_t *unit);
 /* A waveform no train matches may be an established train's discharge with
  * another on top (overlap): the established train of the site that
  * explains it best (correlation >= 0.75 in its window, amplitude step as
  * for a match), and leaves a residual peak of min_residual_uv or more (the
  * other discharge), gets the discharge counted, its mean untouched; returns its
  * id, or 0. */
-uint32_t emg_units_explain(emg_units *u, const double *w, unsigned site, double t_s,
+uint32_t emg_units_explain(emg_units *u, const double *bw, unsigned site, double t_s,
                            double min_residual_uv);
-/* Takes the fitted mean waveform of train id out of x[0..len) (the
- * waveform's largest deflection at pre, baseline base): peeling apart
- * overlapping discharges; only x[lo..hi) changes. false (x untouched) when the train is not
- * established (fewer than 5 discharges) or does not fit. */
-bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double base, size_t lo,
-                        size_t hi);
+/* Takes the fitted mean waveform of train id out of x[0..len) and its band
+ * mean out of y[0..len), the same stretch in the detection band (the
+ * waveform's largest deflection at pre; fitted in y): peeling apart
+ * overlapping discharges; only [lo..hi) changes. false (both untouched)
+ * when the train is not established (fewer than 5 discharges) or does not
+ * fit. */
+bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double *y, size_t lo, size_t hi);
 /* The discharge of train id before its last one (-INFINITY if none). */
 double emg_units_prev_s(const emg_units *u, uint32_t id);
 /* The train a (possibly merged) id belongs to now. */

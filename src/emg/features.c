@@ -142,3 +142,16 @@ int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_u
     f->area_uv_ms = area * ms;
     return EDX_OK;
 }
+
+double emg_flank_noise_uv(const double *x, size_t n)
+{
+    if (!x || n < 2)
+        return 0;
+    double mean = 0, ss = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += x[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        ss += (x[i] - mean) * (x[i] - mean);
+    return sqrt(ss / (double)(n - 1));
+}

@@ -51,7 +51,7 @@ typedef struct spont_ctx {
     emg_mains mains;
     emg_hpmean hp;
     emg_units units;
-    double *bx, *by, *scratch, *snip;
+    double *bx, *by, *scratch, *snip, *bsnip; /* bsnip: snip in the detection band */
     size_t blen, bcap;
     int64_t b0;           /* analysis index of bx[0] */
     emg_run *runs;
@@ -140,8 +140,9 @@ static int ctx_init(spont_ctx *c)
     c->by = malloc(c->bcap * sizeof *c->by);
     c->scratch = malloc((c->bcap + 1) * sizeof *c->scratch);
     c->snip = malloc((c->len + 4) * sizeof *c->snip);
+    c->bsnip = malloc((c->len + 4) * sizeof *c->bsnip);
     c->runs = malloc(c->bcap * sizeof *c->runs);
-    if (!c->bx || !c->by || !c->scratch || !c->snip || !c->runs)
+    if (!c->bx || !c->by || !c->scratch || !c->snip || !c->bsnip || !c->runs)
         return EDX_ERR_NOMEM;
     return emg_units_init(&c->units, c->fa, c->pre, c->len, c->opt->match_ncc);
 }
@@ -152,6 +153,7 @@ static void ctx_free(spont_ctx *c)
     free(c->by);
     free(c->scratch);
     free(c->snip);
+    free(c->bsnip);
     free(c->runs);
     free(c->sd_hist);
     emg_mains_free(&c->mains);
@@ -260,6 +262,9 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
         c->scratch[i] = c->bx[pk - c->pre - 2 + i] - base;
     double frac = emg_peak_refine(c->scratch, c->len + 4, c->pre + 2) - (double)(c->pre + 2);
     emg_resample(c->scratch + 2, c->len + 2, frac, c->snip, c->len);
+    for (size_t i = 0; i < c->len + 4; i++)
+        c->scratch[i] = c->by[pk - c->pre - 2 + i];
+    emg_resample(c->scratch + 2, c->len + 2, frac, c->bsnip, c->len);
     if (dominated(c))
         return EDX_OK;
     emg_features f;
@@ -267,18 +272,19 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
     double t_s = t_pk + frac / c->fa;
     unsigned site = site_of(c->m, t_s);
     double amp = f.amplitude_uv; /* peak to peak: whichever phase is largest */
-    int rc = emg_units_assign(&c->units, c->snip, amp, f.first_polarity, t_s, site, c->noise_uv,
-                              true, unit);
+    int rc = emg_units_assign(&c->units, c->snip, c->bsnip, amp, t_s, site, c->noise_uv, true,
+                              unit);
     if (!rc && *unit == 0 && !is_weak) {
         /* no train matches: an overlap of a known one, or a new generator */
-        *unit = emg_units_explain(&c->units, c->snip, site, t_s,
+        *unit = emg_units_explain(&c->units, c->bsnip, site, t_s,
                                   c->opt->threshold_sd * c->noise_uv);
         if (*unit == 0)
-            rc = emg_units_assign(&c->units, c->snip, amp, f.first_polarity, t_s, site,
-                                  c->noise_uv, false, unit);
+            rc = emg_units_assign(&c->units, c->snip, c->bsnip, amp, t_s, site, c->noise_uv,
+                                  false, unit);
     }
     if (rc || *unit == 0)
         return rc;
+    t_s = c->units.last_t_s;
     /* one generator cannot fire twice within 2 ms (the shortest doublet
      * interval [S83]): the same discharge seen twice */
     if (t_s - emg_units_prev_s(&c->units, *unit) < REFRACTORY_S)
@@ -335,7 +341,8 @@ static int candidate(spont_ctx *c, const emg_run *run, double t_lo, double t_hi)
             return rc;
         /* only inside the run: a neighbour outside it is its own run */
         size_t lo = a + c->pre > pk ? a + c->pre - pk : 0, hi = z + c->pre - pk;
-        if (!emg_units_subtract(&c->units, unit, c->bx + pk - c->pre, base, lo, hi))
+        if (!emg_units_subtract(&c->units, unit, c->bx + pk - c->pre, c->by + pk - c->pre, lo,
+                                hi))
             break;
     }
     c->last_peak_y = fmax(fabs(run->peak_uv), 0);
@@ -358,7 +365,10 @@ static int process(spont_ctx *c, size_t m, bool is_last, double t_lo, double t_h
             return EDX_ERR_NOMEM;
     }
     size_t lo = (size_t)(*scan_from - c->b0);
-    size_t hi = c->blen > c->post + d + 3 ? c->blen - c->post - d - 3 : 0;
+    /* a run's peak may lie up to 1 ms past it, and its snippet in the
+     * detection band must be there whole */
+    size_t tail = c->post + d + 3 + (size_t)(c->fa / 1000.0) + 1;
+    size_t hi = c->blen > tail ? c->blen - tail : 0;
     if (is_last)
         hi = c->blen;
     if (hi <= lo)

@@ -36,6 +36,7 @@
  * end-plate spike's few intervals can) [E]. */
 #define MIN_TRAIN_N 6
 #define MAX_MULTIPLE 6.0      /* missed discharges: up to 5 in a row [E] */
+#define RHYTHM_FRACTION 0.9   /* nearly every interval fits: the rate is the rhythm's [E] */
 /* End-plate spike: initial negative, 3-5 ms, 100-200 uV, irregular [S53, S51]. */
 #define EP_MAX_MS (5.0 + MEASURE_ALLOWANCE_MS)
 /* MUP-sized at rest: > ~100 uV, > ~5 ms (clinical.md 1.3); FPs 0.1-3.6 mV,
@@ -108,7 +109,7 @@ static double fit_share(const double *idi, size_t m, double base)
  * shorter half of the intervals, the one most others are multiples of (the
  * longest on a tie, so that half the true interval is not chosen). The
  * fitting intervals divided by their multiple give the CV and the rate. */
-static void regularity(const double *idi, size_t m, double *scratch, emg_train *t)
+static double regularity(const double *idi, size_t m, double *scratch, emg_train *t)
 {
     memcpy(scratch, idi, m * sizeof *scratch);
     qsort(scratch, m, sizeof *scratch, cmp_double);
@@ -142,20 +143,26 @@ static void regularity(const double *idi, size_t m, double *scratch, emg_train *
         memcpy(scratch, idi, m * sizeof *scratch);
         t->rate_hz = 1.0 / quantile(scratch, m, 0.5);
     }
+    return base;
 }
 
-/* Max / min of a 5-point moving mean of v[0..m). */
+/* Max / min of a 5-point moving median of v[0..m): a discharge missed or
+ * one of another generator taken for it moves one value, not the median. */
 static double swing(const double *v, size_t m)
 {
     if (m < 5)
         return 1.0;
-    double lo = INFINITY, hi = 0;
+    double lo = INFINITY, hi = 0, w[5];
     for (size_t i = 0; i + 5 <= m; i++) {
-        double s = 0;
-        for (size_t k = 0; k < 5; k++)
-            s += v[i + k];
-        lo = fmin(lo, s / 5);
-        hi = fmax(hi, s / 5);
+        memcpy(w, v + i, sizeof w);
+        for (size_t a = 1; a < 5; a++) /* five values: insertion sort */
+            for (size_t b = a; b > 0 && w[b] < w[b - 1]; b--) {
+                double x = w[b];
+                w[b] = w[b - 1];
+                w[b - 1] = x;
+            }
+        lo = fmin(lo, w[2]);
+        hi = fmax(hi, w[2]);
     }
     return lo > 0 ? hi / lo : 1.0;
 }
@@ -231,10 +238,18 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     t->min_interval_ms = lo * 1000.0;
     memcpy(scratch, idi, m * sizeof *scratch);
     t->median_interval_ms = 1000.0 * quantile(scratch, m, 0.5);
-    regularity(idi, m, scratch, t);
-    for (size_t i = 0; i < m; i++)
-        scratch[i] = 1.0 / idi[i];
-    t->rate_swing = swing(scratch, m);
+    double base = regularity(idi, m, scratch, t);
+    /* the rate of a regular train is that of its rhythm: an interval
+     * spanning a missed discharge counts as its multiple of the base [E] */
+    bool rhythmic = t->regular_fraction >= RHYTHM_FRACTION;
+    size_t mr = 0;
+    for (size_t i = 0; i < m; i++) {
+        double k = rhythmic ? floor(idi[i] / base + 0.5) : 1;
+        if (rhythmic && (k < 1 || k > MAX_MULTIPLE || fabs(idi[i] - k * base) > FIT_TOLERANCE * base))
+            continue;
+        scratch[mr++] = k / idi[i];
+    }
+    t->rate_swing = swing(scratch, mr);
     t->amp_swing = swing(amp, m);
     t->interval_jitter = jitter(idi, m, amp); /* amp is free now */
     if (m >= 8) {

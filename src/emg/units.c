@@ -31,6 +31,8 @@
 #define AMP_STEP_HI 1.4
 #define AVERAGE_MAX 32.0
 #define UPDATE_EVERY 4
+#define FLANK_MS 2.0     /* the start of the window: before any potential [E] */
+#define FLANK_GAP_MS 3.5 /* ... ending this far before the aligned peak [E] */
 #define TIMING_FIT 0.1
 /* cheap test first: the amplitude within 0.5..2 of the last discharge's (the
  * gain test that follows is stricter) */
@@ -64,7 +66,7 @@ int emg_units_init(emg_units *u, double fs_hz, size_t pre, size_t len, double ma
     u->len = len;
     u->match_score = match_score;
     u->retire_s = 30.0; /* a fasciculating unit may rest for many seconds [S34] [E] */
-    u->work = malloc(2 * len * sizeof *u->work);
+    u->work = malloc(4 * len * sizeof *u->work);
     return u->work ? EDX_OK : EDX_ERR_NOMEM;
 }
 
@@ -85,7 +87,7 @@ void emg_units_free(emg_units *u)
  * the match); at least 2 ms around the aligned peak. */
 static void set_window(emg_units *u, emg_unit_rec *r, double noise_uv)
 {
-    const float *t = r->tmpl;
+    const float *t = r->btmpl;
     double peak = fabs(t[u->pre]), level = fmax(3.0 * noise_uv, 0.05 * peak);
     size_t a = u->pre, z = u->pre + 1, pad = (size_t)(0.0005 * u->fs_hz) + 1;
     for (size_t i = 0; i < u->len; i++)
@@ -111,7 +113,7 @@ static void set_window(emg_units *u, emg_unit_rec *r, double noise_uv)
     double e = 0;
     for (size_t i = a; i < z; i++) {
         e += (double)t[i] * t[i];
-        u->work[i] = t[i];
+        u->work[i] = r->tmpl[i];
     }
     r->tmpl_energy = e;
     emg_features f;
@@ -128,7 +130,7 @@ static double dot_at(const emg_units *u, const emg_unit_rec *r, const double *w,
     long a = (long)r->win_a, z = (long)r->win_z;
     if (a + lag >= 0 && z + lag <= (long)u->len) { /* the usual case: no edge */
         const double *v = w + a + lag;
-        const float *t = r->tmpl + a;
+        const float *t = r->btmpl + a;
         for (long i = 0; i < z - a; i++) {
             st += v[i] * t[i];
             e += v[i] * v[i];
@@ -139,7 +141,7 @@ static double dot_at(const emg_units *u, const emg_unit_rec *r, const double *w,
     for (long i = a; i < z; i++) {
         long j = i + lag;
         double v = j < 0 ? w[0] : j >= (long)u->len ? w[u->len - 1] : w[j];
-        st += v * r->tmpl[i];
+        st += v * r->btmpl[i];
         e += v * v;
     }
     *ss = e;
@@ -151,7 +153,7 @@ static double dot_at(const emg_units *u, const emg_unit_rec *r, const double *w,
  * the neighbouring whole lags, refined by a parabola through them. */
 static double best_lag(const emg_units *u, const emg_unit_rec *r, const double *w)
 {
-    double sign = r->tmpl[u->pre] >= 0 ? 1.0 : -1.0;
+    double sign = r->btmpl[u->pre] >= 0 ? 1.0 : -1.0;
     long max_lag = (long)(0.0015 * u->fs_hz), pre = (long)u->pre, j0 = pre;
     for (long j = pre - max_lag; j <= pre + max_lag; j++)
         if (j >= 0 && j < (long)u->len && sign * w[j] > sign * w[j0])
@@ -203,8 +205,8 @@ static int push_active(emg_units *u, size_t idx)
 
 static void retire_oldest(emg_units *u, double noise_uv);
 
-static int new_unit(emg_units *u, const double *w, double amp_uv, double t_s, unsigned site,
-                    double noise_uv, uint32_t *unit)
+static int new_unit(emg_units *u, const double *w, const double *bw, double amp_uv, double t_s,
+                    unsigned site, double noise_uv, uint32_t *unit)
 {
     if (u->n_active >= MAX_ACTIVE)
         retire_oldest(u, noise_uv);
@@ -218,13 +220,16 @@ static int new_unit(emg_units *u, const double *w, double amp_uv, double t_s, un
     }
     emg_unit_rec *r = &u->rec[u->n_rec];
     memset(r, 0, sizeof *r);
-    r->tmpl = malloc(u->len * sizeof *r->tmpl);
+    r->tmpl = malloc(2 * u->len * sizeof *r->tmpl);
     if (!r->tmpl || push_active(u, u->n_rec) != EDX_OK) {
         free(r->tmpl);
         return EDX_ERR_NOMEM;
     }
-    for (size_t i = 0; i < u->len; i++)
+    r->btmpl = r->tmpl + u->len;
+    for (size_t i = 0; i < u->len; i++) {
         r->tmpl[i] = (float)w[i];
+        r->btmpl[i] = (float)bw[i];
+    }
     r->id = (uint32_t)(u->n_rec + 1);
     r->site = site;
     r->n = 1;
@@ -250,18 +255,21 @@ static void merge_into(emg_units *u, emg_unit_rec *big, emg_unit_rec *small, dou
                        double noise_uv)
 {
     double *src = u->work, *dst = u->work + u->len;
-    for (size_t i = 0; i < u->len; i++)
+    double wb = (double)big->n, ws = (double)small->n;
+    for (size_t i = 0; i < 2 * u->len; i++) /* both means: shape and band */
         src[i] = small->tmpl[i];
     emg_resample(src, u->len, lag, dst, u->len);
-    double wb = (double)big->n, ws = (double)small->n;
     for (size_t i = 0; i < u->len; i++)
         big->tmpl[i] = (float)((wb * big->tmpl[i] + ws * dst[i]) / (wb + ws));
+    emg_resample(src + u->len, u->len, lag, dst, u->len);
+    for (size_t i = 0; i < u->len; i++)
+        big->btmpl[i] = (float)((wb * big->btmpl[i] + ws * dst[i]) / (wb + ws));
     big->n += small->n;
     big->last_s = fmax(big->last_s, small->last_s);
     small->alias = big->id;
     small->n = 0;
     free(small->tmpl);
-    small->tmpl = NULL;
+    small->tmpl = small->btmpl = NULL;
     set_window(u, big, noise_uv);
 }
 
@@ -269,10 +277,10 @@ static void merge_twins(emg_units *u, emg_unit_rec *r, double noise_uv)
 {
     for (size_t k = 0; k < u->n_active; k++) {
         emg_unit_rec *o = &u->rec[u->active[k]];
-        if (o == r || o->site != r->site || !o->tmpl || o->first_polarity * r->first_polarity < 0)
+        if (o == r || o->site != r->site || !o->tmpl)
             continue;
         for (size_t i = 0; i < u->len; i++)
-            u->work[i] = o->tmpl[i];
+            u->work[i] = o->btmpl[i];
         double lag = best_lag(u, r, u->work), ss;
         double st = dot_at(u, r, u->work, lround(lag), &ss), tt = r->tmpl_energy;
         double gain = tt > 0 ? st / tt : 0, ncc = ss > 0 && tt > 0 ? st / sqrt(ss * tt) : 0;
@@ -301,7 +309,7 @@ static double residual_peak(emg_units *u, const emg_unit_rec *r, const double *w
 {
     double *t = u->work + u->len, *m = u->work;
     for (size_t i = 0; i < u->len; i++)
-        m[i] = r->tmpl[i];
+        m[i] = r->btmpl[i];
     emg_resample(m, u->len, -lag, t, u->len);
     double peak = 0;
     for (size_t i = 0; i < u->len; i++)
@@ -309,7 +317,7 @@ static double residual_peak(emg_units *u, const emg_unit_rec *r, const double *w
     return peak;
 }
 
-uint32_t emg_units_explain(emg_units *u, const double *w, unsigned site, double t_s,
+uint32_t emg_units_explain(emg_units *u, const double *bw, unsigned site, double t_s,
                            double min_residual_uv)
 {
     double best = EXPLAIN_NCC, best_lag_v = 0, best_gain = 1;
@@ -318,8 +326,8 @@ uint32_t emg_units_explain(emg_units *u, const double *w, unsigned site, double 
         emg_unit_rec *r = &u->rec[u->active[k]];
         if (r->site != site || r->n < SUBTRACT_MIN_N)
             continue;
-        double lag = best_lag(u, r, w), ss;
-        double st = dot_at(u, r, w, lround(lag), &ss), tt = r->tmpl_energy;
+        double lag = best_lag(u, r, bw), ss;
+        double st = dot_at(u, r, bw, lround(lag), &ss), tt = r->tmpl_energy;
         double gain = tt > 0 ? st / tt : 0, step = gain / r->last_gain;
         double ncc = ss > 0 && tt > 0 ? st / sqrt(ss * tt) : 0;
         if (ncc > best && step >= AMP_STEP_LO && step <= AMP_STEP_HI) {
@@ -331,28 +339,30 @@ uint32_t emg_units_explain(emg_units *u, const double *w, unsigned site, double 
     }
     /* an overlap leaves another discharge once the train's is taken out;
      * a look-alike of another generator leaves noise */
-    if (!hit || residual_peak(u, hit, w, best_lag_v, best_gain) < min_residual_uv)
+    if (!hit || residual_peak(u, hit, bw, best_lag_v, best_gain) < min_residual_uv)
         return 0;
+    u->last_t_s = t_s;
     hit->n++; /* counted; the mean is left alone: this waveform holds another */
     hit->prev_s = hit->last_s;
     hit->last_s = t_s;
     return hit->id;
 }
 
-int emg_units_assign(emg_units *u, const double *w, double amp_uv, int first_polarity,
-                     double t_s, unsigned site, double noise_uv, bool is_weak, uint32_t *unit)
+int emg_units_assign(emg_units *u, const double *w, const double *bw, double amp_uv, double t_s,
+                     unsigned site, double noise_uv, bool is_weak, uint32_t *unit)
 {
     *unit = 0;
+    u->last_t_s = t_s;
     double best = 0, best_lag_v = 0, best_gain = 1;
     emg_unit_rec *hit = NULL;
     for (size_t k = 0; k < u->n_active; k++) {
         emg_unit_rec *r = &u->rec[u->active[k]];
-        if (r->site != site || r->first_polarity * first_polarity < 0)
+        if (r->site != site)
             continue;
         double ratio = amp_uv / fmax(r->last_amp_uv, 1e-9);
         if (ratio < PREFILTER_LO || ratio > PREFILTER_HI) /* cheap: before any alignment */
             continue;
-        double lag = 0, gain = 1, s = score(u, r, w, noise_uv, &lag, &gain);
+        double lag = 0, gain = 1, s = score(u, r, bw, noise_uv, &lag, &gain);
         /* a discharge due now in a regular train needs a little less shape
          * evidence (how a reader follows a train through noise) [E] */
         double idi = r->last_s - r->prev_s, due = r->last_s + idi;
@@ -368,15 +378,22 @@ int emg_units_assign(emg_units *u, const double *w, double amp_uv, int first_pol
     if (is_weak && (!hit || hit->n < WEAK_MIN_N || best < u->match_score + WEAK_MARGIN))
         return EDX_OK; /* a weak candidate never starts a train */
     if (!hit || best < u->match_score)
-        return new_unit(u, w, amp_uv, t_s, site, noise_uv, unit);
+        return new_unit(u, w, bw, amp_uv, t_s, site, noise_uv, unit);
+    /* the train's time reference is its mean's largest deflection: a
+     * complex whose largest peak alternates keeps a steady rhythm */
+    t_s += best_lag_v / u->fs_hz;
+    u->last_t_s = t_s;
     hit->n++;
     /* the mean settles within AVERAGE_MAX discharges; after that it follows
      * slow changes from every UPDATE_EVERY-th one (speed) [E] */
     if (hit->n <= AVERAGE_MAX || hit->n % UPDATE_EVERY == 0) {
-        emg_resample(w, u->len, best_lag_v, u->work, u->len);
         double a = hit->n <= AVERAGE_MAX ? 1.0 / (double)hit->n : UPDATE_EVERY / AVERAGE_MAX;
+        emg_resample(w, u->len, best_lag_v, u->work, u->len);
         for (size_t i = 0; i < u->len; i++)
             hit->tmpl[i] += (float)(a * (u->work[i] - hit->tmpl[i]));
+        emg_resample(bw, u->len, best_lag_v, u->work, u->len);
+        for (size_t i = 0; i < u->len; i++)
+            hit->btmpl[i] += (float)(a * (u->work[i] - hit->btmpl[i]));
     }
     hit->prev_s = hit->last_s;
     hit->last_s = t_s;
@@ -390,28 +407,33 @@ int emg_units_assign(emg_units *u, const double *w, double amp_uv, int first_pol
     return EDX_OK;
 }
 
-bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double base, size_t lo,
-                        size_t hi)
+/* x[a..z) -= gain * m lined up by lag (m: len samples). */
+static void take_out(emg_units *u, const float *m, double lag, double gain, double *x, long a,
+                     long z)
+{
+    double *w = u->work, *t = u->work + u->len;
+    for (size_t i = 0; i < u->len; i++)
+        w[i] = m[i];
+    emg_resample(w, u->len, -lag, t, u->len); /* the mean, on the signal's grid */
+    for (long i = a < 0 ? 0 : a; i < z && i < (long)u->len; i++)
+        x[i] -= gain * t[i];
+}
+
+bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double *y, size_t lo, size_t hi)
 {
     id = emg_units_root(u, id);
     emg_unit_rec *r = id ? &u->rec[id - 1] : NULL;
     if (!r || !r->tmpl || r->n < SUBTRACT_MIN_N)
         return false;
-    double *w = u->work, *t = u->work + u->len;
-    for (size_t i = 0; i < u->len; i++)
-        w[i] = x[i] - base;
-    double lag = best_lag(u, r, w), ss;
-    double gain = r->tmpl_energy > 0 ? dot_at(u, r, w, lround(lag), &ss) / r->tmpl_energy : 0;
+    double lag = best_lag(u, r, y), ss;
+    double gain = r->tmpl_energy > 0 ? dot_at(u, r, y, lround(lag), &ss) / r->tmpl_energy : 0;
     if (gain < GAIN_LO || gain > GAIN_HI)
         return false;
-    for (size_t i = 0; i < u->len; i++)
-        w[i] = r->tmpl[i];
-    emg_resample(w, u->len, -lag, t, u->len); /* the mean, on the signal's grid */
     long a = (long)r->win_a + lround(lag), z = (long)r->win_z + lround(lag);
     a = a < (long)lo ? (long)lo : a;
     z = z > (long)hi ? (long)hi : z;
-    for (long i = a < 0 ? 0 : a; i < z && i < (long)u->len; i++)
-        x[i] -= gain * t[i];
+    take_out(u, r->tmpl, lag, gain, x, a, z);
+    take_out(u, r->btmpl, lag, gain, y, a, z);
     return true;
 }
 
@@ -432,8 +454,14 @@ static void close_unit(emg_units *u, emg_unit_rec *r, double noise_uv)
 {
     for (size_t i = 0; i < u->len; i++)
         u->work[i] = r->tmpl[i];
-    emg_features_measure(u->work, u->len, u->fs_hz, noise_uv / sqrt(fmin((double)r->n, 16.0)),
-                         &r->shape);
+    /* what noise is left in the mean: from the signal's noise and the
+     * number averaged, or read off the mean's first FLANK_MS where that is
+     * larger (slow noise the detection band does not see) [E] */
+    size_t flank = (size_t)(FLANK_MS * u->fs_hz / 1000.0);
+    double left = noise_uv / sqrt(fmin((double)r->n, AVERAGE_MAX));
+    if (flank >= 8 && flank + (size_t)(FLANK_GAP_MS * u->fs_hz / 1000.0) <= u->pre)
+        left = fmax(left, emg_flank_noise_uv(u->work, flank));
+    emg_features_measure(u->work, u->len, u->fs_hz, left, &r->shape);
     free(r->tmpl);
     r->tmpl = NULL;
 }
