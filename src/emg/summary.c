@@ -415,10 +415,16 @@ static bool event_is_mup_sized(const emg_event *e)
     return e->amplitude_uv >= 100.0 && (e->duration_ms > 5.0 || e->phases >= POLYPHASIC);
 }
 
-/* A busy neighbour; a fasciculation neighbour counts only when larger. */
+/* A busy neighbour; a fasciculation neighbour counts only when larger, any
+ * other only when at least half as large: a small end-plate spike or
+ * fibrillation beside a large discharge does not make it part of that
+ * activity [E]. */
+#define BUSY_MIN_RATIO 0.5
 static bool bigger_busy(const emg_spont_result *r, const emg_event *o, const emg_event *e)
 {
     if (o->type == EMG_FASCICULATION && o->amplitude_uv < e->amplitude_uv)
+        return false;
+    if (o->amplitude_uv < BUSY_MIN_RATIO * e->amplitude_uv)
         return false;
     return is_busy(r, o);
 }

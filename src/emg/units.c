@@ -31,6 +31,8 @@
 #define AMP_STEP_HI 1.4
 #define AVERAGE_MAX 32.0
 #define UPDATE_EVERY 4
+#define CLAMP_SD 4.0     /* step limit of the mean's update: noise sd ... [E] */
+#define CLAMP_PEAK 0.1   /* ... plus this share of the discharge's peak [E] */
 #define FLANK_MS 2.0     /* the start of the window: before any potential [E] */
 #define FLANK_GAP_MS 3.5 /* ... ending this far before the aligned peak [E] */
 #define TIMING_FIT 0.1
@@ -348,6 +350,19 @@ uint32_t emg_units_explain(emg_units *u, const double *bw, unsigned site, double
     return hit->id;
 }
 
+/* mean += a * (x - mean), each sample's step held within +-c: noise
+ * (symmetric) averages out as before, while another discharge in the
+ * window (an overlap outside the compared part) moves the mean by at most
+ * a * c (a robust running mean) [E]. */
+static void update_mean(float *mean, const double *x, size_t n, double a, double c)
+{
+    for (size_t i = 0; i < n; i++) {
+        double d = x[i] - mean[i];
+        d = d > c ? c : d < -c ? -c : d;
+        mean[i] += (float)(a * d);
+    }
+}
+
 int emg_units_assign(emg_units *u, const double *w, const double *bw, double amp_uv, double t_s,
                      unsigned site, double noise_uv, bool is_weak, uint32_t *unit)
 {
@@ -388,12 +403,13 @@ int emg_units_assign(emg_units *u, const double *w, const double *bw, double amp
      * slow changes from every UPDATE_EVERY-th one (speed) [E] */
     if (hit->n <= AVERAGE_MAX || hit->n % UPDATE_EVERY == 0) {
         double a = hit->n <= AVERAGE_MAX ? 1.0 / (double)hit->n : UPDATE_EVERY / AVERAGE_MAX;
+        /* a potential that waxes or wanes still moves its mean */
         emg_resample(w, u->len, best_lag_v, u->work, u->len);
-        for (size_t i = 0; i < u->len; i++)
-            hit->tmpl[i] += (float)(a * (u->work[i] - hit->tmpl[i]));
+        update_mean(hit->tmpl, u->work, u->len, a,
+                    CLAMP_SD * noise_uv + CLAMP_PEAK * fabs(u->work[u->pre]));
         emg_resample(bw, u->len, best_lag_v, u->work, u->len);
-        for (size_t i = 0; i < u->len; i++)
-            hit->btmpl[i] += (float)(a * (u->work[i] - hit->btmpl[i]));
+        update_mean(hit->btmpl, u->work, u->len, a,
+                    CLAMP_SD * noise_uv + CLAMP_PEAK * fabs(u->work[u->pre]));
     }
     hit->prev_s = hit->last_s;
     hit->last_s = t_s;
