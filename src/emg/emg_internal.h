@@ -90,7 +90,13 @@ uint32_t emg_units_root(const emg_units *u, uint32_t id);
  * measuring their mean waveform with noise noise_uv. */
 void emg_units_retire(emg_units *u, double now_s, double noise_uv);
 
-/* ---- after streaming (summary.c) -------------------------------------------- */
+/* ---- after streaming (pieces.c, summary.c) ----------------------------------- */
+
+/* Joins the pieces of one generator's train (one rhythm in pieces, or one
+ * discharge continuing as another train); re-times and re-classifies the
+ * trains that grow. */
+int emg_join_pieces(emg_spont_result *r);
+
 
 /* Trains from the retired units, their classification, the events' types,
  * the automatic rest (without activation annotations), counts and grade. */

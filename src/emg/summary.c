@@ -143,116 +143,6 @@ static int build_trains(emg_spont_result *r, const emg_units *u)
     return rc;
 }
 
-/* ---- one rhythm in pieces -------------------------------------------------------------
- * In noise, a small regular generator's discharges may fall into several
- * trains of like shape. A reader joins such pieces when together they keep
- * one rhythm: trains of one site whose mean waveforms agree (first
- * polarity, phases within 1, duration within 1.5 ms, amplitude within
- * 30 %) are merged when the union is regular at the larger piece's rate
- * (within 15 %) [E]. */
-#define PIECE_MIN_N 3
-#define PIECE_AMP 0.3
-#define PIECE_DUR_MS 1.5
-#define PIECE_RATE 0.15
-#define PIECE_MAX_N 200 /* a piece is small; a long train stands on its own [E] */
-
-static bool alike(const emg_features *a, const emg_features *b)
-{
-    return a->first_polarity == b->first_polarity && abs(a->phases - b->phases) <= 1 &&
-           fabs(a->duration_ms - b->duration_ms) <= PIECE_DUR_MS &&
-           fabs(a->amplitude_uv - b->amplitude_uv) <= PIECE_AMP * fmax(a->amplitude_uv,
-                                                                         b->amplitude_uv);
-}
-
-/* Timing and class of train k from the events (after a merge). */
-static int rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_events; i++)
-        if (r->events[i].unit == k + 1) {
-            times[n] = r->events[i].time_s;
-            amps[n++] = r->events[i].amplitude_uv;
-        }
-    emg_train *t = &r->trains[k];
-    emg_train_timing(times, amps, n, t);
-    t->type = n ? emg_classify_train(t) : EMG_UNCLASSIFIED;
-    return EDX_OK;
-}
-
-/* Times of train k into times (sorted, as the events are); returns n. */
-static size_t times_of(const emg_spont_result *r, size_t k, double *times)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_events; i++)
-        if (r->events[i].unit == k + 1)
-            times[n++] = r->events[i].time_s;
-    return n;
-}
-
-/* Whether piece b falls into a's rhythm: each of its discharges lies 1..5
- * base intervals (within 15 %) from a's nearest, never closer than half a
- * base interval (binary search: O(n_b log n_a)). */
-static bool fits_rhythm(const double *a, size_t na, const double *b, size_t nb, double base)
-{
-    size_t fit = 0;
-    for (size_t i = 0; i < nb; i++) {
-        size_t lo = 0, hi = na;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (a[mid] < b[i])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        double d = INFINITY;
-        if (lo < na)
-            d = fmin(d, a[lo] - b[i]);
-        if (lo > 0)
-            d = fmin(d, b[i] - a[lo - 1]);
-        if (d < 0.5 * base)
-            return false; /* two discharges of one generator this close: not one rhythm */
-        double k = floor(d / base + 0.5);
-        fit += k >= 1 && k <= 5 && fabs(d - k * base) <= PIECE_RATE * base;
-    }
-    return (double)fit >= 0.75 * (double)nb;
-}
-
-static int join_pieces(emg_spont_result *r)
-{
-    double *times = malloc((r->n_events + 1) * sizeof *times);
-    double *piece = malloc((r->n_events + 1) * sizeof *piece);
-    float *amps = malloc((r->n_events + 1) * sizeof *amps);
-    int rc = times && piece && amps ? EDX_OK : EDX_ERR_NOMEM;
-    for (size_t a = 0; !rc && a < r->n_trains; a++) {
-        emg_train *ta = &r->trains[a];
-        if (ta->n < PIECE_MIN_N || !(ta->rate_hz > 0) || ta->type == EMG_MUP ||
-            ta->regular_fraction < 0.75)
-            continue;
-        size_t na = times_of(r, a, times), joined = 0;
-        for (size_t b = 0; b < r->n_trains; b++) {
-            emg_train *tb = &r->trains[b];
-            if (b == a || tb->n == 0 || tb->n > ta->n || tb->n > PIECE_MAX_N ||
-                tb->site != ta->site || tb->type == EMG_MUP || !alike(&ta->shape, &tb->shape))
-                continue;
-            size_t nb = times_of(r, b, piece);
-            if (!fits_rhythm(times, na, piece, nb, 1.0 / ta->rate_hz))
-                continue;
-            for (size_t i = 0; i < r->n_events; i++)
-                if (r->events[i].unit == b + 1)
-                    r->events[i].unit = (uint32_t)(a + 1);
-            tb->n = 0;
-            tb->type = EMG_UNCLASSIFIED;
-            joined++;
-        }
-        if (joined)
-            rebuild_train(r, a, piece, amps);
-    }
-    free(times);
-    free(piece);
-    free(amps);
-    return rc;
-}
-
 /* ---- rest ------------------------------------------------------------------------- */
 
 static double overlap(double a0, double a1, double b0, double b1)
@@ -555,7 +445,7 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         r->events[i].unit = emg_units_root(u, r->events[i].unit);
     int rc = build_trains(r, u);
     if (!rc)
-        rc = join_pieces(r);
+        rc = emg_join_pieces(r);
     if (rc)
         return rc;
     for (size_t i = 0; i < r->n_events; i++)

@@ -1,0 +1,253 @@
+/*
+ * pieces.c - one generator's train found in pieces, joined again: pieces of
+ * one rhythm (a small regular generator in noise) and pieces that follow
+ * one another (a discharge whose amplitude waxes or wanes faster than a
+ * train follows it).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "emg/emg_internal.h"
+
+/* ---- one rhythm in pieces -------------------------------------------------------------
+ * In noise, a small regular generator's discharges may fall into several
+ * trains of like shape. A reader joins such pieces when together they keep
+ * one rhythm: trains of one site whose mean waveforms agree (first
+ * polarity, phases within 1, duration within 1.5 ms, amplitude within
+ * 30 %) are merged when the union is regular at the larger piece's rate
+ * (within 15 %) [E]. */
+#define PIECE_MIN_N 3
+#define PIECE_AMP 0.3
+#define PIECE_DUR_MS 1.5
+#define PIECE_RATE 0.15
+#define PIECE_MAX_N 200 /* a piece is small; a long train stands on its own [E] */
+
+static bool alike(const emg_features *a, const emg_features *b)
+{
+    return a->first_polarity == b->first_polarity && abs(a->phases - b->phases) <= 1 &&
+           fabs(a->duration_ms - b->duration_ms) <= PIECE_DUR_MS &&
+           fabs(a->amplitude_uv - b->amplitude_uv) <= PIECE_AMP * fmax(a->amplitude_uv,
+                                                                         b->amplitude_uv);
+}
+
+/* Timing and class of train k from the events (after a merge). */
+static int rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == k + 1) {
+            times[n] = r->events[i].time_s;
+            amps[n++] = r->events[i].amplitude_uv;
+        }
+    emg_train *t = &r->trains[k];
+    emg_train_timing(times, amps, n, t);
+    t->type = n ? emg_classify_train(t) : EMG_UNCLASSIFIED;
+    return EDX_OK;
+}
+
+/* Times of train k into times (sorted, as the events are); returns n. */
+static size_t times_of(const emg_spont_result *r, size_t k, double *times)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == k + 1)
+            times[n++] = r->events[i].time_s;
+    return n;
+}
+
+/* Whether piece b falls into a's rhythm: each of its discharges lies 1..5
+ * base intervals (within 15 %) from a's nearest, never closer than half a
+ * base interval (binary search: O(n_b log n_a)). */
+static bool fits_rhythm(const double *a, size_t na, const double *b, size_t nb, double base)
+{
+    size_t fit = 0;
+    for (size_t i = 0; i < nb; i++) {
+        size_t lo = 0, hi = na;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (a[mid] < b[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        double d = INFINITY;
+        if (lo < na)
+            d = fmin(d, a[lo] - b[i]);
+        if (lo > 0)
+            d = fmin(d, b[i] - a[lo - 1]);
+        if (d < 0.5 * base)
+            return false; /* two discharges of one generator this close: not one rhythm */
+        double k = floor(d / base + 0.5);
+        fit += k >= 1 && k <= 5 && fabs(d - k * base) <= PIECE_RATE * base;
+    }
+    return (double)fit >= 0.75 * (double)nb;
+}
+
+static int join_rhythms(emg_spont_result *r)
+{
+    double *times = malloc((r->n_events + 1) * sizeof *times);
+    double *piece = malloc((r->n_events + 1) * sizeof *piece);
+    float *amps = malloc((r->n_events + 1) * sizeof *amps);
+    int rc = times && piece && amps ? EDX_OK : EDX_ERR_NOMEM;
+    for (size_t a = 0; !rc && a < r->n_trains; a++) {
+        emg_train *ta = &r->trains[a];
+        if (ta->n < PIECE_MIN_N || !(ta->rate_hz > 0) || ta->type == EMG_MUP ||
+            ta->regular_fraction < 0.75)
+            continue;
+        size_t na = times_of(r, a, times), joined = 0;
+        for (size_t b = 0; b < r->n_trains; b++) {
+            emg_train *tb = &r->trains[b];
+            if (b == a || tb->n == 0 || tb->n > ta->n || tb->n > PIECE_MAX_N ||
+                tb->site != ta->site || tb->type == EMG_MUP || !alike(&ta->shape, &tb->shape))
+                continue;
+            size_t nb = times_of(r, b, piece);
+            if (!fits_rhythm(times, na, piece, nb, 1.0 / ta->rate_hz))
+                continue;
+            for (size_t i = 0; i < r->n_events; i++)
+                if (r->events[i].unit == b + 1)
+                    r->events[i].unit = (uint32_t)(a + 1);
+            tb->n = 0;
+            tb->type = EMG_UNCLASSIFIED;
+            joined++;
+        }
+        if (joined)
+            rebuild_train(r, a, piece, amps);
+    }
+    free(times);
+    free(piece);
+    free(amps);
+    return rc;
+}
+
+/* ---- one discharge in sequels -------------------------------------------------------
+ * A generator whose amplitude changes faster than a train's mean follows
+ * (a myotonic discharge waning, a neuromyotonic one) continues as a new
+ * train. A reader sees one discharge: pieces of one site are joined when
+ * the later starts where the earlier stops (the gap between them within
+ * SEQUEL_GAP of the intervals at the junction, never closer than half of
+ * one), their mean waveforms agree but for amplitude (first polarity,
+ * phases within 1, duration within 1.5 ms), and the amplitude runs on
+ * across the junction (the last discharges of the one and the first of
+ * the next within 0.6..1.6 of each other) [E]. */
+#define SEQUEL_MIN_N 3
+#define SEQUEL_GAP 2.5
+#define SEQUEL_AMP_LO 0.6
+#define SEQUEL_AMP_HI 1.6
+#define SEQUEL_EDGE 3 /* discharges at each side of the junction [E] */
+
+static bool alike_but_size(const emg_features *a, const emg_features *b)
+{
+    return a->first_polarity == b->first_polarity && abs(a->phases - b->phases) <= 1 &&
+           fabs(a->duration_ms - b->duration_ms) <= PIECE_DUR_MS;
+}
+
+/* Median of up to SEQUEL_EDGE values. */
+static double edge_median(double *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n ? v[n / 2] : NAN;
+}
+
+/* Median amplitude and interval of the first and of the last SEQUEL_EDGE
+ * discharges of a train. */
+typedef struct edge {
+    double amp_uv, idi_s;
+} edge;
+
+typedef struct edge_acc {
+    double a[SEQUEL_EDGE], d[SEQUEL_EDGE], prev_s;
+    size_t na, nd;
+} edge_acc;
+
+static void edge_add(edge_acc *e, double amp_uv, double t_s)
+{
+    if (e->na == SEQUEL_EDGE)
+        return;
+    e->a[e->na++] = amp_uv;
+    if (e->na > 1)
+        e->d[e->nd++] = fabs(t_s - e->prev_s);
+    e->prev_s = t_s;
+}
+
+static edge edge_done(edge_acc *e)
+{
+    return (edge){edge_median(e->a, e->na), edge_median(e->d, e->nd)};
+}
+
+/* Edges of every train in two passes over the events (forward, backward). */
+static int edges_of(const emg_spont_result *r, edge *first, edge *last)
+{
+    edge_acc *acc = calloc(r->n_trains + 1, sizeof *acc);
+    if (!acc)
+        return EDX_ERR_NOMEM;
+    for (size_t i = 0; i < r->n_events; i++)
+        edge_add(&acc[r->events[i].unit - 1], r->events[i].amplitude_uv, r->events[i].time_s);
+    for (size_t k = 0; k < r->n_trains; k++) {
+        first[k] = edge_done(&acc[k]);
+        acc[k] = (edge_acc){0};
+    }
+    for (size_t i = r->n_events; i-- > 0;)
+        edge_add(&acc[r->events[i].unit - 1], r->events[i].amplitude_uv, r->events[i].time_s);
+    for (size_t k = 0; k < r->n_trains; k++)
+        last[k] = edge_done(&acc[k]);
+    free(acc);
+    return EDX_OK;
+}
+
+static bool is_sequel(const emg_spont_result *r, size_t a, size_t b, const edge *ea,
+                      const edge *eb)
+{
+    const emg_train *ta = &r->trains[a], *tb = &r->trains[b];
+    if (tb->n < SEQUEL_MIN_N || tb->site != ta->site || !(tb->first_s > ta->last_s) ||
+        !alike_but_size(&ta->shape, &tb->shape))
+        return false;
+    double gap = tb->first_s - ta->last_s, ratio = eb->amp_uv / ea->amp_uv;
+    return isfinite(ea->idi_s) && isfinite(eb->idi_s) &&
+           gap <= SEQUEL_GAP * fmax(ea->idi_s, eb->idi_s) &&
+           gap >= 0.5 * fmin(ea->idi_s, eb->idi_s) && ratio >= SEQUEL_AMP_LO &&
+           ratio <= SEQUEL_AMP_HI;
+}
+
+static int join_sequels(emg_spont_result *r)
+{
+    size_t nt = r->n_trains + 1;
+    double *times = malloc((r->n_events + 1) * sizeof *times);
+    float *amps = malloc((r->n_events + 1) * sizeof *amps);
+    edge *first = malloc(nt * sizeof *first), *last = malloc(nt * sizeof *last);
+    int rc = times && amps && first && last ? edges_of(r, first, last) : EDX_ERR_NOMEM;
+    for (size_t a = 0; !rc && a < r->n_trains; a++) {
+        if (r->trains[a].n < SEQUEL_MIN_N)
+            continue;
+        for (bool grew = true; grew;) { /* a chain of sequels: follow it */
+            grew = false;
+            for (size_t b = 0; b < r->n_trains && !grew; b++) {
+                if (b == a || !is_sequel(r, a, b, &last[a], &first[b]))
+                    continue;
+                for (size_t i = 0; i < r->n_events; i++)
+                    if (r->events[i].unit == b + 1)
+                        r->events[i].unit = (uint32_t)(a + 1);
+                r->trains[b].n = 0;
+                r->trains[b].type = EMG_UNCLASSIFIED;
+                last[a] = last[b]; /* b followed a: its end is the end now */
+                rebuild_train(r, a, times, amps);
+                grew = true;
+            }
+        }
+    }
+    free(times);
+    free(amps);
+    free(first);
+    free(last);
+    return rc;
+}
+
+int emg_join_pieces(emg_spont_result *r)
+{
+    int rc = join_rhythms(r);
+    return rc ? rc : join_sequels(r);
+}
