@@ -9,7 +9,11 @@
 #include "edx/emg.h"
 
 /* A potential ends where the signal stays at baseline this long [E]. */
-#define QUIET_MS 1.5
+#define QUIET_MS 3.0
+/* Onset and end are read on the waveform smoothed over 0.5 ms, so that
+ * noise peaks on a low tail do not stretch it [E]. */
+#define SMOOTH_MS 0.5
+#define SMOOTH_MAX 4096
 
 static double fmax3(double a, double b, double c)
 {
@@ -43,6 +47,26 @@ static void extent(const double *x, size_t n, size_t pk, double level, size_t qu
     }
     *a = i;
     *z = j + 1;
+}
+
+/* Centred moving mean of x over w samples (odd), into out; x itself when
+ * w < 3. */
+static const double *smooth(const double *x, size_t n, size_t w, double *out)
+{
+    if (w < 3 || n < w)
+        return x;
+    size_t h = w / 2;
+    double s = 0;
+    size_t lo = 0, hi = 0; /* window [lo, hi) */
+    for (size_t i = 0; i < n; i++) {
+        size_t want_lo = i > h ? i - h : 0, want_hi = i + h + 1 < n ? i + h + 1 : n;
+        while (hi < want_hi)
+            s += x[hi++];
+        while (lo < want_lo)
+            s -= x[lo++];
+        out[i] = s / (double)(hi - lo);
+    }
+    return out;
 }
 
 /* Phases (segments of one sign beyond `level`), first polarity. */
@@ -112,7 +136,9 @@ int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_u
     double noise = noise_uv > 0 ? noise_uv : 0;
     size_t a, z;
     size_t quiet = (size_t)(QUIET_MS * fs_hz / 1000.0) + 1;
-    extent(x, n, pk, fmax(3.0 * noise, 0.05 * f->amplitude_uv), quiet, &a, &z);
+    double sm[SMOOTH_MAX];
+    const double *xs = n <= SMOOTH_MAX ? smooth(x, n, (size_t)(SMOOTH_MS * fs_hz / 1000.0), sm) : x;
+    extent(xs, n, pk, fmax(3.0 * noise, 0.05 * f->amplitude_uv), quiet, &a, &z);
     /* the potential's own peaks: inside its extent only */
     imax = imin = pk;
     for (size_t i = a; i < z; i++) {
