@@ -14,6 +14,7 @@
  * noise peaks on a low tail do not stretch it [E]. */
 #define SMOOTH_MS 0.5
 #define SMOOTH_MAX 4096
+#define DEPART_MAX_UV 10.0
 
 static double fmax3(double a, double b, double c)
 {
@@ -138,7 +139,10 @@ int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_u
     size_t quiet = (size_t)(QUIET_MS * fs_hz / 1000.0) + 1;
     double sm[SMOOTH_MAX];
     const double *xs = n <= SMOOTH_MAX ? smooth(x, n, (size_t)(SMOOTH_MS * fs_hz / 1000.0), sm) : x;
-    extent(xs, n, pk, fmax(3.0 * noise, 0.05 * f->amplitude_uv), quiet, &a, &z);
+    /* departure: 5 % of the amplitude, at most 10 uV (how a reader sees a
+     * large potential leave the baseline), never within 3 noise SD [E] */
+    extent(xs, n, pk, fmax(3.0 * noise, fmin(0.05 * f->amplitude_uv, DEPART_MAX_UV)), quiet,
+           &a, &z);
     /* the potential's own peaks: inside its extent only */
     imax = imin = pk;
     for (size_t i = a; i < z; i++) {

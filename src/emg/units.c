@@ -472,11 +472,12 @@ static void close_unit(emg_units *u, emg_unit_rec *r, double noise_uv)
         u->work[i] = r->tmpl[i];
     /* what noise is left in the mean: from the signal's noise and the
      * number averaged, or read off the mean's first FLANK_MS where that is
-     * larger (slow noise the detection band does not see) [E] */
+     * larger (slow noise the detection band does not see), up to the noise
+     * of one discharge (a long potential may have begun there) [E] */
     size_t flank = (size_t)(FLANK_MS * u->fs_hz / 1000.0);
     double left = noise_uv / sqrt(fmin((double)r->n, AVERAGE_MAX));
     if (flank >= 8 && flank + (size_t)(FLANK_GAP_MS * u->fs_hz / 1000.0) <= u->pre)
-        left = fmax(left, emg_flank_noise_uv(u->work, flank));
+        left = fmax(left, fmin(emg_flank_noise_uv(u->work, flank), noise_uv));
     emg_features_measure(u->work, u->len, u->fs_hz, left, &r->shape);
     free(r->tmpl);
     r->tmpl = NULL;
