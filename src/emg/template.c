@@ -28,16 +28,29 @@ void emg_resample(const double *x, size_t n, double shift, double *out, size_t n
 {
     if (!x || !out || n == 0)
         return;
-    for (size_t k = 0; k < n_out; k++) {
-        double p = (double)k + shift, fl = floor(p), t = p - fl;
-        long j = (long)fl;
-        double p0 = at(x, n, j - 1), p1 = at(x, n, j), p2 = at(x, n, j + 1),
-               p3 = at(x, n, j + 2);
-        /* Catmull-Rom spline through p1..p2 */
-        out[k] = p1 + 0.5 * t *
-                          (p2 - p0 +
-                           t * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 +
-                                t * (3.0 * (p1 - p2) + p3 - p0)));
+    /* one shift for every sample: the Catmull-Rom spline through p1..p2 at
+     * t is a 4-tap filter with fixed weights */
+    double fl = floor(shift), t = shift - fl;
+    long off = (long)fl;
+    double w0 = 0.5 * t * (-1.0 + t * (2.0 - t)), w1 = 1.0 + 0.5 * t * t * (-5.0 + 3.0 * t);
+    double w2 = 0.5 * t * (1.0 + t * (4.0 - 3.0 * t)), w3 = 0.5 * t * t * (t - 1.0);
+    /* interior: k + off - 1 >= 0 and k + off + 2 <= n - 1 */
+    long k_lo = 1 - off, k_hi = (long)n - 2 - off; /* inclusive */
+    if (k_lo < 0)
+        k_lo = 0;
+    if (k_hi > (long)n_out - 1)
+        k_hi = (long)n_out - 1;
+    for (long k = 0; k < (long)n_out; k++) {
+        if (k == k_lo && k_lo <= k_hi) { /* the vectorisable middle */
+            const double *p = x + k_lo + off - 1;
+            for (long i = 0; i <= k_hi - k_lo; i++)
+                out[k_lo + i] = w0 * p[i] + w1 * p[i + 1] + w2 * p[i + 2] + w3 * p[i + 3];
+            k = k_hi;
+            continue;
+        }
+        long j = k + off;
+        out[k] = w0 * at(x, n, j - 1) + w1 * at(x, n, j) + w2 * at(x, n, j + 1) +
+                 w3 * at(x, n, j + 2);
     }
 }
 
