@@ -35,7 +35,7 @@ void emg_resample(const double *x, size_t n, double shift, double *out, size_t n
     double w0 = 0.5 * t * (-1.0 + t * (2.0 - t)), w1 = 1.0 + 0.5 * t * t * (-5.0 + 3.0 * t);
     double w2 = 0.5 * t * (1.0 + t * (4.0 - 3.0 * t)), w3 = 0.5 * t * t * (t - 1.0);
     /* interior: k + off - 1 >= 0 and k + off + 2 <= n - 1 */
-    long k_lo = 1 - off, k_hi = (long)n - 2 - off; /* inclusive */
+    long k_lo = 1 - off, k_hi = (long)n - 3 - off; /* inclusive */
     if (k_lo < 0)
         k_lo = 0;
     if (k_hi > (long)n_out - 1)

@@ -330,11 +330,43 @@ static void test_units_match_in_band(void **state)
     emg_units_free(&u);
 }
 
+/* Resampling by one shift: the fixed-weight filter gives what the spline
+ * through the four neighbours gives, sample by sample, at the edges (held
+ * end values) as in the middle, for shifts of either sign and any size. */
+static double held(const double *x, size_t n, long j)
+{
+    return j < 0 ? x[0] : j >= (long)n ? x[n - 1] : x[j];
+}
+
+static void test_resample_matches_spline(void **state)
+{
+    (void)state;
+    synth_rng r = {5};
+    double x[40], out[48];
+    for (int it = 0; it < 2000; it++) {
+        size_t n = 1 + (size_t)(39 * synth_uniform(&r)), n_out = 1 + (size_t)(47 * synth_uniform(&r));
+        double shift = 120.0 * synth_uniform(&r) - 60.0;
+        for (size_t i = 0; i < n; i++)
+            x[i] = 200.0 * synth_uniform(&r) - 100.0;
+        emg_resample(x, n, shift, out, n_out);
+        for (size_t k = 0; k < n_out; k++) {
+            double p = (double)k + shift, t = p - floor(p);
+            long j = (long)floor(p);
+            double p0 = held(x, n, j - 1), p1 = held(x, n, j), p2 = held(x, n, j + 1),
+                   p3 = held(x, n, j + 2);
+            double want = p1 + 0.5 * t * (p2 - p0 + t * (2 * p0 - 5 * p1 + 4 * p2 - p3 +
+                                                         t * (3 * (p1 - p2) + p3 - p0)));
+            assert_float_equal(out[k], want, 1e-9);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_highpass_removes_offset),
         cmocka_unit_test(test_units_match_in_band),
+        cmocka_unit_test(test_resample_matches_spline),
         cmocka_unit_test(test_bandpass_attenuates_hum),
         cmocka_unit_test(test_decimator_means),
         cmocka_unit_test(test_mains_detect_50_and_60),
