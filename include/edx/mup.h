@@ -210,6 +210,11 @@ void emg_recruit_summarise(const emg_mup_analyser *a, emg_recruit_summary *out);
 /* The MUP pattern from the summary's flags and recruitment (edxreport(1)). */
 emg_mup_pattern emg_mup_classify(const emg_mup_summary *s);
 
+/* Whether pct % polyphasic of n MUPs is above the limit uln_pct (a share of
+ * 20 MUPs): for n >= 20 the share itself, for fewer only when that many
+ * would be found in under 5 % of muscles at the limit (edxreport(1)). */
+bool emg_mup_is_polyphasic(size_t n, double pct, double uln_pct);
+
 #ifdef __cplusplus
 }
 #endif

@@ -331,6 +331,20 @@ static void test_rules(void **state)
     }
 }
 
+/* Polyphasia of few MUPs: one of five is not above a 15 % limit, three of
+ * five are (binomial tail 2.7 %); from 20 MUPs on the share decides. */
+static void test_polyphasia_of_few(void **state)
+{
+    (void)state;
+    assert_false(emg_mup_is_polyphasic(5, 20.0, 15.0));
+    assert_false(emg_mup_is_polyphasic(5, 40.0, 15.0)); /* P(>= 2) = 16 % */
+    assert_true(emg_mup_is_polyphasic(5, 60.0, 15.0));
+    assert_false(emg_mup_is_polyphasic(10, 10.0, 15.0));
+    assert_true(emg_mup_is_polyphasic(20, 20.0, 15.0));
+    assert_false(emg_mup_is_polyphasic(20, 15.0, 15.0));
+    assert_false(emg_mup_is_polyphasic(0, 0.0, 15.0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_reduced_recruitment), cmocka_unit_test(test_normal_recruitment),
         cmocka_unit_test(test_early_recruitment), cmocka_unit_test(test_normals),
         cmocka_unit_test(test_shipped_normals), cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_polyphasia_of_few),
     };
     return cmocka_run_group_tests_name("mup", tests, NULL, NULL);
 }

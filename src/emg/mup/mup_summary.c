@@ -191,6 +191,28 @@ static void means(const emg_mup_analyser *a, const bool *keep, emg_mup_summary *
     s->variability_pct_median = emg_mup_quantile(var, k, 0.5);
 }
 
+/* The polyphasia limit is a share of 20 MUPs [S55]. Of fewer, one or two
+ * polyphasic MUPs say little (1 of 5 is 20 %): the share is above its
+ * limit only when that many polyphasic MUPs would be found in fewer than
+ * 5 % of muscles whose share is at the limit (one-sided binomial tail) [E]. */
+#define POLY_TAIL_P 0.05
+
+bool emg_mup_is_polyphasic(size_t n, double pct, double uln_pct)
+{
+    if (n == 0)
+        return false;
+    if (n >= EMG_MUP_MIN_COUNT)
+        return pct > uln_pct;
+    size_t k = (size_t)floor(pct * (double)n / 100.0 + 0.5);
+    double p = uln_pct / 100.0, term = pow(1.0 - p, (double)n), tail = 0;
+    for (size_t i = 0; i <= n; i++) { /* term = C(n,i) p^i (1-p)^(n-i) */
+        if (i >= k)
+            tail += term;
+        term *= p > 0 && p < 1 ? (double)(n - i) / (double)(i + 1) * p / (1.0 - p) : 0;
+    }
+    return pct > uln_pct && tail < POLY_TAIL_P;
+}
+
 int emg_mup_summarise(const emg_mup_analyser *a, const emg_mup_limits *limits,
                       emg_mup_summary *s)
 {
@@ -223,7 +245,8 @@ int emg_mup_summarise(const emg_mup_analyser *a, const emg_mup_limits *limits,
         s->is_short = s->count && s->duration_ms_mean < s->limits.duration_ms_lln;
         s->is_large = s->count && s->amplitude_uv_mean > s->limits.amplitude_uv_uln;
         s->is_small = s->count && s->amplitude_uv_mean < s->limits.amplitude_uv_lln;
-        s->is_polyphasic = s->count && s->polyphasic_pct > s->limits.polyphasic_pct_uln;
+        s->is_polyphasic = emg_mup_is_polyphasic(s->count, s->polyphasic_pct,
+                                                 s->limits.polyphasic_pct_uln);
         s->pattern = emg_mup_classify(s);
     } else {
         s->pattern = EMG_MUP_INDETERMINATE;
