@@ -330,6 +330,67 @@ static void test_units_match_in_band(void **state)
     emg_units_free(&u);
 }
 
+static int cmp_event_time(const void *a, const void *b)
+{
+    double x = ((const emg_event *)a)->time_s, y = ((const emg_event *)b)->time_s;
+    return (x > y) - (x < y);
+}
+
+/* A myotonic-like discharge waning from 300 to 90 uV at 40 Hz, found as
+ * three trains as its amplitude fell: joined into one, which then shows
+ * the rate and amplitude swing; a train of another shape, or one that
+ * starts while the first still fires, stays apart. */
+static void test_sequels_joined(void **state)
+{
+    (void)state;
+    enum { N = 150 };
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.events = calloc(N + 10, sizeof *r.events);
+    r.trains = calloc(4, sizeof *r.trains);
+    assert_non_null(r.events);
+    assert_non_null(r.trains);
+    double t = 1.0;
+    for (int i = 0; i < N; i++) {
+        double f = (double)i / N, rate = 60.0 - 40.0 * f; /* 60 -> 20 Hz */
+        r.events[i] = (emg_event){t, (float)(300.0 - 210.0 * f), 6.0f,
+                                  (uint32_t)(1 + i / 50), EMG_UNCLASSIFIED, 2, 1, 0, 0};
+        t += 1.0 / rate;
+    }
+    /* another generator, brief and negative first, during the first piece */
+    for (int i = 0; i < 10; i++)
+        r.events[N + i] = (emg_event){1.05 + 0.1 * i, 120.0f, 3.0f, 4, EMG_UNCLASSIFIED, 2, -1,
+                                      0, 0};
+    r.n_events = N + 10;
+    qsort(r.events, r.n_events, sizeof *r.events, cmp_event_time);
+    r.n_trains = 4;
+    for (uint32_t k = 0; k < 4; k++) {
+        emg_train *tr = &r.trains[k];
+        tr->unit = k + 1;
+        tr->shape.first_polarity = k < 3 ? 1 : -1;
+        tr->shape.phases = 2;
+        tr->shape.duration_ms = k < 3 ? 6.0 : 3.0;
+        tr->shape.amplitude_uv = k < 3 ? 300.0 - 70.0 * k : 120.0;
+        double times[N];
+        float amps[N];
+        size_t n = 0;
+        for (size_t i = 0; i < r.n_events; i++)
+            if (r.events[i].unit == k + 1) {
+                times[n] = r.events[i].time_s;
+                amps[n++] = r.events[i].amplitude_uv;
+            }
+        emg_train_timing(times, amps, n, tr);
+    }
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(r.trains[0].n, N);
+    assert_int_equal(r.trains[1].n, 0);
+    assert_int_equal(r.trains[2].n, 0);
+    assert_int_equal(r.trains[3].n, 10);
+    assert_true(r.trains[0].rate_swing >= 1.5 && r.trains[0].amp_swing >= 1.5);
+    free(r.events);
+    free(r.trains);
+}
+
 /* Resampling by one shift: the fixed-weight filter gives what the spline
  * through the four neighbours gives, sample by sample, at the edges (held
  * end values) as in the middle, for shifts of either sign and any size. */
@@ -367,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_highpass_removes_offset),
         cmocka_unit_test(test_units_match_in_band),
         cmocka_unit_test(test_resample_matches_spline),
+        cmocka_unit_test(test_sequels_joined),
         cmocka_unit_test(test_bandpass_attenuates_hum),
         cmocka_unit_test(test_decimator_means),
         cmocka_unit_test(test_mains_detect_50_and_60),
