@@ -16,6 +16,9 @@
  * sorted by time; fills the timing fields of t (not unit, type, shape). */
 void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t);
 
+/* Median of a few values (sorts v in place); NAN when n is 0. */
+double emg_small_median(double *v, size_t n);
+
 /* The rules of clinical.md 1.3 applied to one train (timing + mean shape). */
 emg_type emg_classify_train(const emg_train *t);
 

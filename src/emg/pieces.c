@@ -141,18 +141,6 @@ static bool alike_but_size(const emg_features *a, const emg_features *b)
            fabs(a->duration_ms - b->duration_ms) <= PIECE_DUR_MS;
 }
 
-/* Median of up to SEQUEL_EDGE values. */
-static double edge_median(double *v, size_t n)
-{
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return n ? v[n / 2] : NAN;
-}
-
 /* Median amplitude and interval of the first and of the last SEQUEL_EDGE
  * discharges of a train. */
 typedef struct edge {
@@ -176,7 +164,7 @@ static void edge_add(edge_acc *e, double amp_uv, double t_s)
 
 static edge edge_done(edge_acc *e)
 {
-    return (edge){edge_median(e->a, e->na), edge_median(e->d, e->nd)};
+    return (edge){emg_small_median(e->a, e->na), emg_small_median(e->d, e->nd)};
 }
 
 /* Edges of every train in two passes over the events (forward, backward). */

@@ -197,17 +197,6 @@ static int push_event(spont_ctx *c, const emg_event *e)
 
 /* ---- one candidate ------------------------------------------------------------------ */
 
-static double median_of(double *v, size_t n)
-{
-    for (size_t i = 1; i < n; i++) /* short: insertion sort */
-        for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return n ? v[n / 2] : 0;
-}
-
 /* Median of a long list, without reordering it. */
 static double median_of_copy(const double *v, size_t n)
 {
@@ -229,7 +218,7 @@ static double baseline(spont_ctx *c, size_t start)
     size_t n = 0;
     for (size_t i = a; i < z && n < 256; i++)
         buf[n++] = c->bx[i];
-    return n ? median_of(buf, n) : 0;
+    return n ? emg_small_median(buf, n) : 0;
 }
 
 /* A candidate beside a deflection four times its own within 4 ms is part of

@@ -146,6 +146,17 @@ static double regularity(const double *idi, size_t m, double *scratch, emg_train
     return base;
 }
 
+double emg_small_median(double *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) /* short: insertion sort */
+        for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n ? v[n / 2] : NAN;
+}
+
 /* Max / min of a 5-point moving median of v[0..m): a discharge missed or
  * one of another generator taken for it moves one value, not the median. */
 static double swing(const double *v, size_t m)
@@ -155,14 +166,9 @@ static double swing(const double *v, size_t m)
     double lo = INFINITY, hi = 0, w[5];
     for (size_t i = 0; i + 5 <= m; i++) {
         memcpy(w, v + i, sizeof w);
-        for (size_t a = 1; a < 5; a++) /* five values: insertion sort */
-            for (size_t b = a; b > 0 && w[b] < w[b - 1]; b--) {
-                double x = w[b];
-                w[b] = w[b - 1];
-                w[b - 1] = x;
-            }
-        lo = fmin(lo, w[2]);
-        hi = fmax(hi, w[2]);
+        double med = emg_small_median(w, 5);
+        lo = fmin(lo, med);
+        hi = fmax(hi, med);
     }
     return lo > 0 ? hi / lo : 1.0;
 }
