@@ -97,7 +97,7 @@ static int one_muscle(const study *s, const study_muscle *m, const emg_mup_norma
         json_decref(mup), json_decref(rec), json_decref(w);
         w = json_array();
         double t0 = edx_monotonic_s();
-        if (fnd_mup_muscle_json(s, m, nm, NULL, w, &mup, &rec) != EDX_OK)
+        if (fnd_mup_muscle_json(s, m, nm, 0, NULL, w, &mup, &rec) != EDX_OK)
             return 1;
         tm = fmin(tm, edx_monotonic_s() - t0);
     }

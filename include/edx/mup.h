@@ -56,7 +56,7 @@ typedef struct emg_mup_shape {
     double rise_time_ms;     /* main negative-going spike: positive peak to negative peak */
     double area_uv_ms;       /* rectified area between the markers */
     double size_index;       /* 2 log10(amplitude in mV) + area / amplitude [S57] */
-    double level_uv;         /* the baseline band used by the markers */
+    double level_uv;         /* the departure level of the markers (smoothed average) */
     int phases;              /* baseline crossings + 1 */
     int turns;               /* direction changes of >= EMG_MUP_TURN_UV */
     bool has_satellite;      /* a time-locked component beyond the end marker */
@@ -66,8 +66,8 @@ typedef struct emg_mup_shape {
 /*
  * Measures one averaged MUP v[0..n) sampled at fs_hz (baseline already
  * removed), whose main spike is near index `spike`; noise_uv is the residual
- * noise rms of the average. EDX_OK, EDX_ERR_INVALID, or EDX_ERR_RANGE when
- * there is no potential (all within the baseline band).
+ * noise rms of the average. EDX_OK, EDX_ERR_INVALID, EDX_ERR_NOMEM, or
+ * EDX_ERR_RANGE when there is no potential (all within the baseline band).
  */
 int emg_mup_measure(const double *v, size_t n, double fs_hz, size_t spike, double noise_uv,
                     emg_mup_shape *out);
@@ -112,6 +112,13 @@ typedef struct emg_mup_analyser emg_mup_analyser; /* opaque */
  * EMG_MUP_MIN_RATE_HZ EDX_ERR_UNSUPPORTED. */
 int emg_mup_new(double fs_hz, edx_diags *diags, emg_mup_analyser **out);
 void emg_mup_free(emg_mup_analyser *a); /* NULL is fine */
+
+/* Mains hum (50 or 60 Hz, e.g. found at rest by emg_spont_analyse) to
+ * remove from every sample before analysis, by the running template of
+ * emg_mains; 0 (the default) looks for it in the first second fed, where
+ * strong voluntary activity can hide it. Call before the first epoch.
+ * EDX_ERR_INVALID for another frequency or after feeding has begun. */
+int emg_mup_set_mains(emg_mup_analyser *a, double mains_hz);
 
 /* One contraction epoch: begin, feed contiguous blocks (any size), end. A
  * gap (EDF+D) is fed as a new epoch. */

@@ -60,8 +60,8 @@ static int feed_epoch(edf_file *f, int signal, conv_state state, double t0, doub
     return rc ? rc : rc2;
 }
 
-int fnd_mup_analyze_muscle(const study *s, const study_muscle *m, edx_diags *d,
-                           json_t *warnings, emg_mup_analyser **out)
+int fnd_mup_analyze_muscle(const study *s, const study_muscle *m, double mains_hz,
+                           edx_diags *d, json_t *warnings, emg_mup_analyser **out)
 {
     if (!s || !m || !out)
         return EDX_ERR_INVALID;
@@ -84,8 +84,12 @@ int fnd_mup_analyze_muscle(const study *s, const study_muscle *m, edx_diags *d,
         warn(warnings, "MUP analysis: sampling rate below 4 kHz");
         return EDX_OK;
     }
-    if (rc)
+    if (!rc)
+        rc = emg_mup_set_mains(a, mains_hz == 50 || mains_hz == 60 ? mains_hz : 0);
+    if (rc) {
+        emg_mup_free(a);
         return rc;
+    }
     if (m->sample_rate_hz < EMG_MUP_EXPECTED_RATE_HZ)
         warn(warnings, "MUP analysis: sampled below 10 kHz; amplitudes and rise times are "
                        "less exact");
@@ -205,14 +209,15 @@ json_t *fnd_recruitment_json(const emg_mup_analyser *a, const emg_mup_summary *s
 }
 
 int fnd_mup_muscle_json(const study *s, const study_muscle *m, const emg_mup_normals *normals,
-                        edx_diags *d, json_t *warnings, json_t **mup, json_t **recruitment)
+                        double mains_hz, edx_diags *d, json_t *warnings, json_t **mup,
+                        json_t **recruitment)
 {
     *mup = *recruitment = NULL;
     emg_mup_normals *own = NULL;
     if (!normals && emg_mup_normals_load(NULL, d, &own) == EDX_OK)
         normals = own;
     emg_mup_analyser *a = NULL;
-    int rc = fnd_mup_analyze_muscle(s, m, d, warnings, &a);
+    int rc = fnd_mup_analyze_muscle(s, m, mains_hz, d, warnings, &a);
     emg_mup_summary sum;
     if (!rc && a) {
         int age = s->patient.age_years;

@@ -157,8 +157,9 @@ static void events_name(const study *s, const study_muscle *m, char *buf, size_t
 }
 
 /* Runs the analyser; fills spontaneous, events and warnings. */
-static void spontaneous(const study *s, const study_muscle *m, fnd_result *out, json_t *j,
-                        json_t *warnings, edx_diags *d)
+/* Returns the mains frequency found at rest (0: none or not analysed). */
+static double spontaneous(const study *s, const study_muscle *m, fnd_result *out, json_t *j,
+                          json_t *warnings, edx_diags *d)
 {
     edf_file *f = NULL;
     emg_spont_result r;
@@ -171,7 +172,7 @@ static void spontaneous(const study *s, const study_muscle *m, fnd_result *out, 
                                                      edx_strerror(rc)));
         json_object_set_new(j, "spontaneous", json_null());
         json_object_set_new(j, "events", json_null());
-        return;
+        return 0;
     }
     json_object_set_new(j, "rest_s", num(r.rest_s, 1));
     json_object_set_new(j, "spontaneous", spontaneous_json(&r));
@@ -196,7 +197,9 @@ static void spontaneous(const study *s, const study_muscle *m, fnd_result *out, 
         free(text);
         json_object_set_new(j, "events", json_null());
     }
+    double mains_hz = r.mains_hz;
     emg_spont_free(&r);
+    return mains_hz;
 }
 
 json_t *fnd_muscle_json(const fnd_context *ctx, const study *s, const study_muscle *m,
@@ -215,9 +218,9 @@ json_t *fnd_muscle_json(const fnd_context *ctx, const study *s, const study_musc
         return NULL;
     }
     json_object_set_new(j, "rest_s", num(rest_s, 1));
-    spontaneous(s, m, out, j, warnings, d);
+    double mains_hz = spontaneous(s, m, out, j, warnings, d);
     json_t *mup = NULL, *rec = NULL;
-    if (fnd_mup_muscle_json(s, m, NULL, d, warnings, &mup, &rec) != EDX_OK) {
+    if (fnd_mup_muscle_json(s, m, NULL, mains_hz, d, warnings, &mup, &rec) != EDX_OK) {
         mup = json_null();
         rec = json_null();
     }

@@ -41,8 +41,9 @@
 #define MUP_MATCH_NOISE 4.0      /* plus this many times the noise energy share [E] */
 #define MUP_TEMPLATE_N 32        /* discharges averaged into a template */
 #define MUP_BLOCK_S 0.5          /* scan block */
-#define MUP_SAME_DISCHARGE_S 0.015 /* one unit fires at most 50 Hz [S110]; closer is one discharge */
 #define WILLISON_UV 100.0        /* interference turns [U] */
+#define MUP_MAINS_MIN_S 1.0      /* the hum is looked for in the first second (1 Hz bins) */
+#define MUP_MAINS_CLIP_UV 20.0   /* hum template step clip, as for rest (src/emg/spont.c) */
 
 static size_t ms_to_n(double ms, double fs)
 {
@@ -115,7 +116,30 @@ void emg_mup_free(emg_mup_analyser *a)
     free(a->scratch);
     free(a->win_buf);
     free(a->cand);
+    emg_mains_free(&a->mains);
     free(a);
+}
+
+int emg_mup_set_mains(emg_mup_analyser *a, double mains_hz)
+{
+    if (!a || a->in_epoch || a->n_epochs > 0 || a->mains_state != 0 ||
+        (mains_hz != 0 && mains_hz != 50 && mains_hz != 60))
+        return EDX_ERR_INVALID;
+    if (mains_hz == 0)
+        return EDX_OK;
+    int rc = emg_mains_init(&a->mains, a->fs, mains_hz, MUP_MAINS_CLIP_UV);
+    if (rc == EDX_ERR_INVALID) {
+        edx_diag_add(a->diags, EDX_SEV_WARNING, "EMG-MAINS-PERIOD", EDX_LOC_NONE,
+                     "MUP analysis: no whole-sample mains period at %.0f Hz; hum left in",
+                     a->fs);
+        a->mains_state = -1;
+        return EDX_OK;
+    }
+    if (rc)
+        return rc;
+    a->mains_hz = mains_hz;
+    a->mains_state = 1;
+    return EDX_OK;
 }
 
 int emg_mup_begin_epoch(emg_mup_analyser *a, conv_state state)
@@ -127,6 +151,7 @@ int emg_mup_begin_epoch(emg_mup_analyser *a, conv_state state)
     a->buf_len = 0;
     a->buf_abs0 = 0;
     a->scan_from = 0;
+    a->hum_to = 0;
     a->n_fed = 0;
     a->epoch_t0_s = NAN;
     a->noise_sum = 0;
@@ -208,6 +233,7 @@ static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double 
     t->times[t->n_times++] = time_s;
     if (t->n_members < EMG_MUP_MAX_MEMBERS) {
         float *row = t->members + t->n_members * a->win;
+        t->member_t[t->n_members] = time_s;
         for (size_t k = 0; k < a->win; k++)
             row[k] = (float)a->win_buf[k];
         t->n_members++;
@@ -313,10 +339,40 @@ static int scan(emg_mup_analyser *a, size_t s, size_t e)
     return rc;
 }
 
+/* Removes mains hum from the samples buffered since the last call, with
+ * the running periodic template of src/emg/mains.c (phase from the
+ * sample's index in the recording). The hum is looked for once, in the
+ * first MUP_MAINS_MIN_S of the first epoch (or all of it when shorter).
+ * Averaging does not cancel hum: discharges at rates near a subharmonic of
+ * the mains sample it at slowly drifting phases. */
+static int remove_hum(emg_mup_analyser *a, bool is_final)
+{
+    size_t from = (size_t)(a->hum_to - a->buf_abs0), n = a->buf_len - from;
+    if (a->mains_state == 0) {
+        if ((double)n < MUP_MAINS_MIN_S * a->fs && !is_final)
+            return EDX_OK;
+        a->mains_hz = emg_mains_detect(a->buf + from, n, a->fs, &a->hum_uv);
+        a->mains_state = -1;
+        if (a->mains_hz > 0) {
+            int rc = emg_mains_init(&a->mains, a->fs, a->mains_hz, MUP_MAINS_CLIP_UV);
+            if (rc && rc != EDX_ERR_INVALID)
+                return rc;
+            a->mains_state = rc ? -1 : 1;
+        }
+    }
+    if (a->mains_state == 1 && n > 0)
+        emg_mains_run(&a->mains, a->buf + from, n,
+                      (int64_t)llround(a->epoch_t0_s * a->fs) + a->hum_to);
+    a->hum_to += (int64_t)n;
+    return EDX_OK;
+}
+
 /* Scans what the buffer allows; at the end of an epoch, up to its end. */
 static int scan_ready(emg_mup_analyser *a, bool is_final)
 {
-    int rc = EDX_OK;
+    int rc = remove_hum(a, is_final);
+    if (rc || a->mains_state == 0)
+        return rc;
     for (;;) {
         size_t s = (size_t)(a->scan_from - a->buf_abs0);
         if (s < a->history)
@@ -380,6 +436,8 @@ int emg_mup_end_epoch(emg_mup_analyser *a)
         rc = emg_mup_merge_tracks(a);
     if (!rc)
         rc = emg_mup_drop_locked(a);
+    if (!rc)
+        rc = emg_mup_peel(a);
     if (!rc)
         rc = emg_mup_finish_epoch(a);
     free_tracks(a);

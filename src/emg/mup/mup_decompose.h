@@ -8,12 +8,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "edx/emg.h"
 #include "emg/mup/mup_internal.h"
 
 /* A unit being built during an epoch. */
 typedef struct mup_track {
     float *members;   /* up to EMG_MUP_MAX_MEMBERS windows of `win` samples */
     size_t n_members;
+    double member_t[EMG_MUP_MAX_MEMBERS]; /* time of each member's alignment point, s */
     double *tmpl;     /* spike part, mean of the first discharges */
     size_t n_tmpl;
     double energy;    /* of the template, uV^2 */
@@ -43,6 +45,11 @@ struct emg_mup_analyser {
     size_t turns;
     double turn_amp_sum, turn_ext, turn_last;
     int turn_dir;
+    /* mains hum: looked for at the start, then removed from every sample */
+    int mains_state; /* 0 not looked at yet, 1 removing, -1 none found */
+    double mains_hz, hum_uv;
+    emg_mains mains;
+    int64_t hum_to;  /* buffered samples before this index are free of hum */
     mup_track tracks[EMG_MUP_MAX_UNITS];
     size_t n_tracks;
     /* results */
@@ -52,8 +59,21 @@ struct emg_mup_analyser {
     size_t n_epochs, cap_epochs;
 };
 
+/* A track of at least this many discharges is a unit candidate [E]. */
+#define MUP_MIN_DISCHARGES 8
+/* One unit fires at most 50 Hz [S110]: discharges closer are one. */
+#define MUP_SAME_DISCHARGE_S 0.015
+
 /* mup_units.c */
 int emg_mup_merge_tracks(emg_mup_analyser *a);
+/* Sorts a track's times and keeps one per discharge. */
+void emg_mup_one_per_discharge(mup_track *t);
+/* The clean average of rows[0..n) (win samples each) into w, baseline
+ * removed; scratch: 2 * win + EMG_MUP_MAX_MEMBERS doubles. */
+void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, double *w,
+                     double *scratch);
+/* mup_peel.c: removes the other units' averages from each member window. */
+int emg_mup_peel(emg_mup_analyser *a);
 int emg_mup_finish_epoch(emg_mup_analyser *a);
 /* mup_summary.c: whether two averages are one unit (wide parts within
  * SAME_UNIT_MAX at some shift of up to 5 ms); bx, by: wide-length scratch. */

@@ -3,16 +3,17 @@
  * reference 2.1; standard parameter set of Stålberg et al. [S58]).
  *
  *   amplitude   peak to peak (largest negative to largest positive).
- *   markers     onset and end by a level-and-slope rule (edxreport(1),
- *               "MOTOR UNIT POTENTIALS"): searching outwards from the main
- *               spike, the MUP ends where the waveform has been "at
- *               baseline" for MUP_QUIET_MS: inside max(L, 10 % of the
- *               amplitude) and changing by less than L over the
- *               MUP_SLOPE_WINDOW_MS on its outer side. L is 5 % of the
- *               amplitude held within 2-10 uV (the 10 uV of a visual reading
- *               at the usual 100 uV/div gain [U]), and never below 3x the
- *               residual noise of the average. A flat offset left by other
- *               units does not lengthen the MUP.
+ *   markers     onset and end (edxreport(1), "MOTOR UNIT POTENTIALS"): the
+ *               average is smoothed by a centred 1 ms moving mean (the level
+ *               of the trace as a reader sees it, without its noise);
+ *               walking outwards from the main spike, the MUP ends where
+ *               the smoothed trace has stayed within L of the baseline for
+ *               MUP_QUIET_MS. L is 5 % of the amplitude held within 2-10 uV
+ *               (the 10 uV of a visual reading at the usual 100 uV/div gain
+ *               [U]), and never within 3 SD of the noise left in the
+ *               smoothed average (from its first and last MUP_FLANK_MS). A
+ *               component beyond that stretch of baseline is a satellite,
+ *               not part of the duration [S58].
  *   phases      baseline crossings + 1 between the markers, counting only
  *               excursions beyond max(L, 5 % of the amplitude); >= 5 is
  *               polyphasic [S55].
@@ -34,42 +35,94 @@
 #define MUP_LEVEL_MIN_UV 2.0
 #define MUP_LEVEL_MAX_UV 10.0   /* visual reading at 100 uV/div [U] */
 #define MUP_LEVEL_NOISE 3.0     /* x residual noise rms */
-#define MUP_QUIET_MS 1.5        /* baseline stretch that ends a MUP [E] */
-#define MUP_SLOPE_WINDOW_MS 1.0 /* slope criterion window [E] */
-#define MUP_SLOPE_PER_LEVEL 1.0 /* flat: changes less than L per window [E] */
-#define MUP_GUARD_FRAC 0.1      /* flat parts beyond 10 % of the amplitude are MUP [E] */
+#define MUP_SMOOTH_MS 1.0       /* moving mean the markers are read on [E] */
+#define MUP_FINE_MS 0.2         /* lighter smoothing the markers are refined on [E] */
+#define MUP_QUIET_MS 1.0        /* baseline stretch that ends a MUP [E] */
+#define MUP_FLANK_MS 2.0        /* window ends giving the residual noise */
 #define MUP_RISE_SEARCH_MS 1.5
 #define MUP_SAT_MIN_MS 0.3      /* a satellite lasts at least this long above 2L */
 
-/* Whether sample i is "at baseline" seen from the MUP: within the guard
- * band and flat over the slope window on its outer side (dir -1: before it,
- * +1: after it), i.e. changing by less than `slope` uV over the window. */
-static bool is_flat(const double *v, size_t n, size_t i, int dir, size_t w, double slope,
-                    double guard)
+/* Centred moving mean of v over w (odd) samples, shortened at the ends. */
+static void smooth(const double *v, size_t n, size_t w, double *out)
 {
-    if (fabs(v[i]) >= guard)
-        return false;
-    size_t j = dir < 0 ? (i >= w ? i - w : 0) : (i + w < n ? i + w : n - 1);
-    return fabs(v[j] - v[i]) < slope;
+    size_t h = w / 2, lo = 0, hi = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t want_lo = i > h ? i - h : 0, want_hi = i + h + 1 < n ? i + h + 1 : n;
+        while (hi < want_hi)
+            sum += v[hi++];
+        while (lo < want_lo)
+            sum -= v[lo++];
+        out[i] = sum / (double)(hi - lo);
+    }
 }
 
-/* Scans from `from` by `dir` (+1/-1) for the first run of `quiet` flat
- * samples; returns the last non-flat sample before it (the marker). */
-static size_t find_marker(const double *v, size_t n, size_t from, int dir, size_t quiet,
-                          size_t hw, double slope, double guard)
+/* Robust rms of s over its first and last nb samples (|z| has median
+ * 0.6745 sigma); uses scratch[0..2 nb). */
+static double flank_noise(const double *s, size_t n, size_t nb, double *scratch)
+{
+    size_t m = 0;
+    for (size_t k = 0; k < nb && k < n; k++) {
+        scratch[m++] = fabs(s[k]);
+        scratch[m++] = fabs(s[n - 1 - k]);
+    }
+    return m ? emg_mup_quantile(scratch, m, 0.5) / 0.6745 : 0;
+}
+
+/* Walking from `from` by `dir` (+1/-1): the last sample beyond `level`
+ * before `quiet` samples within it (or the window's end). */
+static size_t find_marker(const double *s, size_t n, size_t from, int dir, size_t quiet,
+                          double level)
 {
     size_t marker = from, run = 0;
-    for (size_t i = from;; i = dir > 0 ? i + 1 : i - 1) {
-        if (is_flat(v, n, i, dir, hw, slope, guard)) {
-            if (++run >= quiet)
-                return marker;
-        } else {
-            run = 0;
+    for (size_t i = from; run < quiet;) {
+        if (fabs(s[i]) >= level) {
             marker = i;
+            run = 0;
+        } else {
+            run++;
         }
         if ((dir > 0 && i + 1 >= n) || (dir < 0 && i == 0))
-            return marker;
+            break;
+        i = dir > 0 ? i + 1 : i - 1;
     }
+    return marker;
+}
+
+/* Moves a marker found on the 1 ms mean inwards (dir -1 for the onset,
+ * +1 for the end) to where the lightly smoothed trace f leaves the level:
+ * the wide mean leaves it up to half its width early on a steep flank. */
+static size_t refine(const double *f, size_t marker, size_t spike, int dir, size_t h, double level)
+{
+    for (size_t k = 0; k <= h; k++) {
+        size_t i = dir < 0 ? marker + k : marker - k;
+        if ((dir < 0 && i >= spike) || (dir > 0 && i <= spike))
+            break;
+        if (fabs(f[i]) >= level)
+            return i;
+    }
+    return marker;
+}
+
+/* Onset and end markers of v (see the head of this file). */
+static int markers(const double *v, size_t n, double fs_hz, size_t spike, double amplitude_uv,
+                   size_t *a, size_t *z, double *level_uv)
+{
+    double ms = 1000.0 / fs_hz;
+    double *s = malloc(3 * n * sizeof *s), *f = s + 2 * n;
+    if (!s)
+        return EDX_ERR_NOMEM;
+    size_t w = (size_t)(MUP_SMOOTH_MS / ms) | 1, nb = (size_t)(MUP_FLANK_MS / ms + 0.5);
+    smooth(v, n, w, s);
+    double level = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
+    level = fmax(level, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
+    size_t quiet = (size_t)(MUP_QUIET_MS / ms) + 1;
+    smooth(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
+    *a = refine(f, find_marker(s, n, spike, -1, quiet, level), spike, -1, w / 2, level);
+    *z = refine(f, find_marker(s, n, spike, +1, quiet, level), spike, +1, w / 2, level);
+    *level_uv = level;
+    free(s);
+    return EDX_OK;
 }
 
 static int count_phases(const double *v, size_t a, size_t z, double thr)
@@ -152,16 +205,13 @@ int emg_mup_measure(const double *v, size_t n, double fs_hz, size_t spike, doubl
     out->amplitude_uv = hi - lo;
     double level = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * (hi - lo)));
     level = fmax(level, MUP_LEVEL_NOISE * (noise_uv > 0 ? noise_uv : 0));
-    out->level_uv = level;
     if (fabs(v[spike]) < level && hi < level && -lo < level)
         return EDX_ERR_RANGE;
     double ms = 1000.0 / fs_hz;
-    size_t quiet = (size_t)(MUP_QUIET_MS / ms + 0.5), hw = (size_t)(MUP_SLOPE_WINDOW_MS / ms + 0.5);
-    quiet = quiet ? quiet : 1;
-    hw = hw ? hw : 1;
-    double slope = level * MUP_SLOPE_PER_LEVEL, guard = fmax(level, MUP_GUARD_FRAC * out->amplitude_uv);
-    size_t a = find_marker(v, n, spike, -1, quiet, hw, slope, guard);
-    size_t z = find_marker(v, n, spike, +1, quiet, hw, slope, guard);
+    size_t a, z;
+    int rc = markers(v, n, fs_hz, spike, out->amplitude_uv, &a, &z, &out->level_uv);
+    if (rc)
+        return rc;
     out->onset_ms = (double)a * ms;
     out->end_ms = (double)z * ms;
     out->duration_ms = (double)(z - a + 1) * ms;

@@ -18,8 +18,6 @@
 #define MUP_MERGE_NOISE 4.0 /* as for matching one discharge [E] */
 #define MUP_MERGE_MIN 3     /* tracks of fewer discharges are left as they are */
 #define MUP_MERGE_SHIFT_MS 5.0 /* a unit aligned on another of its slopes [E] */
-#define MUP_MIN_DISCHARGES 8   /* [E] */
-#define MUP_SAME_DISCHARGE_S 0.015 /* a unit fires at most 50 Hz [S110] */
 #define MUP_LOCK_MAX_S 0.015   /* lags looked at: within one MUP's duration */
 #define MUP_LOCK_JITTER_S 0.0003 /* a fixed lag: +-0.3 ms [E] */
 #define MUP_LOCK_FRACTION 0.5  /* of the smaller track's discharges [E] */
@@ -47,11 +45,13 @@ static int merge_into(emg_mup_analyser *a, mup_track *dst, mup_track *src, int s
         dst->times = q;
         dst->cap_times = need;
     }
-    memcpy(dst->times + dst->n_times, src->times, src->n_times * sizeof *dst->times);
+    for (size_t i = 0; i < src->n_times; i++) /* the time of dst's alignment point */
+        dst->times[dst->n_times + i] = src->times[i] + (double)shift / a->fs;
     dst->n_times = need;
     for (size_t m = 0; m < src->n_members && dst->n_members < EMG_MUP_MAX_MEMBERS; m++) {
         const float *in = src->members + m * a->win;
         float *out = dst->members + dst->n_members * a->win;
+        dst->member_t[dst->n_members] = src->member_t[m] + (double)shift / a->fs;
         for (size_t k = 0; k < a->win; k++) {
             long j = (long)k + shift;
             out[k] = j >= 0 && j < (long)a->win ? in[j] : 0.0f;
@@ -211,11 +211,11 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
 /* Keeps in rank[] the cleanest half of the members: those closest to the
  * preliminary average w over the whole window (fewest other units'
  * potentials in it). Returns how many. */
-static size_t cleanest(const emg_mup_analyser *a, const mup_track *t, const double *w,
+static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, const double *w,
                        size_t *rank, double *dev)
 {
-    for (size_t m = 0; m < t->n_members; m++) {
-        const float *row = t->members + m * a->win;
+    for (size_t m = 0; m < n; m++) {
+        const float *row = rows + m * a->win;
         double e = 0, mean = 0;
         for (size_t k = 0; k < a->win; k++)
             mean += row[k] - w[k];
@@ -225,28 +225,29 @@ static size_t cleanest(const emg_mup_analyser *a, const mup_track *t, const doub
         dev[m] = e;
         rank[m] = m;
     }
-    for (size_t i = 1; i < t->n_members; i++) /* insertion sort by deviation */
+    for (size_t i = 1; i < n; i++) /* insertion sort by deviation */
         for (size_t j = i; j > 0 && dev[rank[j]] < dev[rank[j - 1]]; j--) {
             size_t x = rank[j];
             rank[j] = rank[j - 1];
             rank[j - 1] = x;
         }
-    size_t keep = t->n_members / 2;
-    return keep >= MUP_CLEAN_MIN ? keep : t->n_members;
+    size_t keep = n / 2;
+    return keep >= MUP_CLEAN_MIN ? keep : n;
 }
 
 /* Clean averaging: the interquartile mean of all members, then the median
  * of the cleanest half (a discharge of another unit in one window moves a
  * median little, a mean by its share); baseline (window ends) removed. */
-static void average(const emg_mup_analyser *a, const mup_track *t, double *w, double *scratch)
+void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, double *w,
+                     double *scratch)
 {
     for (size_t k = 0; k < a->win; k++)
-        w[k] = emg_mup_trimmed_mean(t->members, t->n_members, a->win, k, scratch);
+        w[k] = emg_mup_trimmed_mean(rows, n, a->win, k, scratch);
     size_t rank[EMG_MUP_MAX_MEMBERS];
-    size_t keep = cleanest(a, t, w, rank, scratch);
+    size_t keep = cleanest(a, rows, n, w, rank, scratch);
     for (size_t k = 0; k < a->win; k++) {
         for (size_t i = 0; i < keep; i++)
-            scratch[EMG_MUP_MAX_MEMBERS + i] = t->members[rank[i] * a->win + k];
+            scratch[EMG_MUP_MAX_MEMBERS + i] = rows[rank[i] * a->win + k];
         w[k] = emg_mup_quantile(scratch + EMG_MUP_MAX_MEMBERS, keep, 0.5);
     }
     size_t nb = (size_t)(MUP_BASE_MS * a->fs / 1000.0 + 0.5);
@@ -327,7 +328,7 @@ static int push_unit(emg_mup_analyser *a, const emg_mup_unit *u)
 
 /* Sorts a track's times and keeps one per discharge: merged tracks may hold
  * the same discharge seen at two of its slopes. */
-static void one_per_discharge(mup_track *t)
+void emg_mup_one_per_discharge(mup_track *t)
 {
     qsort(t->times, t->n_times, sizeof *t->times, cmp_double);
     size_t k = 0;
@@ -339,7 +340,7 @@ static void one_per_discharge(mup_track *t)
 
 static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double *scratch)
 {
-    one_per_discharge(t);
+    emg_mup_one_per_discharge(t);
     emg_mup_unit u;
     memset(&u, 0, sizeof u);
     u.state = a->state;
@@ -353,10 +354,15 @@ static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double 
         return EDX_ERR_NOMEM;
     u.wave_len = a->win;
     u.spike = a->pre;
-    average(a, t, u.wave_uv, scratch);
+    emg_mup_average(a, t->members, t->n_members, u.wave_uv, scratch);
     (void)noise_uv;
     double noise = end_noise(a, u.wave_uv, scratch);
-    if (emg_mup_measure(u.wave_uv, u.wave_len, a->fs, u.spike, noise, &u.shape) != EDX_OK) {
+    int mrc = emg_mup_measure(u.wave_uv, u.wave_len, a->fs, u.spike, noise, &u.shape);
+    if (mrc == EDX_ERR_NOMEM) {
+        free(u.wave_uv);
+        return mrc;
+    }
+    if (mrc != EDX_OK) {
         u.shape.amplitude_uv = 0;
         u.shape.rise_time_ms = NAN;
     }
