@@ -50,12 +50,8 @@ static void extent(const double *x, size_t n, size_t pk, double level, size_t qu
     *z = j + 1;
 }
 
-/* Centred moving mean of x over w samples (odd), into out; x itself when
- * w < 3. */
-static const double *smooth(const double *x, size_t n, size_t w, double *out)
+void emg_moving_mean(const double *x, size_t n, size_t w, double *out)
 {
-    if (w < 3 || n < w)
-        return x;
     size_t h = w / 2;
     double s = 0;
     size_t lo = 0, hi = 0; /* window [lo, hi) */
@@ -67,6 +63,15 @@ static const double *smooth(const double *x, size_t n, size_t w, double *out)
             s -= x[lo++];
         out[i] = s / (double)(hi - lo);
     }
+}
+
+/* Centred moving mean of x over w samples (odd), into out; x itself when
+ * w < 3. */
+static const double *smooth(const double *x, size_t n, size_t w, double *out)
+{
+    if (w < 3 || n < w)
+        return x;
+    emg_moving_mean(x, n, w, out);
     return out;
 }
 

@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "edx/emg.h"
 #include "edx/mup.h"
 #include "emg/mup/mup_internal.h"
 
@@ -41,21 +42,6 @@
 #define MUP_FLANK_MS 2.0        /* window ends giving the residual noise */
 #define MUP_RISE_SEARCH_MS 1.5
 #define MUP_SAT_MIN_MS 0.3      /* a satellite lasts at least this long above 2L */
-
-/* Centred moving mean of v over w (odd) samples, shortened at the ends. */
-static void smooth(const double *v, size_t n, size_t w, double *out)
-{
-    size_t h = w / 2, lo = 0, hi = 0;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t want_lo = i > h ? i - h : 0, want_hi = i + h + 1 < n ? i + h + 1 : n;
-        while (hi < want_hi)
-            sum += v[hi++];
-        while (lo < want_lo)
-            sum -= v[lo++];
-        out[i] = sum / (double)(hi - lo);
-    }
-}
 
 /* Robust rms of s over its first and last nb samples (|z| has median
  * 0.6745 sigma); uses scratch[0..2 nb). */
@@ -113,11 +99,11 @@ static int markers(const double *v, size_t n, double fs_hz, size_t spike, double
     if (!s)
         return EDX_ERR_NOMEM;
     size_t w = (size_t)(MUP_SMOOTH_MS / ms) | 1, nb = (size_t)(MUP_FLANK_MS / ms + 0.5);
-    smooth(v, n, w, s);
+    emg_moving_mean(v, n, w, s);
     double level = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
     level = fmax(level, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
     size_t quiet = (size_t)(MUP_QUIET_MS / ms) + 1;
-    smooth(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
+    emg_moving_mean(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
     *a = refine(f, find_marker(s, n, spike, -1, quiet, level), spike, -1, w / 2, level);
     *z = refine(f, find_marker(s, n, spike, +1, quiet, level), spike, +1, w / 2, level);
     *level_uv = level;
