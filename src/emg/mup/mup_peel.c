@@ -1,7 +1,7 @@
 /*
  * mup_peel.c - removes the other units from each unit's discharge windows
- * before they are averaged ("peel-off", as in decomposition-based
- * quantitative EMG: Stashuk, Muscle Nerve 1999;22:1101 [S58 family]).
+ * before they are averaged ("peel-off", the usual step of decomposition-
+ * based quantitative EMG; the details here are engineering choices [E]).
  *
  * At moderate effort a 45 ms window around one unit's discharge holds,
  * on average, several discharges of the other active units. Averaging
