@@ -2,6 +2,7 @@
  * ncs_internal.h - shared pieces of the nerve conduction stage.
  *
  *   sweep.c   one sweep -> baseline, noise, artefact end, response measures
+ *   tail.c    the artefact's tail as decaying exponentials
  *   site.c    robust statistics and waveform helpers
  *   nerve.c   a motor or sensory test: sites, segments
  *   fwave.c   an F-wave test
@@ -57,6 +58,22 @@ typedef struct ncs_onset_rule {
 } ncs_onset_rule;
 double ncs_onset(const double *x, size_t lo, size_t jp, double b, double amp, double sigma,
                  const ncs_onset_rule *rule);
+
+/* An artefact tail x(j) - B = a1 exp(-u / tau1) + a2 exp(-u / tau2),
+ * u = (j - t0) dt, from sample t0 on (tail.c); a zero tau drops its term. */
+typedef struct ncs_tail {
+    double a1_uv, tau1_ms, a2_uv, tau2_ms;
+    size_t t0;
+} ncs_tail;
+
+/* Least-squares tail over x[lo..hi) about the baseline base, in noise of SD
+ * sigma: one exponential, or two when they fit significantly better; time
+ * constants on a grid; 4 samples or fewer: no tail. */
+void ncs_fit_tail(const double *x, size_t lo, size_t hi, double base, double dt_ms,
+                  double sigma, ncs_tail *out);
+
+/* The tail's value at sample j (0 before t0). */
+double ncs_tail_at(const ncs_tail *t, size_t j, double dt_ms);
 
 /* Samples (µV) of one sweep into a new array; *stim_off_s = stimulus time
  * from the first sample. EDX_ERR_FORMAT when the sweep is too short or starts

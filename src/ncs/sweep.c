@@ -23,6 +23,16 @@
  *     point settles within 3 ms (the response follows the tail closely), the
  *     flattest point there (smallest largest-difference of the three means)
  *     is taken, with NCS-ARTEFACT if even that differs by > 3 s.
+ *     With a pre-stimulus baseline, a point also counts as settled when
+ *     the three means lie on one side of B, shrink towards it, and bend by
+ *     no more than 1.5 s (second difference): the smooth slow tail of the
+ *     artefact, on which a short-latency SNAP may start (step 2b).
+ * 2b. Tail: when the artefact ended on such a tail, a decaying exponential
+ *     towards B (tail.c) is fitted over the three windows, subtracted, and
+ *     the corrected sweep measured; the fit is then repeated from the
+ *     artefact end to 0.1 ms before that onset (over twice the span when
+ *     nothing was found), at most 4 fits in all, while the span grows. The
+ *     last corrected sweep is measured with the polarity check (step 6).
  *  3. Response: the negative peak = minimum of the samples after the
  *     artefact end. Absent when B - min < 6 s (for Gaussian noise the
  *     deepest of ~1000 samples is ~3.3 s below the mean; 6 s leaves room for
@@ -98,9 +108,10 @@
 #define PHASE_FRAC 0.10
 #define PEAK_FIT_MS 0.15
 #define LOW_RATE_HZ 10000.0
+#define TAIL_FITS 4
 
 typedef struct sweep_ctx {
-    const double *x;
+    const double *x; /* the sweep, or its copy less the artefact tail */
     size_t n;
     double fs_hz, dt_ms;
     double stim;    /* stimulus position, samples */
@@ -109,6 +120,8 @@ typedef struct sweep_ctx {
     bool have_base; /* B known from the pre-stimulus part */
     double base, sigma;
     size_t art_end;
+    bool on_tail;        /* the artefact ended on its smooth slow tail */
+    bool check_polarity; /* step 6 applies (not while fitting the tail) */
     edx_diags *d;
 } sweep_ctx;
 
@@ -191,6 +204,20 @@ static bool at_base(const sweep_ctx *c, size_t j, size_t w)
     return true;
 }
 
+/* The slow tail: three means on one side of B, shrinking towards it, with
+ * a second difference within the flatness limit. */
+static bool smooth_tail(const sweep_ctx *c, size_t j, size_t w)
+{
+    if (!c->have_base)
+        return false;
+    double d0 = ncs_mean(c->x, j, j + w) - c->base;
+    double d1 = ncs_mean(c->x, j + w, j + 2 * w) - c->base;
+    double d2 = ncs_mean(c->x, j + 2 * w, j + 3 * w) - c->base;
+    if (!(d0 * d1 > 0 && d1 * d2 > 0 && fabs(d0) > fabs(d1) && fabs(d1) > fabs(d2)))
+        return false;
+    return fabs(d0 - 2.0 * d1 + d2) <= SETTLE_FLAT_K * c->sigma;
+}
+
 static void set_artefact_end(sweep_ctx *c, size_t j, size_t w)
 {
     c->art_end = j;
@@ -209,6 +236,11 @@ static void find_artefact_end(sweep_ctx *c)
         double f = flatness(c, j, w);
         if (f <= SETTLE_FLAT_K && at_base(c, j, w)) {
             set_artefact_end(c, j, w);
+            return;
+        }
+        if (smooth_tail(c, j, w)) {
+            set_artefact_end(c, j, w);
+            c->on_tail = true;
             return;
         }
         if (f < best_score && at_base(c, j, w)) {
@@ -340,7 +372,7 @@ static void measure_response(const sweep_ctx *c, ncs_response *r, size_t *resp_e
     }
     double on = onset_pos(c, jp, bl, amp);
     size_t jon = (size_t)floor(on);
-    if (jon > c->art_end &&
+    if (c->check_polarity && jon > c->art_end &&
         max_between(c->x, c->art_end, jon) - c->base > POS_FIRST_FRAC * (c->base - pval)) {
         edx_diag_add(c->d, EDX_SEV_WARNING, "NCS-POLARITY", EDX_LOC_NONE,
                      "the response is positive-first (inverted polarity or electrode off the "
@@ -357,6 +389,33 @@ static void measure_response(const sweep_ctx *c, ncs_response *r, size_t *resp_e
     r->duration_ms = (end - on) * c->dt_ms;
     r->area_uv_ms = ncs_neg_area(c->x, c->n, bl, on, end) * c->dt_ms;
     *resp_end = pp_end;
+}
+
+/* Step 2b: the tail fitted from the artefact end over three windows and
+ * subtracted into corr; while the span grows (at most 4 fits) it is fitted
+ * again up to 0.1 ms before the onset measured on the corrected sweep, or
+ * over twice the span when nothing was found there. The polarity check
+ * waits for the last fit: a first, short fit may leave a bump behind. */
+static void measure_off_tail(sweep_ctx *c, double *corr, ncs_response *r, size_t *resp_end)
+{
+    const double *raw = c->x;
+    size_t w = ms_samples(c, SETTLE_WIN_MS), hi = c->art_end + 3 * w, done = 0;
+    c->check_polarity = false;
+    for (int pass = 0; pass < TAIL_FITS && hi > done && hi <= c->n; pass++) {
+        ncs_tail tail;
+        ncs_fit_tail(raw, c->art_end, hi, c->base, c->dt_ms, c->sigma, &tail);
+        for (size_t j = 0; j < c->n; j++)
+            corr[j] = raw[j] - ncs_tail_at(&tail, j, c->dt_ms);
+        c->x = corr;
+        memset(r, 0, sizeof *r);
+        measure_response(c, r, resp_end);
+        done = hi;
+        double on = c->stim + r->onset_latency_ms / c->dt_ms - (double)ms_samples(c, 0.1);
+        hi = r->is_absent ? 2 * hi - c->art_end : on > (double)hi ? (size_t)on : hi;
+    }
+    c->check_polarity = true;
+    memset(r, 0, sizeof *r);
+    measure_response(c, r, resp_end);
 }
 
 /* ---- entry point -------------------------------------------------------------------- */
@@ -397,19 +456,24 @@ int ncs_measure_sweep(const ncs_sweep_input *in, double clip_lo_uv, double clip_
     c.stim = in->stimulus_offset_s * in->fs_hz;
     c.s0 = (size_t)ceil(c.stim);
     c.d = d;
+    c.check_polarity = true;
     if (in->fs_hz < LOW_RATE_HZ)
         edx_diag_add(d, EDX_SEV_WARNING, "NCS-LOW-RATE", EDX_LOC_NONE,
                      "sampled at %.0f Hz: latency resolution %.2f ms", in->fs_hz, c.dt_ms);
-    c.tmp = malloc(c.n * sizeof *c.tmp);
+    c.tmp = malloc(2 * c.n * sizeof *c.tmp);
     if (c.tmp == NULL)
         return EDX_ERR_NOMEM;
     rc = estimate_noise(&c);
     if (rc == EDX_OK) {
         find_artefact_end(&c);
         size_t resp_end = c.n;
-        measure_response(&c, out, &resp_end);
+        if (c.on_tail)
+            measure_off_tail(&c, c.tmp + c.n, out, &resp_end);
+        else
+            measure_response(&c, out, &resp_end);
         out->noise_uv = c.sigma;
         out->artefact_end_ms = to_ms(&c, (double)c.art_end);
+        c.x = in->uv; /* clipping is read on the samples as recorded */
         out->is_saturated = saturated(&c, c.art_end, resp_end, clip_lo_uv, clip_hi_uv);
         if (out->is_saturated)
             edx_diag_add(d, EDX_SEV_WARNING, "NCS-SATURATED", EDX_LOC_NONE,

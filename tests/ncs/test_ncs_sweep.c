@@ -119,6 +119,37 @@ static void test_artefact_tail(void **state)
     }
 }
 
+/* A 20 µV SNAP (0.4 ms negative phase) 1.6 ms after the stimulus, in 0.5 µV
+ * noise, on an artefact of a fast overshoot (-300 µV, tau 0.1 ms) and a slow
+ * tail (tau 0.5 ms) of either sign that is still ~3 noise SD off the
+ * baseline when the response starts (2 ms before the stimulus): the tail is
+ * fitted and subtracted, not taken for the response or left in its
+ * baseline. */
+static void test_snap_on_tail(void **state)
+{
+    (void)state;
+    for (int sign = -1; sign <= 1; sign += 2) {
+        double x[N_HAND + 40];
+        uint64_t s = 7;
+        size_t pre = 40, n = N_HAND + pre;
+        for (size_t j = 0; j < n; j++) {
+            double t = ((double)j - (double)pre) / FS * 1000.0;
+            x[j] = 0.5 * gauss(&s) +
+                   (t >= 0 ? -300.0 * exp(-t / 0.1) + sign * 40.0 * exp(-t / 0.5) : 0.0);
+        }
+        add_pulse(x, n, pre + 32, 8, 20.0);
+        ncs_response r;
+        ncs_sweep_input in = input(x, n, (double)pre / FS, NCS_SENSORY);
+        measure_ok(&in, &r, NULL);
+        double on = 1.6 + asin(0.01) / 3.14159265358979323846 * 0.4;
+        assert_false(r.is_absent);
+        assert_true(r.artefact_end_ms < on);
+        assert_true(fabs(r.onset_latency_ms - on) < 0.05);
+        assert_true(fabs(r.peak_latency_ms - 1.8) < 0.03);
+        assert_true(fabs(r.amplitude_uv - 20.0) < 1.0);
+    }
+}
+
 /* The inverted response is positive-first: no latency, a warning. */
 static void test_sign_flipped(void **state)
 {
@@ -342,7 +373,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pulse_with_prestim), cmocka_unit_test(test_pulse_without_prestim),
-        cmocka_unit_test(test_artefact_tail),      cmocka_unit_test(test_sign_flipped),
+        cmocka_unit_test(test_artefact_tail),      cmocka_unit_test(test_snap_on_tail),
+        cmocka_unit_test(test_sign_flipped),
         cmocka_unit_test(test_pure_noise),         cmocka_unit_test(test_clipped),
         cmocka_unit_test(test_bad_input),          cmocka_unit_test(test_accuracy),
         cmocka_unit_test(test_determinism),
