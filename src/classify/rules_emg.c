@@ -112,6 +112,27 @@ void cls_rule_benign_fasciculation(const cls_facts *f, cls_rule *r)
              fasc, fib, mup_bad, rec_bad, complex, ncs ? "normal" : "abnormal");
 }
 
+/* A muscle of the ulnar nerve on a side whose ulnar nerve conducts slowly
+ * or with a drop across the elbow: the focal lesion the conduction study
+ * shows explains its denervation, so it is no evidence of a root lesion
+ * (every ulnar-innervated muscle lies distal to the elbow; clinical.md
+ * 5.3, 5.4.2: a radiculopathy needs muscles of one root from >= 2
+ * peripheral nerves, which a mononeuropathy cannot make [S51]). */
+static bool explained_by_ulnar_elbow(const cls_facts *f, const cls_muscle *m)
+{
+    if (strcmp(m->nerve, "ulnar") != 0)
+        return false;
+    for (size_t i = 0; i < f->n_nerves; i++)
+        if (f->nerves[i].has_ulnar_elbow_slowing && !strcmp(f->nerves[i].side, m->side))
+            return true;
+    return false;
+}
+
+static bool root_evidence(const cls_facts *f, const cls_muscle *m)
+{
+    return cls_muscle_abnormal(m) && !explained_by_ulnar_elbow(f, m);
+}
+
 /* The root most abnormal muscles share, and how many do / don't. */
 static void best_root(const cls_facts *f, char *root, size_t size, size_t *n_in,
                       size_t *n_out, size_t *n_nerves)
@@ -119,7 +140,7 @@ static void best_root(const cls_facts *f, char *root, size_t size, size_t *n_in,
     *n_in = *n_out = *n_nerves = 0;
     root[0] = '\0';
     for (size_t i = 0; i < f->n_muscles; i++) {
-        if (!cls_muscle_abnormal(&f->muscles[i]))
+        if (!root_evidence(f, &f->muscles[i]))
             continue;
         char cand[8][8];
         size_t nc = 0;
@@ -137,7 +158,7 @@ static void best_root(const cls_facts *f, char *root, size_t size, size_t *n_in,
             const char *nerves[CLS_MAX_MUSCLES];
             for (size_t j = 0; j < f->n_muscles; j++) {
                 const cls_muscle *m = &f->muscles[j];
-                if (!cls_muscle_abnormal(m))
+                if (!root_evidence(f, m))
                     continue;
                 if (!cls_roots_contain(m->roots, cand[c])) {
                     out++;
@@ -160,7 +181,8 @@ static void best_root(const cls_facts *f, char *root, size_t size, size_t *n_in,
 
 /* RADICULOPATHY (clinical.md 5.4.2 mimics; standard myotomal rule): >= 2
  * abnormal muscles of one root from >= 2 peripheral nerves, none outside it,
- * sensory conduction normal (the lesion is proximal to the ganglion). */
+ * sensory conduction normal (the lesion is proximal to the ganglion).
+ * Muscles a shown ulnar neuropathy at the elbow explains do not count. */
 void cls_rule_radiculopathy(const cls_facts *f, cls_rule *r)
 {
     r->id = "RADICULOPATHY";
@@ -172,8 +194,9 @@ void cls_rule_radiculopathy(const cls_facts *f, cls_rule *r)
     for (char *p = r->subtype_buf; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
     r->subtype = r->subtype_buf;
-    cls_note(r, "abnormal muscles sharing root %s: %zu from %zu nerve(s); abnormal muscles "
-                "outside it: %zu; sensory conduction %s",
+    cls_note(r, "abnormal muscles sharing root %s (those a focal ulnar neuropathy explains "
+                "left out): %zu from %zu nerve(s); abnormal muscles outside it: %zu; sensory "
+                "conduction %s",
              r->subtype_buf[0] ? r->subtype_buf : "-", in, nn, out,
              sensory_ok ? "normal" : "abnormal");
 }
