@@ -87,6 +87,12 @@ json_t *fnd_nerve_json(const study_nerve_test *t, const ncs_nerve_result *res,
  * site, and "fwave" (null when not measured). */
 json_t *fnd_fwave_json(const study_nerve_test *t, const ncs_fwave_result *r);
 
+/* "ncs_comparisons" from the measured "nerve_conduction" items
+ * (src/findings/ncs_compare.c): median-ulnar/radial peak-latency
+ * differences (D2-D5, ring, thumb, palmar, combined sensory index) per side
+ * and side-to-side amplitude drops. A new array; NULL when out of memory. */
+json_t *fnd_ncs_comparisons(const json_t *nerve_conduction);
+
 /* "study" (id, patient, start, files with sha256) and "conditions". */
 json_t *fnd_study_json(const study *s);
 json_t *fnd_conditions_json(const study *s);

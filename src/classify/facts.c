@@ -81,7 +81,6 @@ static void nerve_fact(const json_t *n, cls_nerve *c)
     snprintf(c->test, sizeof c->test, "%s", edx_json_str(n, "test"));
     snprintf(c->rec, sizeof c->rec, "%s", edx_json_str(n, "recording_site"));
     c->dl_uln_ratio = c->cv_lln_ratio = c->amp_lln_ratio = c->f_uln_ratio = NAN;
-    c->peak_latency_ms = c->distance_cm = NAN;
     c->is_lower_limb = is_lower(c->nerve);
     const json_t *d = json_array_get(json_object_get(n, "sites"), 0), *g, *fw;
     if (d == NULL)
@@ -93,8 +92,6 @@ static void nerve_fact(const json_t *n, cls_nerve *c)
     c->is_cold_withheld = any_withheld(d) || any_withheld(n);
     c->dl_uln_ratio = ratio(d, "onset_latency_ms");
     c->amp_lln_ratio = c->is_absent ? 0.0 : ratio(d, "amplitude_uv");
-    c->peak_latency_ms = edx_json_num(d, "peak_latency_ms");
-    c->distance_cm = edx_json_num(d, "distance_cm");
     size_t i;
     json_array_foreach(json_object_get(n, "segments"), i, g) {
         c->is_slow |= has_flag(g, "slow");
@@ -157,6 +154,21 @@ static void muscle_fact(const json_t *m, cls_muscle *c)
         json_string_value(json_object_get(json_object_get(m, "recruitment"), "pattern"));
 }
 
+/* One internal comparison (not side to side) into the facts' summary. */
+static void comparison_fact(const json_t *c, cls_facts *f)
+{
+    const char *kind = edx_json_str(c, "kind");
+    if (!kind || !strcmp(kind, "side_to_side"))
+        return;
+    bool bad = json_is_true(json_object_get(c, "abnormal"));
+    f->n_median_comparisons++;
+    f->n_median_comparisons_abnormal += bad;
+    size_t len = strlen(f->median_comparisons);
+    snprintf(f->median_comparisons + len, sizeof f->median_comparisons - len, "%s%s %s %.2f ms %s",
+             len ? "; " : "", kind, edx_json_str(c, "side") ? edx_json_str(c, "side") : "",
+             edx_json_num(c, "difference_ms"), bad ? "abnormal" : "normal");
+}
+
 void cls_facts_from_findings(const json_t *findings, cls_facts *f)
 {
     memset(f, 0, sizeof *f);
@@ -169,6 +181,8 @@ void cls_facts_from_findings(const json_t *findings, cls_facts *f)
     json_array_foreach(json_object_get(findings, "needle_emg"), i, v)
         if (f->n_muscles < CLS_MAX_MUSCLES)
             muscle_fact(v, &f->muscles[f->n_muscles++]);
+    json_array_foreach(json_object_get(findings, "ncs_comparisons"), i, v)
+        comparison_fact(v, f);
 }
 
 bool cls_muscle_lmn(const cls_muscle *m)

@@ -25,8 +25,6 @@ typedef struct cls_nerve {
      * velocity / LLN, amplitude / LLN, F latency / ULN */
     double dl_uln_ratio, cv_lln_ratio, amp_lln_ratio, f_uln_ratio;
     bool f_absent;
-    double peak_latency_ms;  /* sensory, distal site */
-    double distance_cm;
     bool is_lower_limb;
 } cls_nerve;
 
@@ -48,6 +46,11 @@ typedef struct cls_facts {
     cls_muscle muscles[CLS_MAX_MUSCLES];
     size_t n_muscles;
     double temperature_c;
+    /* the median comparison studies of "ncs_comparisons" (d2_d5, ring,
+     * thumb, palmar, csi): how many were done, how many abnormal, and a
+     * summary of them ("ring 0.62 ms abnormal; csi 1.10 ms abnormal") */
+    size_t n_median_comparisons, n_median_comparisons_abnormal;
+    char median_comparisons[256];
 } cls_facts;
 
 void cls_facts_from_findings(const json_t *findings, cls_facts *f);

@@ -18,8 +18,6 @@
 /* Axon loss alone: CV rarely < 80 % LLN, DL and F rarely > 125 % ULN [S26]. */
 #define AXONAL_CV_LLN 0.8
 #define AXONAL_DL_ULN 1.25
-/* Index (D2) minus little finger (D5) peak latency, 14 cm: >= 0.6 ms [S71]. */
-#define D2_D5_DIFF_MS 0.6
 
 static bool nerve_abnormal(const cls_nerve *n)
 {
@@ -149,21 +147,6 @@ void cls_rule_polyneuropathy(const cls_facts *f, cls_rule *r)
     }
 }
 
-/* Median D2 - ulnar D5 peak latency difference at one distance [S71]. */
-static double d2_d5_difference(const cls_facts *f)
-{
-    const cls_nerve *m = NULL, *u = NULL;
-    for (size_t i = 0; i < f->n_nerves; i++) {
-        if (is_test(&f->nerves[i], "median", "sensory"))
-            m = &f->nerves[i];
-        if (is_test(&f->nerves[i], "ulnar", "sensory"))
-            u = &f->nerves[i];
-    }
-    if (!m || !u || fabs(m->distance_cm - u->distance_cm) > 1.0)
-        return NAN;
-    return m->peak_latency_ms - u->peak_latency_ms;
-}
-
 static bool any_abnormal(const cls_facts *f, const char *nerve, const char *test)
 {
     for (size_t i = 0; i < f->n_nerves; i++)
@@ -173,28 +156,29 @@ static bool any_abnormal(const cls_facts *f, const char *nerve, const char *test
 }
 
 /* CTS (clinical.md 5.3, AAEM/AAN/AAPM&R 2002 [S69]): median sensory or
- * distal motor abnormal, the ulnar comparison nerve normal, no generalized
- * neuropathy (sural normal). */
+ * distal motor abnormal, or a median comparison study abnormal (D2-D5,
+ * ring, thumb, palmar, combined sensory index; their limits and sources in
+ * src/findings/ncs_compare.c), the ulnar comparison nerve normal, no
+ * generalized neuropathy (sural normal). */
 void cls_rule_carpal_tunnel(const cls_facts *f, cls_rule *r)
 {
     r->id = "CARPAL-TUNNEL";
-    r->source = "clinical.md 5.3 [S69, S71]";
+    r->source = "clinical.md 5.3 [S69, S70, S71]";
     bool med_s = any_abnormal(f, "median", "sensory");
     bool med_m = false;
     for (size_t i = 0; i < f->n_nerves; i++) {
         const cls_nerve *n = &f->nerves[i];
         med_m |= is_test(n, "median", "motor") && (n->is_prolonged || n->is_low);
     }
-    double diff = d2_d5_difference(f);
-    bool comp = diff >= D2_D5_DIFF_MS;
+    bool comp = f->n_median_comparisons_abnormal > 0;
     bool ulnar_ok = !any_abnormal(f, "ulnar", "sensory") && !any_abnormal(f, "ulnar", "motor");
     bool sural_ok = !any_abnormal(f, "sural", "sensory");
     r->holds = (med_s || med_m || comp) && ulnar_ok && sural_ok;
     r->subtype = "focal_median_wrist";
     cls_note(r, "median sensory %s, median distal motor %s", med_s ? "abnormal" : "normal",
              med_m ? "abnormal" : "normal");
-    if (isfinite(diff))
-        cls_note(r, ", median D2 - ulnar D5 peak latency %.2f ms (abnormal >= 0.6 ms)", diff);
+    if (f->n_median_comparisons)
+        cls_note(r, ", comparison studies: %s", f->median_comparisons);
     cls_note(r, "; ulnar %s; sural %s", ulnar_ok ? "normal" : "abnormal",
              sural_ok ? "normal or not studied" : "abnormal");
 }

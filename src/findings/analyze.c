@@ -139,6 +139,10 @@ int fnd_analyze_study(const fnd_context *ctx, const study *s, fnd_result *out, e
     for (size_t i = 0; i < s->n_nerve_tests; i++)
         json_array_append_new(ncs, analyze_test(ctx, s, &s->nerve_tests[i], d));
     json_object_set_new(root, "nerve_conduction", ncs);
+    json_t *cmp = fnd_ncs_comparisons(ncs);
+    if (cmp == NULL)
+        return EDX_ERR_NOMEM;
+    json_object_set_new(root, "ncs_comparisons", cmp);
     for (size_t i = 0; i < s->n_muscles; i++)
         json_array_append_new(emg, fnd_muscle_json(ctx, s, &s->muscles[i], out, d));
     json_object_set_new(root, "needle_emg", emg);

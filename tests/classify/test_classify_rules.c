@@ -9,6 +9,7 @@
  * recruitment, s short rest, - nothing. Nerves: "nerve test codes"; codes:
  * L low, A absent, P prolonged, S slow, B conduction block, D temporal
  * dispersion, d velocity at 60 % of the LLN, E across-elbow slowing (ulnar),
+ * C a median comparison study (ring finger) abnormal, K one done and normal,
  * - normal.
  */
 #include <math.h>
@@ -79,6 +80,10 @@ static const cls_case cases[] = {
      {"cervical C5-C6 axillary -"}, "indeterminate", NULL},
     {"carpal tunnel", {"median motor P", "median sensory P", "ulnar motor -", "ulnar sensory -", "sural sensory -"},
      {"cervical C8-T1 median -"}, "neuropathy", "focal_median_wrist"},
+    {"ring-finger comparison alone: carpal tunnel", {"median sensory C", "ulnar sensory -", "ulnar motor -", "sural sensory -"},
+     {"cervical C8-T1 median -"}, "neuropathy", "focal_median_wrist"},
+    {"ring-finger comparison normal", {"median sensory K", "ulnar sensory -", "ulnar motor -", "sural sensory -"},
+     {"cervical C8-T1 median -"}, "normal", NULL},
     {"median + ulnar abnormal: not carpal tunnel", {"median sensory P", "ulnar sensory P", "sural sensory -"},
      {"cervical C8-T1 median -"}, "indeterminate", NULL},
     {"ulnar at the elbow", {"ulnar motor E", "median motor -", "sural sensory -"},
@@ -189,13 +194,19 @@ static void test_cases(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const cls_case *c = &cases[i];
-        json_t *ncs = json_array(), *emg = json_array();
-        for (size_t k = 0; k < MAXI && c->nerves[k]; k++)
+        json_t *ncs = json_array(), *emg = json_array(), *cmp = json_array();
+        for (size_t k = 0; k < MAXI && c->nerves[k]; k++) {
             json_array_append_new(ncs, nerve_json(c->nerves[k]));
+            bool bad = strchr(c->nerves[k], 'C') != NULL;
+            if (bad || strchr(c->nerves[k], 'K'))
+                json_array_append_new(cmp, json_pack("{s:s, s:s, s:f, s:b}", "kind", "ring",
+                                                     "side", "R", "difference_ms",
+                                                     bad ? 0.7 : 0.1, "abnormal", bad));
+        }
         for (size_t k = 0; k < MAXI && c->muscles[k]; k++)
             json_array_append_new(emg, muscle_json(c->muscles[k]));
-        json_t *f = json_pack("{s:{s:f}, s:o, s:o}", "conditions", "temperature_c", 33.0,
-                              "nerve_conduction", ncs, "needle_emg", emg);
+        json_t *f = json_pack("{s:{s:f}, s:o, s:o, s:o}", "conditions", "temperature_c", 33.0,
+                              "nerve_conduction", ncs, "ncs_comparisons", cmp, "needle_emg", emg);
         json_t *in = cls_interpret(f);
         assert_non_null(in);
         const char *pat = json_string_value(json_object_get(in, "pattern"));
@@ -217,7 +228,11 @@ static void test_cases(void **state)
 static void test_mnd_regions_and_secondary(void **state)
 {
     (void)state;
-    const cls_case *c = &cases[19];
+    const cls_case *c = NULL;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !c; i++)
+        if (!strcmp(cases[i].what, "carpal tunnel beside MND stays secondary"))
+            c = &cases[i];
+    assert_non_null(c);
     json_t *ncs = json_array(), *emg = json_array();
     for (size_t k = 0; k < MAXI && c->nerves[k]; k++)
         json_array_append_new(ncs, nerve_json(c->nerves[k]));
