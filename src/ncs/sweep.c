@@ -27,12 +27,12 @@
  *     the three means lie on one side of B, shrink towards it, and bend by
  *     no more than 1.5 s (second difference): the smooth slow tail of the
  *     artefact, on which a short-latency SNAP may start (step 2b).
- * 2b. Tail: when the artefact ended on such a tail, a decaying exponential
- *     towards B (tail.c) is fitted over the three windows, subtracted, and
- *     the corrected sweep measured; the fit is then repeated from the
- *     artefact end to 0.1 ms before that onset (over twice the span when
- *     nothing was found), at most 4 fits in all, while the span grows. The
- *     last corrected sweep is measured with the polarity check (step 6).
+ * 2b. Tail: when the artefact ended on such a tail, one or two decaying
+ *     exponentials towards B (tail.c) are fitted over the three windows,
+ *     subtracted, and the corrected sweep measured; the fit is then
+ *     repeated from the artefact end to 0.1 ms before that onset (over
+ *     twice the span when nothing was found), at most 4 fits in all, while
+ *     the span grows. Step 6 is judged on the last corrected sweep only.
  *  3. Response: the negative peak = minimum of the samples after the
  *     artefact end. Absent when B - min < 6 s (for Gaussian noise the
  *     deepest of ~1000 samples is ~3.3 s below the mean; 6 s leaves room for
@@ -117,12 +117,8 @@
 #define PEAK_FIT_MS 0.15
 #define LOW_RATE_HZ 10000.0
 #define TAIL_FITS 4
-#ifndef SMOOTH_HALF_MS
 #define SMOOTH_HALF_MS 0.1
-#endif
-#ifndef SMOOTH_ABOVE_F1
 #define SMOOTH_ABOVE_F1 0.2
-#endif
 
 typedef struct sweep_ctx {
     const double *x; /* the sweep, or its copy less the artefact tail */
@@ -135,8 +131,7 @@ typedef struct sweep_ctx {
     bool have_base; /* B known from the pre-stimulus part */
     double base, sigma;
     size_t art_end;
-    bool on_tail;        /* the artefact ended on its smooth slow tail */
-    bool check_polarity; /* step 6 applies (not while fitting the tail) */
+    bool on_tail;   /* the artefact ended on its smooth slow tail */
     edx_diags *d;
 } sweep_ctx;
 
@@ -396,9 +391,13 @@ static size_t argmin_after(const double *x, size_t a, size_t n)
     return jp;
 }
 
-/* Steps 3-9 on a context whose noise, baseline and artefact are known. */
-static void measure_response(const sweep_ctx *c, ncs_response *r, size_t *resp_end)
+/* Steps 3-9 on a context whose noise, baseline and artefact are known;
+ * *pos_first tells whether step 6 rejects the response (the caller decides
+ * when to apply it: reject_positive_first). */
+static void measure_response(const sweep_ctx *c, ncs_response *r, size_t *resp_end,
+                             bool *pos_first)
 {
+    *pos_first = false;
     *resp_end = c->n;
     size_t jp = argmin_after(c->x, c->art_end, c->n);
     if (c->base - c->x[jp] < ABSENT_K * c->sigma) {
@@ -415,14 +414,8 @@ static void measure_response(const sweep_ctx *c, ncs_response *r, size_t *resp_e
     }
     double on = onset_pos(c, jp, bl, amp);
     size_t jon = (size_t)floor(on);
-    if (c->check_polarity && jon > c->art_end &&
-        max_between(c->x, c->art_end, jon) - c->base > POS_FIRST_FRAC * (c->base - pval)) {
-        edx_diag_add(c->d, EDX_SEV_WARNING, "NCS-POLARITY", EDX_LOC_NONE,
-                     "the response is positive-first (inverted polarity or electrode off the "
-                     "motor point); not measured");
-        set_absent(r);
-        return;
-    }
+    *pos_first = jon > c->art_end &&
+                 max_between(c->x, c->art_end, jon) - c->base > POS_FIRST_FRAC * (c->base - pval);
     double end = negative_end(c, jp, on, bl, amp);
     size_t pp_end = (size_t)fmin((double)c->n, end + (end - on) + 1.0);
     r->onset_latency_ms = to_ms(c, on);
@@ -434,16 +427,27 @@ static void measure_response(const sweep_ctx *c, ncs_response *r, size_t *resp_e
     *resp_end = pp_end;
 }
 
+/* Step 6 applied: a positive-first response is reported absent, with a
+ * warning; the whole sweep after the artefact is then checked for clipping. */
+static void reject_positive_first(const sweep_ctx *c, ncs_response *r, size_t *resp_end)
+{
+    edx_diag_add(c->d, EDX_SEV_WARNING, "NCS-POLARITY", EDX_LOC_NONE,
+                 "the response is positive-first (inverted polarity or electrode off the "
+                 "motor point); not measured");
+    set_absent(r);
+    *resp_end = c->n;
+}
+
 /* Step 2b: the tail fitted from the artefact end over three windows and
  * subtracted into corr; while the span grows (at most 4 fits) it is fitted
  * again up to 0.1 ms before the onset measured on the corrected sweep, or
- * over twice the span when nothing was found there. The polarity check
- * waits for the last fit: a first, short fit may leave a bump behind. */
-static void measure_off_tail(sweep_ctx *c, double *corr, ncs_response *r, size_t *resp_end)
+ * over twice the span when nothing was found there. Step 6 is judged on the
+ * last fit only: a first, short fit may leave a bump behind. */
+static void measure_off_tail(sweep_ctx *c, double *corr, ncs_response *r, size_t *resp_end,
+                             bool *pos_first)
 {
     const double *raw = c->x;
     size_t w = ms_samples(c, SETTLE_WIN_MS), hi = c->art_end + 3 * w, done = 0;
-    c->check_polarity = false;
     for (int pass = 0; pass < TAIL_FITS && hi > done && hi <= c->n; pass++) {
         ncs_tail tail;
         ncs_fit_tail(raw, c->art_end, hi, c->base, c->dt_ms, c->sigma, &tail);
@@ -451,14 +455,11 @@ static void measure_off_tail(sweep_ctx *c, double *corr, ncs_response *r, size_t
             corr[j] = raw[j] - ncs_tail_at(&tail, j, c->dt_ms);
         c->x = corr;
         memset(r, 0, sizeof *r);
-        measure_response(c, r, resp_end);
+        measure_response(c, r, resp_end, pos_first);
         done = hi;
         double on = c->stim + r->onset_latency_ms / c->dt_ms - (double)ms_samples(c, 0.1);
         hi = r->is_absent ? 2 * hi - c->art_end : on > (double)hi ? (size_t)on : hi;
     }
-    c->check_polarity = true;
-    memset(r, 0, sizeof *r);
-    measure_response(c, r, resp_end);
 }
 
 /* ---- entry point -------------------------------------------------------------------- */
@@ -499,7 +500,6 @@ int ncs_measure_sweep(const ncs_sweep_input *in, double clip_lo_uv, double clip_
     c.stim = in->stimulus_offset_s * in->fs_hz;
     c.s0 = (size_t)ceil(c.stim);
     c.d = d;
-    c.check_polarity = true;
     if (in->fs_hz < LOW_RATE_HZ)
         edx_diag_add(d, EDX_SEV_WARNING, "NCS-LOW-RATE", EDX_LOC_NONE,
                      "sampled at %.0f Hz: latency resolution %.2f ms", in->fs_hz, c.dt_ms);
@@ -511,10 +511,13 @@ int ncs_measure_sweep(const ncs_sweep_input *in, double clip_lo_uv, double clip_
     if (rc == EDX_OK) {
         find_artefact_end(&c);
         size_t resp_end = c.n;
+        bool pos_first = false;
         if (c.on_tail)
-            measure_off_tail(&c, c.tmp + c.n, out, &resp_end);
+            measure_off_tail(&c, c.tmp + c.n, out, &resp_end, &pos_first);
         else
-            measure_response(&c, out, &resp_end);
+            measure_response(&c, out, &resp_end, &pos_first);
+        if (pos_first)
+            reject_positive_first(&c, out, &resp_end);
         out->noise_uv = c.sigma;
         out->artefact_end_ms = to_ms(&c, (double)c.art_end);
         c.x = in->uv; /* clipping is read on the samples as recorded */
