@@ -155,6 +155,10 @@ int edx_atomic_sweep_stale(const char *dir, size_t *n_removed);
 /* Seconds on the monotonic clock (durations, time limits; never dates). */
 double edx_monotonic_s(void);
 
+/* Centred moving mean of x[0..n) over w samples (w odd), shortened at the
+ * ends, into out (not x). */
+void edx_moving_mean(const double *x, size_t n, size_t w, double *out);
+
 /* The program version ("0.1.0"). */
 const char *edx_version(void);
 

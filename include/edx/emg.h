@@ -192,9 +192,6 @@ int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_u
 /* Standard deviation of x[0..n) about its mean: the noise left in an
  * averaged waveform, read from a stretch of it before the potential. */
 double emg_flank_noise_uv(const double *x, size_t n);
-/* Centred moving mean of x[0..n) over w samples (w odd), shortened at the
- * ends, into out (not x). */
-void emg_moving_mean(const double *x, size_t n, size_t w, double *out);
 
 /* ---- alignment and template matching (src/emg/template.c) -------------------
  * emg_peak_refine: fractional index of the extreme at i (parabola through

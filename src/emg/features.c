@@ -50,28 +50,13 @@ static void extent(const double *x, size_t n, size_t pk, double level, size_t qu
     *z = j + 1;
 }
 
-void emg_moving_mean(const double *x, size_t n, size_t w, double *out)
-{
-    size_t h = w / 2;
-    double s = 0;
-    size_t lo = 0, hi = 0; /* window [lo, hi) */
-    for (size_t i = 0; i < n; i++) {
-        size_t want_lo = i > h ? i - h : 0, want_hi = i + h + 1 < n ? i + h + 1 : n;
-        while (hi < want_hi)
-            s += x[hi++];
-        while (lo < want_lo)
-            s -= x[lo++];
-        out[i] = s / (double)(hi - lo);
-    }
-}
-
 /* Centred moving mean of x over w samples (odd), into out; x itself when
  * w < 3. */
 static const double *smooth(const double *x, size_t n, size_t w, double *out)
 {
     if (w < 3 || n < w)
         return x;
-    emg_moving_mean(x, n, w, out);
+    edx_moving_mean(x, n, w, out);
     return out;
 }
 

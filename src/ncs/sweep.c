@@ -288,24 +288,13 @@ static double local_baseline(const sweep_ctx *c, size_t jp, double amp)
     return fabs(bl - c->base) <= fmax(ROUGH_K * c->sigma, ROUGH_FRAC * amp) ? bl : c->base;
 }
 
-/* Centred moving mean of x over 2 h + 1 samples into out[a..b) (shorter
- * at the ends of the sweep). */
-static void smooth_into(const double *x, size_t n, size_t a, size_t b, size_t h, double *out)
-{
-    for (size_t j = a; j < b; j++) {
-        size_t lo = j > h ? j - h : 0, hi = j + h + 1 < n ? j + h + 1 : n;
-        out[j] = ncs_mean(x, lo, hi);
-    }
-}
-
-/* Noise SD of the smoothed sweep: measured on the smoothed pre-stimulus
- * part when there is one, else the white-noise reduction. */
-static double smoothed_sigma(const sweep_ctx *c, size_t h, double *sm)
+/* Noise SD of the smoothed sweep sm (half-width h): measured on its
+ * pre-stimulus part when there is one, else the white-noise reduction. */
+static double smoothed_sigma(const sweep_ctx *c, size_t h, const double *sm)
 {
     size_t m = (size_t)floor(c->stim);
     if (!c->have_base || m <= 2 * h + 8)
         return c->sigma / sqrt((double)(2 * h + 1));
-    smooth_into(c->x, c->n, h, m - h, h, sm);
     double s = ncs_mad_sigma(sm + h, m - 2 * h, c->base, c->tmp);
     return s > SIGMA_FLOOR_UV ? s : SIGMA_FLOOR_UV;
 }
@@ -316,10 +305,8 @@ static double onset_pos(const sweep_ctx *c, size_t jp, double bl, double amp)
     size_t h = (size_t)lround(SMOOTH_HALF_MS / c->dt_ms);
     if (ONSET_K * c->sigma / amp <= SMOOTH_ABOVE_F1 || h < 1)
         return ncs_onset(c->x, c->art_end, jp, bl, amp, c->sigma, &rule);
-    double *sm = c->smooth;
-    double ss = smoothed_sigma(c, h, sm);
-    smooth_into(c->x, c->n, c->art_end, jp + 1, h, sm);
-    return ncs_onset(sm, c->art_end, jp, bl, amp, ss, &rule);
+    edx_moving_mean(c->x, c->n, 2 * h + 1, c->smooth);
+    return ncs_onset(c->smooth, c->art_end, jp, bl, amp, smoothed_sigma(c, h, c->smooth), &rule);
 }
 
 /* Upward return to bl after sample j (sub-sample), or n - 1. */

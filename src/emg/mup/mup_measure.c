@@ -99,11 +99,11 @@ static int markers(const double *v, size_t n, double fs_hz, size_t spike, double
     if (!s)
         return EDX_ERR_NOMEM;
     size_t w = (size_t)(MUP_SMOOTH_MS / ms) | 1, nb = (size_t)(MUP_FLANK_MS / ms + 0.5);
-    emg_moving_mean(v, n, w, s);
+    edx_moving_mean(v, n, w, s);
     double level = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
     level = fmax(level, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
     size_t quiet = (size_t)(MUP_QUIET_MS / ms) + 1;
-    emg_moving_mean(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
+    edx_moving_mean(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
     *a = refine(f, find_marker(s, n, spike, -1, quiet, level), spike, -1, w / 2, level);
     *z = refine(f, find_marker(s, n, spike, +1, quiet, level), spike, +1, w / 2, level);
     *level_uv = level;
