@@ -9,6 +9,11 @@
 
 const norms_table *fnd_context_norms(const fnd_context *ctx);
 
+/* v rounded to `decimals` places; the same as a JSON number, null when v is
+ * not finite (json_num.c). */
+double fnd_round(double v, int decimals);
+json_t *fnd_num(double v, int decimals);
+
 /* Appends a file to write beside the findings; takes ownership of data
  * (malloc'ed) on success, the caller keeps it on failure. EDX_OK or
  * EDX_ERR_NOMEM. */

@@ -10,17 +10,10 @@
 #include <string.h>
 
 #include "edx/edf.h"
+#include "findings/internal.h"
 #include "findings/mup_json.h"
 
 #define READ_BLOCK_S 1.0
-
-static json_t *num(double v, int decimals)
-{
-    if (!isfinite(v))
-        return json_null();
-    double p = pow(10.0, decimals);
-    return json_real(round(v * p) / p);
-}
 
 static void warn(json_t *warnings, const char *text)
 {
@@ -127,9 +120,9 @@ static json_t *epoch_counts(const emg_mup_analyser *a)
     for (size_t i = 0; arr && i < emg_mup_epoch_count(a); i++) {
         const emg_mup_epoch_stats *e = emg_mup_epoch_at(a, i);
         json_t *o = json_pack("{s:s, s:o, s:i, s:i, s:o, s:o}", "state", conv_state_name(e->state),
-                              "duration_s", num(e->duration_s, 2), "spikes", (json_int_t)e->n_spikes,
-                              "mups", (json_int_t)e->n_units, "noise_uv", num(e->noise_uv, 1),
-                              "max_firing_hz", num(e->max_rate_hz, 1));
+                              "duration_s", fnd_num(e->duration_s, 2), "spikes",
+                              (json_int_t)e->n_spikes, "mups", (json_int_t)e->n_units, "noise_uv",
+                              fnd_num(e->noise_uv, 1), "max_firing_hz", fnd_num(e->max_rate_hz, 1));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -140,18 +133,20 @@ json_t *fnd_mup_json(const emg_mup_analyser *a, const emg_mup_summary *sum)
     if (!a || !sum || sum->count == 0)
         return json_null();
     const emg_mup_limits *l = &sum->limits;
-    json_t *j = json_pack("{s:i, s:o, s:o, s:o, s:o, s:s}", "count", (json_int_t)sum->count,
-                          "amplitude_uv_mean", num(sum->amplitude_uv_mean, 1), "duration_ms_mean",
-                          num(sum->duration_ms_mean, 2), "phases_mean", num(sum->phases_mean, 2),
-                          "polyphasic_pct", num(sum->polyphasic_pct, 1), "pattern",
-                          emg_mup_pattern_name(sum->pattern));
+    json_t *j = json_pack(
+        "{s:i, s:o, s:o, s:o, s:o, s:s}", "count", (json_int_t)sum->count, "amplitude_uv_mean",
+        fnd_num(sum->amplitude_uv_mean, 1), "duration_ms_mean", fnd_num(sum->duration_ms_mean, 2),
+        "phases_mean", fnd_num(sum->phases_mean, 2), "polyphasic_pct",
+        fnd_num(sum->polyphasic_pct, 1), "pattern", emg_mup_pattern_name(sum->pattern));
     if (!j)
         return NULL;
-    json_object_set_new(j, "amplitude_uv_limit",
-                        json_pack("[o, o]", num(l->amplitude_uv_lln, 1), num(l->amplitude_uv_uln, 1)));
-    json_object_set_new(j, "duration_ms_limit",
-                        json_pack("[o, o]", num(l->duration_ms_lln, 2), num(l->duration_ms_uln, 2)));
-    json_object_set_new(j, "polyphasic_pct_limit", num(l->polyphasic_pct_uln, 1));
+    json_object_set_new(
+        j, "amplitude_uv_limit",
+        json_pack("[o, o]", fnd_num(l->amplitude_uv_lln, 1), fnd_num(l->amplitude_uv_uln, 1)));
+    json_object_set_new(
+        j, "duration_ms_limit",
+        json_pack("[o, o]", fnd_num(l->duration_ms_lln, 2), fnd_num(l->duration_ms_uln, 2)));
+    json_object_set_new(j, "polyphasic_pct_limit", fnd_num(l->polyphasic_pct_uln, 1));
     json_object_set_new(j, "limits_source", json_pack("{s:s, s:s}", "muscle", l->muscle, "source", l->source));
     json_t *flags = json_array();
     const char *names[] = {"long", "short", "large", "small", "polyphasic"};
@@ -160,11 +155,11 @@ json_t *fnd_mup_json(const emg_mup_analyser *a, const emg_mup_summary *sum)
         if (on[i])
             json_array_append_new(flags, json_string(names[i]));
     json_object_set_new(j, "flags", flags);
-    json_object_set_new(j, "turns_mean", num(sum->turns_mean, 2));
-    json_object_set_new(j, "size_index_mean", num(sum->size_index_mean, 2));
-    json_object_set_new(j, "satellites_pct", num(sum->satellite_pct, 1));
-    json_object_set_new(j, "variability_pct_median", num(sum->variability_pct_median, 1));
-    json_object_set_new(j, "rise_time_over_0_5_ms_pct", num(sum->far_field_pct, 1));
+    json_object_set_new(j, "turns_mean", fnd_num(sum->turns_mean, 2));
+    json_object_set_new(j, "size_index_mean", fnd_num(sum->size_index_mean, 2));
+    json_object_set_new(j, "satellites_pct", fnd_num(sum->satellite_pct, 1));
+    json_object_set_new(j, "variability_pct_median", fnd_num(sum->variability_pct_median, 1));
+    json_object_set_new(j, "rise_time_over_0_5_ms_pct", fnd_num(sum->far_field_pct, 1));
     json_object_set_new(j, "epochs", epoch_counts(a));
     json_t *w = json_array();
     if (sum->is_limited) {
@@ -191,17 +186,17 @@ json_t *fnd_recruitment_json(const emg_mup_analyser *a, const emg_mup_summary *s
     if (!p && !r->has_maximal)
         return json_null();
     json_t *j = json_pack("{s:o, s:o}", "pattern", p ? json_string(p) : json_null(),
-                          "max_firing_hz", num(r->max_firing_hz, 1));
+                          "max_firing_hz", fnd_num(r->max_firing_hz, 1));
     if (!j)
         return NULL;
-    json_object_set_new(j, "recruitment_ratio", num(r->recruitment_ratio, 2));
-    json_object_set_new(j, "recruitment_frequency_hz", num(r->recruitment_frequency_hz, 1));
-    json_object_set_new(j, "units_at_low_rate", num(r->units_at_low_rate, 0));
-    json_object_set_new(j, "interference",
-                        r->has_maximal ? json_pack("{s:o, s:o}", "turns_per_s", num(r->turns_per_s, 0),
-                                                   "mean_turn_amplitude_uv",
-                                                   num(r->mean_turn_amplitude_uv, 1))
-                                       : json_null());
+    json_object_set_new(j, "recruitment_ratio", fnd_num(r->recruitment_ratio, 2));
+    json_object_set_new(j, "recruitment_frequency_hz", fnd_num(r->recruitment_frequency_hz, 1));
+    json_object_set_new(j, "units_at_low_rate", fnd_num(r->units_at_low_rate, 0));
+    json_object_set_new(
+        j, "interference",
+        r->has_maximal ? json_pack("{s:o, s:o}", "turns_per_s", fnd_num(r->turns_per_s, 0),
+                                   "mean_turn_amplitude_uv", fnd_num(r->mean_turn_amplitude_uv, 1))
+                       : json_null());
     json_object_set_new(j, "warnings",
                         json_pack("[s]", "force was not recorded: early recruitment is judged "
                                          "from firing rates and unit counts only"));

@@ -29,6 +29,7 @@
 
 #include "common/jsonget.h"
 #include "edx/findings.h"
+#include "findings/internal.h"
 
 #define SAME_DISTANCE_CM 1.0
 #define SURAL_SIDE_DROP_PCT 72.0 /* [S07] */
@@ -84,11 +85,6 @@ static const json_t *find_site(const json_t *ncs, const char *nerve, const char 
     return NULL;
 }
 
-static double round2(double v)
-{
-    return round(v * 100.0) / 100.0;
-}
-
 static const char *zone_of(const cmp_def *d, double v)
 {
     bool bad = d->strict ? v > d->limit_ms : v >= d->limit_ms;
@@ -117,7 +113,7 @@ static json_t *internal(const json_t *ncs, const cmp_def *d, const char *side, d
     if (!(fabs(da - db) <= SAME_DISTANCE_CM))
         return NULL;
     double pa = edx_json_num(a, "peak_latency_ms"), pb = edx_json_num(b, "peak_latency_ms");
-    *diff = round2(pa - pb);
+    *diff = fnd_round(pa - pb, 2);
     char detail[192];
     snprintf(detail, sizeof detail, "%s %s %.2f ms - %s %s %.2f ms at %.1f cm", d->nerve, d->rec,
              pa, d->other, d->orec, pb, da);
@@ -130,7 +126,7 @@ static json_t *internal(const json_t *ncs, const cmp_def *d, const char *side, d
 
 static json_t *csi(const double part[3], const char *side)
 {
-    double sum = round2(part[0] + part[1] + part[2]);
+    double sum = fnd_round(part[0] + part[1] + part[2], 2);
     char detail[128];
     snprintf(detail, sizeof detail, "ring %.2f + thumb %.2f + palmar %.2f ms", part[0], part[1],
              part[2]);
@@ -167,7 +163,7 @@ static json_t *side_to_side(const json_t *r, const json_t *l)
     double ar = distal_amplitude(r), al = distal_amplitude(l);
     if (!(ar > 0) || !(al > 0))
         return NULL;
-    double drop = round(1000.0 * (1.0 - fmin(ar, al) / fmax(ar, al))) / 10.0;
+    double drop = fnd_round(100.0 * (1.0 - fmin(ar, al) / fmax(ar, al)), 1);
     const char *nerve = edx_json_str(r, "nerve"), *test = edx_json_str(r, "test");
     const char *rec = edx_json_str(r, "recording_site");
     if (!nerve || !test || !rec)

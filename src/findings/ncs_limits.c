@@ -115,7 +115,7 @@ static double judged_value(lim_ctx *c, const norms_limit *lim, const char *param
     else if (strstr(param, "latency_ms"))
         corrected = v - c->opt->cold_latency_ms_per_c * dt;
     if (corrected != v) {
-        json_object_set_new(entry, "temperature_corrected_value", json_real(round(corrected * 100) / 100));
+        json_object_set_new(entry, "temperature_corrected_value", fnd_num(corrected, 2));
         *cold = false;
     }
     return corrected;

@@ -16,17 +16,9 @@
 #include "findings/mup_json.h"
 
 /* Numbers rounded for the file; NAN and infinities become null. */
-static json_t *num(double v, int decimals)
-{
-    if (!isfinite(v))
-        return json_null();
-    double f = pow(10.0, decimals);
-    return json_real(round(v * f) / f);
-}
-
 static json_t *per_min(size_t n, double rest_s)
 {
-    return rest_s > 0 ? num((double)n * 60.0 / rest_s, 1) : json_null();
+    return rest_s > 0 ? fnd_num((double)n * 60.0 / rest_s, 1) : json_null();
 }
 
 static json_t *kind_json(const emg_spont_result *r, emg_type t)
@@ -47,11 +39,11 @@ static json_t *fasc_units_json(const emg_spont_result *r)
             continue;
         json_array_append_new(
             a, json_pack("{s:I, s:i, s:I, s:o, s:o, s:o, s:i, s:b, s:i}", "unit",
-                         (json_int_t)t->unit, "site", (int)t->site, "discharges",
-                         (json_int_t)t->n, "amplitude_uv", num(t->shape.amplitude_uv, 1),
-                         "duration_ms", num(t->shape.duration_ms, 2), "first_s",
-                         num(t->first_s, 3), "phases", t->shape.phases, "is_complex",
-                         t->shape.phases >= 5, "doublets", t->doublets));
+                         (json_int_t)t->unit, "site", (int)t->site, "discharges", (json_int_t)t->n,
+                         "amplitude_uv", fnd_num(t->shape.amplitude_uv, 1), "duration_ms",
+                         fnd_num(t->shape.duration_ms, 2), "first_s", fnd_num(t->first_s, 3),
+                         "phases", t->shape.phases, "is_complex", t->shape.phases >= 5, "doublets",
+                         t->doublets));
     }
     return a;
 }
@@ -59,10 +51,10 @@ static json_t *fasc_units_json(const emg_spont_result *r)
 static json_t *fasc_json(const emg_spont_result *r)
 {
     const emg_type_count *c = &r->count[EMG_FASCICULATION];
-    return json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:o}", "units",
-                     (json_int_t)r->fasc_units, "discharges", (json_int_t)c->discharges,
-                     "per_min", per_min(c->discharges, r->rest_s), "complex_pct",
-                     num(r->fasc_complex_pct, 1), "isolated", (json_int_t)r->fasc_isolated,
+    return json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:o}", "units", (json_int_t)r->fasc_units,
+                     "discharges", (json_int_t)c->discharges, "per_min",
+                     per_min(c->discharges, r->rest_s), "complex_pct",
+                     fnd_num(r->fasc_complex_pct, 1), "isolated", (json_int_t)r->fasc_isolated,
                      "doublets", (json_int_t)r->doublets, "unit_list", fasc_units_json(r));
 }
 
@@ -75,20 +67,20 @@ static json_t *trains_json(const emg_spont_result *r)
         const emg_train *t = &r->trains[k];
         if (t->n < 3)
             continue;
-        json_t *o = json_pack("{s:I, s:s, s:i, s:I, s:o, s:o}", "unit", (json_int_t)t->unit,
-                              "type", emg_type_name(t->type), "site", (int)t->site,
-                              "discharges", (json_int_t)t->n, "first_s", num(t->first_s, 3),
-                              "last_s", num(t->last_s, 3));
-        json_object_set_new(o, "rate_hz", num(t->rate_hz, 2));
-        json_object_set_new(o, "interval_cv", num(t->interval_cv, 3));
-        json_object_set_new(o, "regular_pct", num(100.0 * t->regular_fraction, 1));
-        json_object_set_new(o, "min_interval_ms", num(t->min_interval_ms, 1));
-        json_object_set_new(o, "rate_trend", num(t->rate_trend, 2));
-        json_object_set_new(o, "rate_swing", num(t->rate_swing, 2));
-        json_object_set_new(o, "amplitude_swing", num(t->amp_swing, 2));
+        json_t *o =
+            json_pack("{s:I, s:s, s:i, s:I, s:o, s:o}", "unit", (json_int_t)t->unit, "type",
+                      emg_type_name(t->type), "site", (int)t->site, "discharges", (json_int_t)t->n,
+                      "first_s", fnd_num(t->first_s, 3), "last_s", fnd_num(t->last_s, 3));
+        json_object_set_new(o, "rate_hz", fnd_num(t->rate_hz, 2));
+        json_object_set_new(o, "interval_cv", fnd_num(t->interval_cv, 3));
+        json_object_set_new(o, "regular_pct", fnd_num(100.0 * t->regular_fraction, 1));
+        json_object_set_new(o, "min_interval_ms", fnd_num(t->min_interval_ms, 1));
+        json_object_set_new(o, "rate_trend", fnd_num(t->rate_trend, 2));
+        json_object_set_new(o, "rate_swing", fnd_num(t->rate_swing, 2));
+        json_object_set_new(o, "amplitude_swing", fnd_num(t->amp_swing, 2));
         json_object_set_new(o, "bursts", json_integer(t->n_bursts));
-        json_object_set_new(o, "amplitude_uv", num(t->shape.amplitude_uv, 1));
-        json_object_set_new(o, "duration_ms", num(t->shape.duration_ms, 2));
+        json_object_set_new(o, "amplitude_uv", fnd_num(t->shape.amplitude_uv, 1));
+        json_object_set_new(o, "duration_ms", fnd_num(t->shape.duration_ms, 2));
         json_object_set_new(o, "phases", json_integer(t->shape.phases));
         json_object_set_new(o, "turns", json_integer(t->shape.turns));
         int fp = t->shape.first_polarity;
@@ -96,9 +88,9 @@ static json_t *trains_json(const emg_spont_result *r)
                             json_string(fp > 0 ? "positive" : fp < 0 ? "negative" : ""));
         json_object_set_new(o, "largest_polarity",
                             json_string(t->shape.main_sign > 0 ? "positive" : "negative"));
-        json_object_set_new(o, "after_peak_ms", num(t->shape.after_peak_ms, 2));
-        json_object_set_new(o, "rise_time_ms", num(t->shape.rise_time_ms, 2));
-        json_object_set_new(o, "area_uv_ms", num(t->shape.area_uv_ms, 1));
+        json_object_set_new(o, "after_peak_ms", fnd_num(t->shape.after_peak_ms, 2));
+        json_object_set_new(o, "rise_time_ms", fnd_num(t->shape.rise_time_ms, 2));
+        json_object_set_new(o, "area_uv_ms", fnd_num(t->shape.area_uv_ms, 1));
         json_array_append_new(a, o);
     }
     return a;
@@ -132,11 +124,11 @@ static json_t *spontaneous_json(const emg_spont_result *r)
                             ? json_pack("{s:I, s:I}", "positive", (json_int_t)r->n_sites_positive,
                                         "sampled", (json_int_t)r->n_sites)
                             : json_null());
-    json_object_set_new(j, "noise_uv", num(r->noise_uv, 1));
+    json_object_set_new(j, "noise_uv", fnd_num(r->noise_uv, 1));
     json_object_set_new(j, "mains_hz", r->mains_hz > 0 ? json_integer((json_int_t)r->mains_hz)
                                                        : json_null());
-    json_object_set_new(j, "mains_uv", r->mains_hz > 0 ? num(r->mains_uv, 1) : json_null());
-    json_object_set_new(j, "analysis_rate_hz", num(r->sample_rate_hz, 0));
+    json_object_set_new(j, "mains_uv", r->mains_hz > 0 ? fnd_num(r->mains_uv, 1) : json_null());
+    json_object_set_new(j, "analysis_rate_hz", fnd_num(r->sample_rate_hz, 0));
     json_object_set_new(j, "rest_automatic", json_boolean(r->is_rest_automatic));
     json_object_set_new(j, "trains", trains_json(r));
     return j;
@@ -174,7 +166,7 @@ static double spontaneous(const study *s, const study_muscle *m, fnd_result *out
         json_object_set_new(j, "events", json_null());
         return 0;
     }
-    json_object_set_new(j, "rest_s", num(r.rest_s, 1));
+    json_object_set_new(j, "rest_s", fnd_num(r.rest_s, 1));
     json_object_set_new(j, "spontaneous", spontaneous_json(&r));
     if (r.is_rest_automatic)
         json_array_append_new(warnings, json_string("no activation annotations: rest was "
@@ -217,7 +209,7 @@ json_t *fnd_muscle_json(const fnd_context *ctx, const study *s, const study_musc
         json_decref(warnings);
         return NULL;
     }
-    json_object_set_new(j, "rest_s", num(rest_s, 1));
+    json_object_set_new(j, "rest_s", fnd_num(rest_s, 1));
     double mains_hz = spontaneous(s, m, out, j, warnings, d);
     json_t *mup = NULL, *rec = NULL;
     if (fnd_mup_muscle_json(s, m, NULL, mains_hz, d, warnings, &mup, &rec) != EDX_OK) {

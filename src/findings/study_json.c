@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "edx/findings.h"
+#include "findings/internal.h"
 
 /* Copies text into out keeping letters, digits, '-', '_' and '.', other
  * bytes becoming '_' (runs collapsed); returns the length written. */
@@ -42,11 +43,6 @@ size_t fnd_study_id(const study *s, char *buf, size_t size)
                        s->start_month, s->start_day, s->start_hour, s->start_minute,
                        s->start_second);
     return len < 0 ? 0 : (size_t)len;
-}
-
-static json_t *num1(double v)
-{
-    return isfinite(v) ? json_real(round(v * 10.0) / 10.0) : json_null();
 }
 
 static json_t *file_json(const study_file *f)
@@ -90,8 +86,8 @@ json_t *fnd_study_json(const study *s)
 json_t *fnd_conditions_json(const study *s)
 {
     const study_conditions *c = &s->conditions;
-    return json_pack("{s:o, s:o, s:o}", "temperature_c", num1(c->temperature_c),
+    return json_pack("{s:o, s:o, s:o}", "temperature_c", fnd_num(c->temperature_c, 1),
                      "temperature_site",
                      c->temperature_site[0] ? json_string(c->temperature_site) : json_null(),
-                     "height_cm", num1(c->height_cm));
+                     "height_cm", fnd_num(c->height_cm, 1));
 }
