@@ -61,6 +61,7 @@ typedef struct emg_mup_shape {
     int turns;               /* direction changes of >= EMG_MUP_TURN_UV */
     bool has_satellite;      /* a time-locked component beyond the end marker */
     double satellite_ms;     /* its latency from the onset marker, or NAN */
+    bool duration_measurable; /* baseline seen on both sides (edxreport(1)) */
 } emg_mup_shape;
 
 /*
@@ -83,6 +84,7 @@ typedef struct emg_mup_unit {
     double rate_hz;         /* median instantaneous rate (intervals 20-250 ms) */
     double max_rate_hz;     /* 90th percentile of instantaneous rates */
     double variability_pct; /* median rms(discharge - average) / rms(average), spike part */
+    double residual_uv;     /* noise left in the average (its window ends), rms */
     bool is_accepted;       /* enough discharges, a voluntary rate, near field */
     const char *reject;     /* why not accepted ("too few discharges", ...), or NULL */
     double *wave_uv;        /* the average (owned), wave_len samples */
@@ -196,6 +198,7 @@ typedef struct emg_recruit_summary {
 
 typedef struct emg_mup_summary {
     size_t count;                  /* accepted, distinct MUPs */
+    size_t duration_count;         /* of them, with a measurable duration */
     double amplitude_uv_mean, duration_ms_mean, phases_mean, turns_mean;
     double polyphasic_pct, satellite_pct, variability_pct_median, size_index_mean;
     double far_field_pct;          /* rise time >= 0.5 ms (near-field gate, [U]) */

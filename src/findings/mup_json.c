@@ -155,6 +155,7 @@ json_t *fnd_mup_json(const emg_mup_analyser *a, const emg_mup_summary *sum)
         if (on[i])
             json_array_append_new(flags, json_string(names[i]));
     json_object_set_new(j, "flags", flags);
+    json_object_set_new(j, "duration_count", json_integer((json_int_t)sum->duration_count));
     json_object_set_new(j, "turns_mean", fnd_num(sum->turns_mean, 2));
     json_object_set_new(j, "size_index_mean", fnd_num(sum->size_index_mean, 2));
     json_object_set_new(j, "satellites_pct", fnd_num(sum->satellite_pct, 1));
@@ -166,6 +167,14 @@ json_t *fnd_mup_json(const emg_mup_analyser *a, const emg_mup_summary *sum)
         char msg[160];
         snprintf(msg, sizeof msg, "only %zu MUPs (fewer than %d): quantitative claims are limited",
                  sum->count, EMG_MUP_MIN_COUNT);
+        json_array_append_new(w, json_string(msg));
+    }
+    if (sum->duration_count < sum->count) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "duration read on %zu of %zu MUPs: the other averages did not show the baseline "
+                 "on both sides (other units' discharges or noise)",
+                 sum->duration_count, sum->count);
         json_array_append_new(w, json_string(msg));
     }
     if (sum->far_field_pct >= 50.0)

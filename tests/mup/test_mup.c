@@ -76,6 +76,62 @@ static void test_satellite(void **state)
     assert_float_equal(s.satellite_ms, 15.0, 0.3);
 }
 
+/* A 1 mV triphasic MUP (L = 10 uV) in a 40 ms window at 10 kHz, with a
+ * positive exponential tail (40 uV, tau 3 ms) from its last peak, and a
+ * 4 ms-period ripple of `flank_uv` in the window's first and last 2 ms
+ * that raises the noise level of the markers. */
+static void tailed_mup(double *v, size_t n, double fs, double onset_ms, double flank_uv)
+{
+    sine_mup(v, n, fs, onset_ms, 10.0, 3, 500.0);
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i * 1000.0 / fs, t_peak = onset_ms + 10.0 * 5.0 / 6.0;
+        if (t >= t_peak)
+            v[i] += 40.0 * exp(-(t - t_peak) / 3.0);
+        if (t < 2.0 || t >= (double)n * 1000.0 / fs - 2.0)
+            v[i] += flank_uv * sin(2.0 * PI * t / 4.0);
+    }
+}
+
+static void test_tail_under_noise_level(void **state)
+{
+    (void)state;
+    double fs = 10000.0, v[400];
+    tailed_mup(v, 400, fs, 12.0, 5.0); /* level about 1.5 L */
+    emg_mup_shape s;
+    assert_int_equal(emg_mup_measure(v, 400, fs, 137, 0.0, &s), EDX_OK);
+    assert_true(s.level_uv > 12.0 && s.level_uv < 20.0);
+    /* the tail falls below L = 10 uV 4.2 ms after the MUP's last peak
+     * (20.3 ms): the end is walked on to it, not cut where the tail
+     * crosses the noise level */
+    assert_float_equal(s.end_ms, 24.5, 0.4);
+    assert_true(s.duration_measurable);
+}
+
+static void test_duration_not_measurable(void **state)
+{
+    (void)state;
+    double fs = 10000.0, v[400];
+    emg_mup_shape s;
+    tailed_mup(v, 400, fs, 12.0, 0.0);
+    assert_int_equal(emg_mup_measure(v, 400, fs, 137, 0.0, &s), EDX_OK);
+    assert_true(s.duration_measurable);
+    /* onset 1 ms from the window's start: the baseline before it is not seen */
+    tailed_mup(v, 400, fs, 1.0, 0.0);
+    assert_int_equal(emg_mup_measure(v, 400, fs, 27, 0.0, &s), EDX_OK);
+    assert_false(s.duration_measurable);
+    /* noise raising the level beyond twice L */
+    tailed_mup(v, 400, fs, 12.0, 12.0);
+    assert_int_equal(emg_mup_measure(v, 400, fs, 137, 0.0, &s), EDX_OK);
+    assert_true(s.level_uv > 20.0);
+    assert_false(s.duration_measurable);
+    /* a slow wander beside the MUP, above the level */
+    tailed_mup(v, 400, fs, 12.0, 0.0);
+    for (size_t i = 300; i < 400; i++)
+        v[i] += 30.0;
+    assert_int_equal(emg_mup_measure(v, 400, fs, 137, 0.0, &s), EDX_OK);
+    assert_false(s.duration_measurable);
+}
+
 static void test_flat_is_range(void **state)
 {
     (void)state;
@@ -378,14 +434,24 @@ static void test_polyphasia_of_few(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_triphasic_10khz), cmocka_unit_test(test_polyphasic_10khz),
-        cmocka_unit_test(test_triphasic_4khz),  cmocka_unit_test(test_satellite),
-        cmocka_unit_test(test_flat_is_range),   cmocka_unit_test(test_two_units_10khz),
-        cmocka_unit_test(test_two_units_4khz),  cmocka_unit_test(test_rate_limits),
-        cmocka_unit_test(test_reduced_recruitment), cmocka_unit_test(test_normal_recruitment),
-        cmocka_unit_test(test_early_recruitment), cmocka_unit_test(test_normals),
-        cmocka_unit_test(test_shipped_normals), cmocka_unit_test(test_rules),
-        cmocka_unit_test(test_polyphasia_of_few), cmocka_unit_test(test_hum_and_neighbours),
+        cmocka_unit_test(test_triphasic_10khz),
+        cmocka_unit_test(test_polyphasic_10khz),
+        cmocka_unit_test(test_triphasic_4khz),
+        cmocka_unit_test(test_satellite),
+        cmocka_unit_test(test_flat_is_range),
+        cmocka_unit_test(test_tail_under_noise_level),
+        cmocka_unit_test(test_duration_not_measurable),
+        cmocka_unit_test(test_two_units_10khz),
+        cmocka_unit_test(test_two_units_4khz),
+        cmocka_unit_test(test_rate_limits),
+        cmocka_unit_test(test_reduced_recruitment),
+        cmocka_unit_test(test_normal_recruitment),
+        cmocka_unit_test(test_early_recruitment),
+        cmocka_unit_test(test_normals),
+        cmocka_unit_test(test_shipped_normals),
+        cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_polyphasia_of_few),
+        cmocka_unit_test(test_hum_and_neighbours),
     };
     return cmocka_run_group_tests_name("mup", tests, NULL, NULL);
 }

@@ -24,6 +24,13 @@
  *               negative peak to that peak; near field when < 0.5 ms [U].
  *   satellite   a component beyond 2L after the end marker (or before the
  *               onset), separated from the MUP by baseline [S58].
+ *   measurable  the duration is read only when the baseline is seen on both
+ *               sides: each marker at least MUP_EDGE_MS inside the window,
+ *               and the smoothed average outside the MUP (beyond 1 ms of
+ *               either marker) within L in rms. Otherwise another unit's
+ *               leftovers or baseline wander set the markers, not this MUP
+ *               (the reader's "baseline not reached"); the MUP still counts
+ *               for amplitude, phases and firing.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -42,6 +49,8 @@
 #define MUP_FLANK_MS 2.0        /* window ends giving the residual noise */
 #define MUP_RISE_SEARCH_MS 1.5
 #define MUP_SAT_MIN_MS 0.3      /* a satellite lasts at least this long above 2L */
+#define MUP_EDGE_MS 3.0         /* baseline needed outside each marker [E] */
+#define MUP_NOISE_LEVEL_MAX 2.0 /* noise may raise the level to this many times L [E] */
 
 /* Robust rms of s over its first and last nb samples (|z| has median
  * 0.6745 sigma); uses scratch[0..2 nb). */
@@ -90,9 +99,40 @@ static size_t refine(const double *f, size_t marker, size_t spike, int dir, size
     return marker;
 }
 
-/* Onset and end markers of v (see the head of this file). */
+/* Rms of the smoothed average s outside [a - g, z + g]: what is left of
+ * the baseline once the MUP is set aside; 0 when nothing is left. */
+static double outside_rms(const double *s, size_t n, size_t a, size_t z, size_t g)
+{
+    double e = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i + g < a || i > z + g) {
+            e += s[i] * s[i];
+            m++;
+        }
+    return m ? sqrt(e / (double)m) : 0;
+}
+
+/* From a marker found at a noise-raised level, walks on outwards (dir)
+ * while the smoothed trace keeps its sign and keeps falling towards the
+ * baseline, down to `floor`: the MUP's tail below the noise level, read
+ * the way the onset of a nerve response is walked back to the baseline. */
+static size_t extend(const double *s, size_t n, size_t marker, int dir, double floor)
+{
+    size_t i = marker;
+    while ((dir > 0 && i + 1 < n) || (dir < 0 && i > 0)) {
+        size_t j = dir > 0 ? i + 1 : i - 1;
+        if (fabs(s[j]) <= floor || s[j] * s[i] <= 0 || fabs(s[j]) > fabs(s[i]))
+            break;
+        i = j;
+    }
+    return i;
+}
+
+/* Onset and end markers of v (see the head of this file); whether the
+ * baseline around them allows a duration. */
 static int markers(const double *v, size_t n, double fs_hz, size_t spike, double amplitude_uv,
-                   size_t *a, size_t *z, double *level_uv)
+                   size_t *a, size_t *z, double *level_uv, bool *measurable)
 {
     double ms = 1000.0 / fs_hz;
     double *s = malloc(3 * n * sizeof *s), *f = s + 2 * n;
@@ -100,13 +140,18 @@ static int markers(const double *v, size_t n, double fs_hz, size_t spike, double
         return EDX_ERR_NOMEM;
     size_t w = (size_t)(MUP_SMOOTH_MS / ms) | 1, nb = (size_t)(MUP_FLANK_MS / ms + 0.5);
     edx_moving_mean(v, n, w, s);
-    double level = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
-    level = fmax(level, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
+    double floor = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
+    double level = fmax(floor, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
     size_t quiet = (size_t)(MUP_QUIET_MS / ms) + 1;
     edx_moving_mean(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
-    *a = refine(f, find_marker(s, n, spike, -1, quiet, level), spike, -1, w / 2, level);
-    *z = refine(f, find_marker(s, n, spike, +1, quiet, level), spike, +1, w / 2, level);
+    size_t a0 = find_marker(s, n, spike, -1, quiet, level), a1 = extend(s, n, a0, -1, floor);
+    size_t z0 = find_marker(s, n, spike, +1, quiet, level), z1 = extend(s, n, z0, +1, floor);
+    *a = a1 != a0 ? a1 : refine(f, a0, spike, -1, w / 2, level);
+    *z = z1 != z0 ? z1 : refine(f, z0, spike, +1, w / 2, level);
     *level_uv = level;
+    size_t edge = (size_t)(MUP_EDGE_MS / ms + 0.5);
+    *measurable = *a >= edge && *z + edge < n && outside_rms(s, n, *a, *z, w) < level &&
+                  level <= MUP_NOISE_LEVEL_MAX * floor;
     free(s);
     return EDX_OK;
 }
@@ -195,7 +240,8 @@ int emg_mup_measure(const double *v, size_t n, double fs_hz, size_t spike, doubl
         return EDX_ERR_RANGE;
     double ms = 1000.0 / fs_hz;
     size_t a, z;
-    int rc = markers(v, n, fs_hz, spike, out->amplitude_uv, &a, &z, &out->level_uv);
+    int rc = markers(v, n, fs_hz, spike, out->amplitude_uv, &a, &z, &out->level_uv,
+                     &out->duration_measurable);
     if (rc)
         return rc;
     out->onset_ms = (double)a * ms;

@@ -141,6 +141,18 @@ bool emg_mup_same_unit(const emg_mup_analyser *a, const emg_mup_unit *x, const e
     return false;
 }
 
+/* Of two averages of one unit, the better measurement: the one with less
+ * noise left in it (relative to its size), which is usually the one from
+ * the lower force, where fewer other units fire into its window [S58];
+ * on a tie, the one of more discharges. */
+static bool is_cleaner(const emg_mup_unit *x, const emg_mup_unit *y)
+{
+    double rx = x->residual_uv / x->shape.amplitude_uv, ry = y->residual_uv / y->shape.amplitude_uv;
+    if (rx != ry)
+        return rx < ry;
+    return x->n_averaged > y->n_averaged;
+}
+
 /* Marks in keep[] the accepted units that are not repeats of another. */
 static size_t distinct(const emg_mup_analyser *a, bool *keep, double *bx, double *by)
 {
@@ -149,7 +161,7 @@ static size_t distinct(const emg_mup_analyser *a, bool *keep, double *bx, double
         keep[i] = a->units[i].is_accepted;
         for (size_t j = 0; j < i && keep[i]; j++)
             if (keep[j] && emg_mup_same_unit(a, &a->units[i], &a->units[j], bx, by)) {
-                if (a->units[i].n_averaged > a->units[j].n_averaged)
+                if (is_cleaner(&a->units[i], &a->units[j]))
                     keep[j] = false;
                 else
                     keep[i] = false;
@@ -169,7 +181,10 @@ static void means(const emg_mup_analyser *a, const bool *keep, emg_mup_summary *
             continue;
         const emg_mup_shape *m = &a->units[i].shape;
         s->amplitude_uv_mean += m->amplitude_uv;
-        s->duration_ms_mean += m->duration_ms;
+        if (m->duration_measurable) {
+            s->duration_ms_mean += m->duration_ms;
+            s->duration_count++;
+        }
         s->phases_mean += m->phases;
         s->turns_mean += m->turns;
         s->size_index_mean += m->size_index;
@@ -181,7 +196,7 @@ static void means(const emg_mup_analyser *a, const bool *keep, emg_mup_summary *
     }
     double n = (double)s->count;
     s->amplitude_uv_mean /= n;
-    s->duration_ms_mean /= n;
+    s->duration_ms_mean = s->duration_count ? s->duration_ms_mean / (double)s->duration_count : NAN;
     s->phases_mean /= n;
     s->turns_mean /= n;
     s->size_index_mean /= n;
@@ -241,8 +256,12 @@ int emg_mup_summarise(const emg_mup_analyser *a, const emg_mup_limits *limits,
     s->is_limited = s->count < EMG_MUP_MIN_COUNT;
     if (limits) {
         emg_mup_limits_for_count(limits, s->count, &s->limits);
-        s->is_long = s->count && s->duration_ms_mean > s->limits.duration_ms_uln;
-        s->is_short = s->count && s->duration_ms_mean < s->limits.duration_ms_lln;
+        emg_mup_limits by_duration; /* the duration's limits widen for its own count */
+        emg_mup_limits_for_count(limits, s->duration_count, &by_duration);
+        s->limits.duration_ms_lln = by_duration.duration_ms_lln;
+        s->limits.duration_ms_uln = by_duration.duration_ms_uln;
+        s->is_long = s->duration_count && s->duration_ms_mean > s->limits.duration_ms_uln;
+        s->is_short = s->duration_count && s->duration_ms_mean < s->limits.duration_ms_lln;
         s->is_large = s->count && s->amplitude_uv_mean > s->limits.amplitude_uv_uln;
         s->is_small = s->count && s->amplitude_uv_mean < s->limits.amplitude_uv_lln;
         s->is_polyphasic = emg_mup_is_polyphasic(s->count, s->polyphasic_pct,

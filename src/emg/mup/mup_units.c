@@ -356,8 +356,8 @@ static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double 
     u.spike = a->pre;
     emg_mup_average(a, t->members, t->n_members, u.wave_uv, scratch);
     (void)noise_uv;
-    double noise = end_noise(a, u.wave_uv, scratch);
-    int mrc = emg_mup_measure(u.wave_uv, u.wave_len, a->fs, u.spike, noise, &u.shape);
+    u.residual_uv = end_noise(a, u.wave_uv, scratch);
+    int mrc = emg_mup_measure(u.wave_uv, u.wave_len, a->fs, u.spike, u.residual_uv, &u.shape);
     if (mrc == EDX_ERR_NOMEM) {
         free(u.wave_uv);
         return mrc;
