@@ -22,6 +22,9 @@ double emg_small_median(double *v, size_t n);
 /* The rules of clinical.md 1.3 applied to one train (timing + mean shape). */
 emg_type emg_classify_train(const emg_train *t);
 
+/* Whether discharge e is shaped like a spike of end-plate train ep. */
+bool emg_event_like_end_plate(const emg_event *e, const emg_train *ep);
+
 /* A stretch of rest analysed, seconds from the file's start. */
 typedef struct span {
     double a_s, b_s;

@@ -302,7 +302,8 @@ static bool is_busy(const emg_spont_result *r, const emg_event *e)
  * holds one or two discharges. */
 static bool event_is_mup_sized(const emg_event *e)
 {
-    return e->amplitude_uv >= 100.0 && (e->duration_ms > 5.0 || e->phases >= POLYPHASIC);
+    return e->amplitude_uv >= 100.0 && e->phases >= 2 &&
+           (e->duration_ms > 5.0 || e->phases >= POLYPHASIC);
 }
 
 /* A busy neighbour; a fasciculation neighbour counts only when larger, any
@@ -319,10 +320,29 @@ static bool bigger_busy(const emg_spont_result *r, const emg_event *o, const emg
     return is_busy(r, o);
 }
 
+/* A discharge of a one- or two-discharge generator amid the irregular
+ * firing of an end-plate train at its needle site, shaped like that
+ * train's spikes: end-plate spikes summed or cut by a neighbour, which
+ * matched no template, not a fasciculation [S53, S51]. */
+static bool amid_end_plate(const emg_spont_result *r, const emg_event *e)
+{
+    if (r->trains[e->unit - 1].n > 2)
+        return false;
+    for (size_t k = 0; k < r->n_trains; k++) {
+        const emg_train *ep = &r->trains[k];
+        if (ep->type == EMG_END_PLATE && ep->site == e->site && ep->first_s <= e->time_s &&
+            e->time_s <= ep->last_s && emg_event_like_end_plate(e, ep))
+            return true;
+    }
+    return false;
+}
+
 static void fasc_context(emg_spont_result *r)
 {
     for (size_t i = 0; i < r->n_events; i++) {
         emg_event *e = &r->events[i];
+        if (e->type == EMG_FASCICULATION && amid_end_plate(r, e))
+            e->type = EMG_END_PLATE;
         if (e->type != EMG_FASCICULATION)
             continue;
         bool busy = !event_is_mup_sized(e);

@@ -278,9 +278,11 @@ static bool is_regular(const emg_train *t)
            t->interval_cv <= REGULAR_CV;
 }
 
+/* A MUP is bi- or triphasic or more (clinical.md 2.1): a monophasic slow
+ * wave is not one, however long. */
 static bool is_mup_sized(const emg_features *f)
 {
-    return f->amplitude_uv >= MUP_MIN_UV &&
+    return f->amplitude_uv >= MUP_MIN_UV && f->phases >= 2 &&
            (f->duration_ms > MUP_MIN_MS || f->phases >= POLYPHASIC);
 }
 
@@ -356,4 +358,13 @@ emg_type emg_classify_train(const emg_train *t)
             return EMG_MUP;
     }
     return EMG_UNCLASSIFIED;
+}
+
+/* An end-plate spike's shape in a single discharge: initial negative,
+ * within the end-plate duration [S53, S51], and at most twice the
+ * amplitude of the end-plate train `ep` (two of its spikes summed). */
+bool emg_event_like_end_plate(const emg_event *e, const emg_train *ep)
+{
+    return e->first_polarity < 0 && e->duration_ms <= EP_MAX_MS &&
+           e->amplitude_uv <= 2.0 * ep->shape.amplitude_uv;
 }

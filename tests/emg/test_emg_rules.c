@@ -122,6 +122,52 @@ static void test_rules_table(void **state)
     }
 }
 
+/* A MUP is at least biphasic: one long monophasic wave at rest, however
+ * large, is not a fasciculation (clinical.md 2.1). */
+static void test_monophasic_wave_is_not_a_fasciculation(void **state)
+{
+    (void)state;
+    emg_train tr;
+    memset(&tr, 0, sizeof tr);
+    double t[1] = {3.0};
+    float amp[1] = {400.0f};
+    emg_train_timing(t, amp, 1, &tr);
+    tr.shape = shape_of(MUP, 400.0);
+    assert_int_equal(emg_classify_train(&tr), EMG_FASCICULATION);
+    tr.shape.phases = 1;
+    tr.shape.duration_ms = 27.0;
+    assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
+}
+
+/* One discharge against an end-plate train of 160 uV spikes [S53, S51]. */
+static void test_event_like_end_plate(void **state)
+{
+    (void)state;
+    emg_train ep;
+    memset(&ep, 0, sizeof ep);
+    ep.shape.amplitude_uv = 160.0;
+    static const struct {
+        int polarity;
+        float duration_ms, amplitude_uv;
+        bool want;
+    } ev_cases[] = {
+        {-1, 5.2f, 175.0f, true},  /* two spikes summed */
+        {-1, 6.0f, 320.0f, true},  /* at both limits */
+        {+1, 5.2f, 175.0f, false}, /* initial positive */
+        {-1, 6.5f, 175.0f, false}, /* longer than an end-plate spike */
+        {-1, 5.2f, 330.0f, false}, /* larger than two summed */
+    };
+    for (size_t i = 0; i < sizeof ev_cases / sizeof ev_cases[0]; i++) {
+        emg_event e;
+        memset(&e, 0, sizeof e);
+        e.first_polarity = (int8_t)ev_cases[i].polarity;
+        e.duration_ms = ev_cases[i].duration_ms;
+        e.amplitude_uv = ev_cases[i].amplitude_uv;
+        if (emg_event_like_end_plate(&e, &ep) != ev_cases[i].want)
+            fail_msg("case %zu: got %d", i, !ev_cases[i].want);
+    }
+}
+
 static void test_timing_regular_with_misses(void **state)
 {
     (void)state;
@@ -187,6 +233,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_table),
         cmocka_unit_test(test_timing_regular_with_misses),
+        cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
+        cmocka_unit_test(test_event_like_end_plate),
         cmocka_unit_test(test_timing_bursts_and_doublets),
         cmocka_unit_test(test_timing_empty_and_single),
         cmocka_unit_test(test_type_names),
