@@ -22,6 +22,10 @@ double emg_small_median(double *v, size_t n);
 /* The rules of clinical.md 1.3 applied to one train (timing + mean shape). */
 emg_type emg_classify_train(const emg_train *t);
 
+/* MUP-sized: >= 100 uV, at least biphasic, longer than 5 ms or polyphasic
+ * (clinical.md 1.3, 2.1; src/emg/trains.c). */
+bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases);
+
 /* Whether discharge e is shaped like a spike of end-plate train ep. */
 bool emg_event_like_end_plate(const emg_event *e, const emg_train *ep);
 

@@ -302,8 +302,7 @@ static bool is_busy(const emg_spont_result *r, const emg_event *e)
  * holds one or two discharges. */
 static bool event_is_mup_sized(const emg_event *e)
 {
-    return e->amplitude_uv >= 100.0 && e->phases >= 2 &&
-           (e->duration_ms > 5.0 || e->phases >= POLYPHASIC);
+    return emg_is_mup_sized(e->amplitude_uv, e->duration_ms, e->phases);
 }
 
 /* A busy neighbour; a fasciculation neighbour counts only when larger, any

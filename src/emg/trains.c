@@ -280,10 +280,15 @@ static bool is_regular(const emg_train *t)
 
 /* A MUP is bi- or triphasic or more (clinical.md 2.1): a monophasic slow
  * wave is not one, however long. */
+bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases)
+{
+    return amplitude_uv >= MUP_MIN_UV && phases >= 2 &&
+           (duration_ms > MUP_MIN_MS || phases >= POLYPHASIC);
+}
+
 static bool is_mup_sized(const emg_features *f)
 {
-    return f->amplitude_uv >= MUP_MIN_UV && f->phases >= 2 &&
-           (f->duration_ms > MUP_MIN_MS || f->phases >= POLYPHASIC);
+    return emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases);
 }
 
 /* Initial positive sharp deflection that dominates, then a long negative

@@ -118,14 +118,14 @@ static double outside_rms(const double *s, size_t n, size_t a, size_t z, size_t 
 
 /* From a marker found at a noise-raised level, walks on outwards (dir)
  * while the smoothed trace keeps its sign and keeps falling towards the
- * baseline, down to `floor`: the MUP's tail below the noise level, read
+ * baseline, down to base_uv: the MUP's tail below the noise level, read
  * the way the onset of a nerve response is walked back to the baseline. */
-static size_t extend(const double *s, size_t n, size_t marker, int dir, double floor)
+static size_t extend(const double *s, size_t n, size_t marker, int dir, double base_uv)
 {
     size_t i = marker;
     while ((dir > 0 && i + 1 < n) || (dir < 0 && i > 0)) {
         size_t j = dir > 0 ? i + 1 : i - 1;
-        if (fabs(s[j]) <= floor || s[j] * s[i] <= 0 || fabs(s[j]) > fabs(s[i]))
+        if (fabs(s[j]) <= base_uv || s[j] * s[i] <= 0 || fabs(s[j]) > fabs(s[i]))
             break;
         i = j;
     }
@@ -143,18 +143,18 @@ static int markers(const double *v, size_t n, double fs_hz, size_t spike, double
         return EDX_ERR_NOMEM;
     size_t w = (size_t)(MUP_SMOOTH_MS / ms) | 1, nb = (size_t)(MUP_FLANK_MS / ms + 0.5);
     edx_moving_mean(v, n, w, s);
-    double floor = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
-    double level = fmax(floor, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
+    double base_uv = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
+    double level = fmax(base_uv, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
     size_t quiet = (size_t)(MUP_QUIET_MS / ms) + 1;
     edx_moving_mean(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
-    size_t a0 = find_marker(s, n, spike, -1, quiet, level), a1 = extend(s, n, a0, -1, floor);
-    size_t z0 = find_marker(s, n, spike, +1, quiet, level), z1 = extend(s, n, z0, +1, floor);
+    size_t a0 = find_marker(s, n, spike, -1, quiet, level), a1 = extend(s, n, a0, -1, base_uv);
+    size_t z0 = find_marker(s, n, spike, +1, quiet, level), z1 = extend(s, n, z0, +1, base_uv);
     *a = a1 != a0 ? a1 : refine(f, a0, spike, -1, w / 2, level);
     *z = z1 != z0 ? z1 : refine(f, z0, spike, +1, w / 2, level);
     *level_uv = level;
     size_t edge = (size_t)(MUP_EDGE_MS / ms + 0.5);
     *measurable = *a >= edge && *z + edge < n && outside_rms(s, n, *a, *z, w) < level &&
-                  level <= MUP_NOISE_LEVEL_MAX * floor;
+                  level <= MUP_NOISE_LEVEL_MAX * base_uv;
     free(s);
     return EDX_OK;
 }
