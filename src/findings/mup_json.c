@@ -128,6 +128,15 @@ static json_t *epoch_counts(const emg_mup_analyser *a)
     return arr;
 }
 
+/* Why the mean duration stands on fewer MUPs than the count. */
+static void duration_note(const emg_mup_summary *sum, char *msg, size_t size)
+{
+    snprintf(msg, size,
+             "duration read on %zu of %zu MUPs: the other averages did not show the baseline on "
+             "both sides (other units' discharges or noise)",
+             sum->duration_count, sum->count);
+}
+
 json_t *fnd_mup_json(const emg_mup_analyser *a, const emg_mup_summary *sum)
 {
     if (!a || !sum || sum->count == 0)
@@ -171,10 +180,7 @@ json_t *fnd_mup_json(const emg_mup_analyser *a, const emg_mup_summary *sum)
     }
     if (sum->duration_count < sum->count) {
         char msg[200];
-        snprintf(msg, sizeof msg,
-                 "duration read on %zu of %zu MUPs: the other averages did not show the baseline "
-                 "on both sides (other units' discharges or noise)",
-                 sum->duration_count, sum->count);
+        duration_note(sum, msg, sizeof msg);
         json_array_append_new(w, json_string(msg));
     }
     if (sum->far_field_pct >= 50.0)
@@ -236,6 +242,12 @@ int fnd_mup_muscle_json(const study *s, const study_muscle *m, const emg_mup_nor
             snprintf(msg, sizeof msg, "MUP analysis: %zu MUPs, fewer than %d: quantitative "
                      "claims are limited", sum.count, EMG_MUP_MIN_COUNT);
             warn(warnings, msg);
+        }
+        if (!rc && sum.duration_count < sum.count) {
+            char msg[200], line[220];
+            duration_note(&sum, msg, sizeof msg);
+            snprintf(line, sizeof line, "MUP analysis: %s", msg);
+            warn(warnings, line);
         }
     }
     if (!rc) {
