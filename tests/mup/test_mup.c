@@ -146,6 +146,7 @@ static void test_flat_is_range(void **state)
 typedef struct synth_unit {
     double rate_hz, amp_uv, d_ms;
     int k;
+    double sync_ms; /* > 0: fires this long after the previous unit's discharges, +-1 ms */
 } synth_unit;
 
 static uint64_t rng_state;
@@ -177,6 +178,9 @@ static void skewed_mup(double *v, size_t n, double fs, double t0_ms, double d_ms
         v[i] *= pp_uv / peak;
 }
 
+#define SYNTH_UNITS 8
+#define SYNTH_MAX 512
+
 /* A contraction of seconds s with the units firing regularly (interval CV
  * 0.1) plus white noise and 50 Hz hum (odd harmonics, fundamental hum_uv);
  * returns the samples (caller frees). */
@@ -192,11 +196,23 @@ static double *synth(double fs, double secs, const synth_unit *u, size_t nu, dou
     }
     size_t wl = (size_t)(30.0 * fs / 1000.0);
     double *w = calloc(wl, sizeof *w);
+    static double times[SYNTH_UNITS][SYNTH_MAX];
+    size_t n_times[SYNTH_UNITS] = {0};
+    assert_true(nu <= SYNTH_UNITS);
     for (size_t k = 0; k < nu; k++) {
         skewed_mup(w, wl, fs, 5.0, u[k].d_ms, u[k].k, u[k].amp_uv);
-        for (double t = 0.05 + 0.013 * (double)k; t < secs - 0.05;
-             t += (1.0 + 0.1 * rng_normal()) / u[k].rate_hz) {
-            size_t i0 = (size_t)(t * fs);
+        size_t nt = 0;
+        if (u[k].sync_ms > 0 && k > 0) /* synchronised to unit k - 1 */
+            for (size_t i = 0; i < n_times[k - 1]; i++)
+                times[k][nt++] =
+                    times[k - 1][i] + (u[k].sync_ms + 6.0 * rng_uniform() - 3.0) / 1000.0;
+        else
+            for (double t = 0.05 + 0.013 * (double)k; t < secs - 0.05 && nt < SYNTH_MAX;
+                 t += (1.0 + 0.1 * rng_normal()) / u[k].rate_hz)
+                times[k][nt++] = t;
+        n_times[k] = nt;
+        for (size_t i = 0; i < nt; i++) {
+            size_t i0 = (size_t)(times[k][i] * fs);
             for (size_t j = 0; j < wl && i0 + j < n; j++)
                 x[i0 + j] += w[j];
         }
@@ -240,7 +256,7 @@ static const emg_mup_unit *find_unit(const emg_mup_analyser *a, double amp_uv)
 
 static void two_units(double fs)
 {
-    synth_unit u[2] = {{9.0, 800.0, 8.0, 3}, {13.0, 400.0, 12.0, 5}};
+    synth_unit u[2] = {{9.0, 800.0, 8.0, 3, 0}, {13.0, 400.0, 12.0, 5, 0}};
     emg_mup_analyser *a = run(fs, CONV_STATE_MINIMAL, u, 2, 6.0);
     const emg_mup_unit *x = find_unit(a, 800.0), *y = find_unit(a, 400.0);
     assert_non_null(x);
@@ -275,7 +291,8 @@ static void test_two_units_4khz(void **state)
 static void test_hum_and_neighbours(void **state)
 {
     (void)state;
-    synth_unit u[3] = {{10.0, 600.0, 8.0, 3}, {10.4, 2500.0, 14.0, 3}, {11.0, 1800.0, 12.0, 4}};
+    synth_unit u[3] = {
+        {10.0, 600.0, 8.0, 3, 0}, {10.4, 2500.0, 14.0, 3, 0}, {11.0, 1800.0, 12.0, 4, 0}};
     emg_mup_analyser *a = run_hum(10000.0, CONV_STATE_MODERATE, u, 3, 5.0, 30.0);
     const emg_mup_unit *x = find_unit(a, 600.0), *y = find_unit(a, 2500.0);
     assert_non_null(x);
@@ -283,6 +300,24 @@ static void test_hum_and_neighbours(void **state)
     assert_float_equal(x->shape.duration_ms, 8.0, 0.6);
     assert_float_equal(y->shape.duration_ms, 14.0, 0.6);
     assert_int_equal(x->shape.phases, 3);
+    emg_mup_free(a);
+}
+
+/* Peel-off of the neighbours' own MUPs only: a unit synchronised to a
+ * larger one (firing 10-16 ms after it, as motor units of one muscle
+ * share drive) leaves a smeared copy of itself in that unit's average;
+ * subtracting the whole average window took it out of the unit's own
+ * windows (its average came out at 519 uV instead of 800). */
+static void test_peel_keeps_own_tail(void **state)
+{
+    (void)state;
+    synth_unit u[3] = {
+        {15.3, 1500.0, 9.0, 3, 0}, {0, 800.0, 14.0, 3, 13.0}, {17.2, 1200.0, 10.0, 3, 0}};
+    emg_mup_analyser *a = run(10000.0, CONV_STATE_MODERATE, u, 3, 8.0);
+    const emg_mup_unit *x = find_unit(a, 800.0);
+    assert_non_null(x);
+    assert_true(x->shape.duration_measurable);
+    assert_float_equal(x->shape.duration_ms, 14.0, 0.8);
     emg_mup_free(a);
 }
 
@@ -304,7 +339,7 @@ static void test_rate_limits(void **state)
 static void test_reduced_recruitment(void **state)
 {
     (void)state; /* one unit at 20 Hz: ratio 20 > 5 [S110] */
-    synth_unit u[1] = {{20.0, 1500.0, 12.0, 3}};
+    synth_unit u[1] = {{20.0, 1500.0, 12.0, 3, 0}};
     emg_mup_analyser *a = run(10000.0, CONV_STATE_MODERATE, u, 1, 4.0);
     emg_recruit_summary r;
     emg_recruit_summarise(a, &r);
@@ -317,7 +352,8 @@ static void test_reduced_recruitment(void **state)
 static void test_normal_recruitment(void **state)
 {
     (void)state; /* 3 units, fastest 15 Hz: ratio 5, not more */
-    synth_unit u[3] = {{15.0, 900.0, 9.0, 3}, {11.5, 500.0, 10.0, 4}, {8.0, 1300.0, 8.0, 2}};
+    synth_unit u[3] = {
+        {15.0, 900.0, 9.0, 3, 0}, {11.5, 500.0, 10.0, 4, 0}, {8.0, 1300.0, 8.0, 2, 0}};
     emg_mup_analyser *a = run(10000.0, CONV_STATE_MODERATE, u, 3, 5.0);
     emg_recruit_summary r;
     emg_recruit_summarise(a, &r);
@@ -329,8 +365,10 @@ static void test_normal_recruitment(void **state)
 static void test_early_recruitment(void **state)
 {
     (void)state; /* 4 units all below 11 Hz [S54] */
-    synth_unit u[4] = {{8.0, 300.0, 6.0, 3}, {9.0, 450.0, 5.0, 4}, {7.0, 200.0, 6.0, 2},
-                       {10.0, 600.0, 5.5, 5}};
+    synth_unit u[4] = {{8.0, 300.0, 6.0, 3, 0},
+                       {9.0, 450.0, 5.0, 4, 0},
+                       {7.0, 200.0, 6.0, 2, 0},
+                       {10.0, 600.0, 5.5, 5, 0}};
     emg_mup_analyser *a = run(10000.0, CONV_STATE_MINIMAL, u, 4, 6.0);
     emg_recruit_summary r;
     emg_recruit_summarise(a, &r);
@@ -452,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_polyphasia_of_few),
         cmocka_unit_test(test_hum_and_neighbours),
+        cmocka_unit_test(test_peel_keeps_own_tail),
     };
     return cmocka_run_group_tests_name("mup", tests, NULL, NULL);
 }

@@ -13,6 +13,15 @@
  * their discharge times (sub-sample, by cubic interpolation); the averages
  * are then taken again from the peeled windows (src/emg/mup/mup_units.c).
  *
+ * Only a unit's own MUP is subtracted, not its whole 45 ms window: the
+ * rest of that window holds what averaging left of the other units,
+ * among them, at moderate effort, the very unit being cleaned (its
+ * discharges fall in the other unit's windows at all lags). Subtracting
+ * the whole window took a smeared copy of each unit out of its own
+ * members and cut its tail: on simulated moderate-force averages the
+ * durations came out 0.25 ms short on average, by more than 2 ms for 35 %
+ * of the units; with the own part alone, 0.3 ms long and 32 % [E].
+ *
  * A discharge of another track within MUP_PEEL_SELF_MS of the member's own
  * is left alone: it is the same discharge seen on another slope (a track
  * not merged) or a superimposition that the average's median already
@@ -26,6 +35,8 @@
 #include "emg/mup/mup_decompose.h"
 
 #define MUP_PEEL_SELF_MS 3.0 /* [E] */
+#define MUP_PEEL_MARGIN_MS 1.0 /* [E] */
+#define MUP_PI 3.14159265358979323846
 
 static bool is_unit_track(const mup_track *t)
 {
@@ -74,6 +85,34 @@ static void peel_member(const emg_mup_analyser *a, size_t self, float *row, doub
     }
 }
 
+/* Keeps of a unit's average w only its own MUP: between its markers
+ * (read at the plain level, without the noise raise, so that all of it
+ * that shows above the level is kept), widened by MUP_PEEL_MARGIN_MS and
+ * tapered to zero over as much again. Nothing is kept when no MUP stands
+ * out. */
+static void keep_own_part(const emg_mup_analyser *a, double *w)
+{
+    emg_mup_shape sh;
+    double ms = 1000.0 / a->fs;
+    if (emg_mup_measure(w, a->win, a->fs, a->pre, 0, &sh) != EDX_OK) {
+        for (size_t k = 0; k < a->win; k++)
+            w[k] = 0;
+        return;
+    }
+    double g = MUP_PEEL_MARGIN_MS / ms;
+    double lo = sh.onset_ms / ms - g, hi = sh.end_ms / ms + g;
+    for (size_t k = 0; k < a->win; k++) {
+        double x = (double)k, f = 1;
+        if (x < lo - g || x > hi + g)
+            f = 0;
+        else if (x < lo)
+            f = 0.5 - 0.5 * cos(MUP_PI * (x - (lo - g)) / g);
+        else if (x > hi)
+            f = 0.5 - 0.5 * cos(MUP_PI * ((hi + g) - x) / g);
+        w[k] *= f;
+    }
+}
+
 int emg_mup_peel(emg_mup_analyser *a)
 {
     size_t n = a->n_tracks, units = 0;
@@ -92,6 +131,7 @@ int emg_mup_peel(emg_mup_analyser *a)
             continue;
         emg_mup_one_per_discharge(t);
         emg_mup_average(a, t->members, t->n_members, avg + i * a->win, scratch);
+        keep_own_part(a, avg + i * a->win);
         has[i] = true;
         units++;
     }

@@ -28,6 +28,11 @@
 #define MUP_MIN_AMP_UV 50.0    /* [E] */
 #define MUP_BASE_MS 2.0        /* window ends that give the baseline */
 #define MUP_CLEAN_MIN 6        /* discharges the clean half must keep [E] */
+/* The markers of the odd and of the even members' averages may lie this
+ * far apart before the duration is left unread. On simulated moderate-force
+ * averages units beyond it were off by 2.8 ms (median), within 2 ms by
+ * about 1 ms [E]. */
+#define MUP_SPLIT_MAX_MS 5.0
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -338,6 +343,40 @@ void emg_mup_one_per_discharge(mup_track *t)
     t->n_times = k;
 }
 
+/* How far the markers of the averages of the odd and of the even members
+ * lie apart, ms, into *ms: a duration set by leftovers of other units
+ * depends on which discharges were averaged, a MUP's own does not. NAN when
+ * the halves are too small to average or show no MUP. */
+static int split_half_ms(const emg_mup_analyser *a, const mup_track *t, double *scratch, double *ms)
+{
+    size_t n = t->n_members, nh = (n + 1) / 2;
+    *ms = NAN;
+    if (n / 2 < MUP_CLEAN_MIN)
+        return EDX_OK;
+    float *rows = malloc(nh * a->win * sizeof *rows);
+    double *w = malloc(a->win * sizeof *w);
+    if (!rows || !w) {
+        free(rows), free(w);
+        return EDX_ERR_NOMEM;
+    }
+    double on[2], end[2];
+    int rc = EDX_OK;
+    for (size_t p = 0; p < 2 && rc == EDX_OK; p++) {
+        size_t m = 0;
+        for (size_t i = p; i < n; i += 2)
+            memcpy(rows + m++ * a->win, t->members + i * a->win, a->win * sizeof *rows);
+        emg_mup_average(a, rows, m, w, scratch);
+        emg_mup_shape sh;
+        rc = emg_mup_measure(w, a->win, a->fs, a->pre, end_noise(a, w, scratch), &sh);
+        on[p] = rc == EDX_OK ? sh.onset_ms : NAN;
+        end[p] = rc == EDX_OK ? sh.end_ms : NAN;
+    }
+    free(rows), free(w);
+    if (rc == EDX_OK)
+        *ms = fmax(fabs(on[0] - on[1]), fabs(end[0] - end[1]));
+    return rc == EDX_ERR_NOMEM ? rc : EDX_OK;
+}
+
 static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double *scratch)
 {
     emg_mup_one_per_discharge(t);
@@ -366,6 +405,13 @@ static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double 
         u.shape.amplitude_uv = 0;
         u.shape.rise_time_ms = NAN;
     }
+    double split_ms = NAN;
+    if (u.shape.duration_measurable && (mrc = split_half_ms(a, t, scratch, &split_ms)) != EDX_OK) {
+        free(u.wave_uv);
+        return mrc;
+    }
+    if (split_ms > MUP_SPLIT_MAX_MS)
+        u.shape.duration_measurable = false;
     u.variability_pct = variability_pct(a, t, u.wave_uv, scratch);
     u.reject = judge(&u);
     u.is_accepted = u.reject == NULL;
