@@ -2,7 +2,9 @@
  * ncs_table.c - the nerve conduction tables as clinicians know them: motor
  * (site rows with the segment to the next-distal site beside the proximal
  * one), sensory, and F-waves. Each value has its normal limit beside it when
- * the findings carry one; abnormal values are bold with ▲/▼.
+ * the findings carry one; abnormal values are bold with ▲/▼. The comparison
+ * studies ("ncs_comparisons": median against ulnar or radial, combined
+ * sensory index, side to side) follow, each with its limit and source.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +39,13 @@ static const rpt_col fwave_cols[] = {
     {"F / stimuli", NULL, 0.10f, 'r'},
 };
 enum { N_FWAVE = sizeof fwave_cols / sizeof fwave_cols[0] };
+
+static const rpt_col cmp_cols[] = {
+    {"Comparison", NULL, 0.20f, 'l'}, {"Side", NULL, 0.04f, 'l'},  {"Measured", NULL, 0.39f, 'l'},
+    {"Difference", NULL, 0.09f, 'r'}, {"Limit", NULL, 0.08f, 'r'}, {"Result", NULL, 0.10f, 'l'},
+    {"Source", NULL, 0.10f, 'l'},
+};
+enum { N_CMP = sizeof cmp_cols / sizeof cmp_cols[0] };
 
 /* Site names shortened for the segment column ("below fibular head" ->
  * "b. fib. head"), as clinical tables print them. */
@@ -216,6 +225,79 @@ static void fwave_table(rpt_ctx *c, const json_t *ncs)
     rpt_table_end(c, &t);
 }
 
+static const char *comparison_title(const char *kind)
+{
+    static const char *const names[][2] = {
+        {"d2_d5", "Median D2 - ulnar D5 peak"},      {"ring", "Ring D4: median - ulnar peak"},
+        {"thumb", "Thumb D1: median - radial peak"}, {"palmar", "Palmar: median - ulnar peak"},
+        {"csi", "Combined sensory index"},           {"side_to_side", "Side to side amplitude"},
+    };
+    for (size_t i = 0; kind && i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(kind, names[i][0]))
+            return names[i][1];
+    return kind ? kind : "";
+}
+
+/* The limit as "0.6 ms" after its comparison sign; "none cited" without. */
+static void comparison_limit(const json_t *cmp, const char *unit, rpt_cell *limit, rpt_cell *source)
+{
+    const json_t *lim = json_object_get(cmp, "limit");
+    double v;
+    if (!json_is_object(lim) || !rpt_num(lim, "value", &v)) {
+        rpt_cell_set(limit, "none cited");
+        return;
+    }
+    const char *kind = rpt_str(lim, "kind");
+    snprintf(limit->text, sizeof limit->text, "%s %.*f %s",
+             kind && !strcmp(kind, "above") ? ">" : "\xE2\x89\xA5", strcmp(unit, "%") ? 1 : 0, v,
+             unit);
+    limit->is_limit = true;
+    rpt_cell_set(source, rpt_str(lim, "source") ? rpt_str(lim, "source") : "");
+}
+
+static void comparison_row(rpt_ctx *c, rpt_table *t, const json_t *cmp)
+{
+    rpt_cell cl[N_CMP] = {0};
+    const char *kind = rpt_str(cmp, "kind");
+    bool side = kind && !strcmp(kind, "side_to_side");
+    rpt_cell_set(&cl[0], comparison_title(kind));
+    if (side)
+        snprintf(cl[0].text, sizeof cl[0].text, "Side to side: %s %s",
+                 rpt_str(cmp, "nerve") ? rpt_str(cmp, "nerve") : "",
+                 rpt_str(cmp, "test") ? rpt_str(cmp, "test") : "");
+    rpt_cell_set(&cl[1], rpt_str(cmp, "side") ? rpt_str(cmp, "side") : (side ? "R/L" : ""));
+    rpt_cell_set(&cl[2], rpt_str(cmp, "detail") ? rpt_str(cmp, "detail") : "");
+    double v;
+    if (rpt_num(cmp, side ? "drop_pct" : "difference_ms", &v))
+        snprintf(cl[3].text, sizeof cl[3].text, side ? "%.0f %% drop" : "%.2f ms", v);
+    comparison_limit(cmp, side ? "%" : "ms", &cl[4], &cl[6]);
+    const json_t *ab = json_object_get(cmp, "abnormal");
+    const char *zone = rpt_str(cmp, "zone");
+    if (json_is_true(ab)) {
+        rpt_cell_set(&cl[5], "abnormal *");
+        cl[5].is_abnormal = cl[3].is_abnormal = true;
+    } else if (zone && !strcmp(zone, "needs_more_testing")) {
+        rpt_cell_set(&cl[5], "borderline");
+    } else {
+        rpt_cell_set(&cl[5], json_is_false(ab) ? "normal" : "not judged");
+    }
+    rpt_table_group(c, t, 1);
+    rpt_table_row(c, t, cl, false);
+}
+
+/* "ncs_comparisons" (src/findings/ncs_compare.c): borderline is the zone
+ * where the source asks for more testing [S70]. */
+static void comparison_table(rpt_ctx *c, const json_t *cmps)
+{
+    size_t i;
+    const json_t *cmp;
+    rpt_heading(c, "Comparison studies", 40);
+    rpt_table t;
+    rpt_table_begin(c, &t, cmp_cols, N_CMP, RPT_FS_SMALL + 0.5f);
+    json_array_foreach(cmps, i, cmp) comparison_row(c, &t, cmp);
+    rpt_table_end(c, &t);
+}
+
 static void legend(rpt_ctx *c)
 {
     const char *norms = rpt_str(json_object_get(c->findings, "software"), "norms");
@@ -243,5 +325,8 @@ void rpt_ncs_tables(rpt_ctx *c)
                     sensory_row);
     if (n_fwave)
         fwave_table(c, ncs);
+    const json_t *cmps = json_object_get(c->findings, "ncs_comparisons");
+    if (json_array_size(cmps))
+        comparison_table(c, cmps);
     legend(c);
 }

@@ -49,7 +49,7 @@ lacks() { ! grep -q -- "$1" "$tmp/text.txt" || fail "$2: '$1' should not be ther
 
 # The first value of a key in a findings file, printed with 2 decimals.
 first_value() {
-    v=$(grep -m1 "\"$1\": [0-9]" "$2" | sed 's/.*: *\([0-9.]*\).*/\1/')
+    v=$(grep -m1 "\"$1\": -\{0,1\}[0-9]" "$2" | sed 's/.*: *\(-\{0,1\}[0-9.]*\).*/\1/')
     printf '%.2f' "$v"
 }
 
@@ -69,6 +69,12 @@ for dir in "$samples"/*/; do
         has "spontaneous activity at rest" "$study"
     else
         lacks "spontaneous activity at rest" "$study"
+    fi
+    if grep -q '"difference_ms"' "$tmp/$study.json"; then
+        has "Comparison studies" "$study"
+        has "$(first_value difference_ms "$tmp/$study.json") ms" "$study"
+    else
+        lacks "Comparison studies" "$study"
     fi
     rm -f "$tmp"/truth.*.events.tsv
     code=$(grep -m1 '"code"' "$tmp/$study.json" | sed 's/.*"code": "\([^"]*\)".*/\1/')
