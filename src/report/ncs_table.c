@@ -161,6 +161,14 @@ static void sensory_row(rpt_ctx *c, rpt_table *t, const json_t *n, const json_t 
     rpt_table_row(c, t, cl, false);
 }
 
+/* A table's heading (kept with `keep` points of what follows) and heads. */
+static void table_start(rpt_ctx *c, rpt_table *t, const char *heading, float keep,
+                        const rpt_col *cols, size_t n_cols)
+{
+    rpt_heading(c, heading, keep);
+    rpt_table_begin(c, t, cols, n_cols, RPT_FS_SMALL + 0.5f);
+}
+
 typedef void (*site_row_fn)(rpt_ctx *c, rpt_table *t, const json_t *n, const json_t *site,
                             size_t k);
 
@@ -171,9 +179,8 @@ static void nerve_table(rpt_ctx *c, const json_t *ncs, const char *test, const c
 {
     size_t i, k;
     const json_t *n, *site;
-    rpt_heading(c, heading, 60);
     rpt_table t;
-    rpt_table_begin(c, &t, cols, n_cols, RPT_FS_SMALL + 0.5f);
+    table_start(c, &t, heading, 60, cols, n_cols);
     json_array_foreach(ncs, i, n) {
         if (!is_test(n, test))
             continue;
@@ -194,9 +201,8 @@ static void fwave_table(rpt_ctx *c, const json_t *ncs)
 {
     size_t i;
     const json_t *n;
-    rpt_heading(c, "F-waves", 40);
     rpt_table t;
-    rpt_table_begin(c, &t, fwave_cols, N_FWAVE, RPT_FS_SMALL + 0.5f);
+    table_start(c, &t, "F-waves", 40, fwave_cols, N_FWAVE);
     json_array_foreach(ncs, i, n) {
         if (!is_test(n, "fwave"))
             continue;
@@ -291,10 +297,12 @@ static void comparison_table(rpt_ctx *c, const json_t *cmps)
 {
     size_t i;
     const json_t *cmp;
-    rpt_heading(c, "Comparison studies", 40);
     rpt_table t;
-    rpt_table_begin(c, &t, cmp_cols, N_CMP, RPT_FS_SMALL + 0.5f);
-    json_array_foreach(cmps, i, cmp) comparison_row(c, &t, cmp);
+    table_start(c, &t, "Comparison studies", 40, cmp_cols, N_CMP);
+    json_array_foreach(cmps, i, cmp)
+    {
+        comparison_row(c, &t, cmp);
+    }
     rpt_table_end(c, &t);
 }
 
