@@ -37,6 +37,8 @@
 extern "C" {
 #endif
 
+#define EMG_PI 3.14159265358979323846 /* for the filters, the hum and MUP tapers */
+
 /* ---- filters (src/emg/filter.c) --------------------------------------------
  * Second-order sections (RBJ cookbook form, Butterworth Q = 1/sqrt(2)) run
  * causally, sample by sample, keeping their state between calls so that a

@@ -11,8 +11,6 @@
 
 #include "edx/emg.h"
 
-#define EMG_PI 3.14159265358979323846
-
 static int design(emg_biquad *q, double fs_hz, double fc_hz, bool is_high)
 {
     if (!q || !(fs_hz > 0) || !(fc_hz > 0) || !(fc_hz < fs_hz / 2))

@@ -15,8 +15,6 @@
 
 #include "edx/emg.h"
 
-#define EMG_PI 3.14159265358979323846
-
 /* Power of x at f_hz (Goertzel), normalised to an amplitude. */
 static double tone_uv(const double *x, size_t n, double fs_hz, double f_hz)
 {

@@ -196,7 +196,8 @@ static double *synth(double fs, double secs, const synth_unit *u, size_t nu, dou
     }
     size_t wl = (size_t)(30.0 * fs / 1000.0);
     double *w = calloc(wl, sizeof *w);
-    static double times[SYNTH_UNITS][SYNTH_MAX];
+    double(*times)[SYNTH_MAX] = calloc(SYNTH_UNITS, sizeof *times);
+    assert_non_null(times);
     size_t n_times[SYNTH_UNITS] = {0};
     assert_true(nu <= SYNTH_UNITS);
     for (size_t k = 0; k < nu; k++) {
@@ -218,6 +219,7 @@ static double *synth(double fs, double secs, const synth_unit *u, size_t nu, dou
         }
     }
     free(w);
+    free(times);
     *n_out = n;
     return x;
 }

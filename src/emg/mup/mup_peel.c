@@ -36,7 +36,6 @@
 
 #define MUP_PEEL_SELF_MS 3.0 /* [E] */
 #define MUP_PEEL_MARGIN_MS 1.0 /* [E] */
-#define MUP_PI 3.14159265358979323846
 
 static bool is_unit_track(const mup_track *t)
 {
@@ -89,15 +88,18 @@ static void peel_member(const emg_mup_analyser *a, size_t self, float *row, doub
  * (read at the plain level, without the noise raise, so that all of it
  * that shows above the level is kept), widened by MUP_PEEL_MARGIN_MS and
  * tapered to zero over as much again. Nothing is kept when no MUP stands
- * out. */
-static void keep_own_part(const emg_mup_analyser *a, double *w)
+ * out. EDX_OK or EDX_ERR_NOMEM. */
+static int keep_own_part(const emg_mup_analyser *a, double *w)
 {
     emg_mup_shape sh;
     double ms = 1000.0 / a->fs;
-    if (emg_mup_measure(w, a->win, a->fs, a->pre, 0, &sh) != EDX_OK) {
+    int rc = emg_mup_measure(w, a->win, a->fs, a->pre, 0, &sh);
+    if (rc == EDX_ERR_NOMEM)
+        return rc;
+    if (rc != EDX_OK) {
         for (size_t k = 0; k < a->win; k++)
             w[k] = 0;
-        return;
+        return EDX_OK;
     }
     double g = MUP_PEEL_MARGIN_MS / ms;
     double lo = sh.onset_ms / ms - g, hi = sh.end_ms / ms + g;
@@ -106,11 +108,12 @@ static void keep_own_part(const emg_mup_analyser *a, double *w)
         if (x < lo - g || x > hi + g)
             f = 0;
         else if (x < lo)
-            f = 0.5 - 0.5 * cos(MUP_PI * (x - (lo - g)) / g);
+            f = 0.5 - 0.5 * cos(EMG_PI * (x - (lo - g)) / g);
         else if (x > hi)
-            f = 0.5 - 0.5 * cos(MUP_PI * ((hi + g) - x) / g);
+            f = 0.5 - 0.5 * cos(EMG_PI * ((hi + g) - x) / g);
         w[k] *= f;
     }
+    return EDX_OK;
 }
 
 int emg_mup_peel(emg_mup_analyser *a)
@@ -131,7 +134,10 @@ int emg_mup_peel(emg_mup_analyser *a)
             continue;
         emg_mup_one_per_discharge(t);
         emg_mup_average(a, t->members, t->n_members, avg + i * a->win, scratch);
-        keep_own_part(a, avg + i * a->win);
+        if (keep_own_part(a, avg + i * a->win) != EDX_OK) {
+            free(avg), free(scratch), free(has);
+            return EDX_ERR_NOMEM;
+        }
         has[i] = true;
         units++;
     }
