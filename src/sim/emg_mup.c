@@ -11,7 +11,15 @@
  * kept as separate waveforms and jittered one by one; the rest is one fixed
  * waveform. The numbers marked [E] are engineering choices tuned so that
  * normal MUPs fall in clinical.md 2.2 (TA: 661 +- 92 uV, 9.35 +- 0.93 ms,
- * 3.47 phases; adults 300 uV - 3 mV, 2-15 ms).
+ * 3.47 phases; adults 300 uV - 3 mV, 2-15 ms); bench_sim_mup prints how
+ * close they are (bench/README.md).
+ *
+ * Muscles differ: a muscle's mean normal duration (templates/mup_normals.tsv
+ * rows: TA 9.35 ms [S28], the others 10.2 ms, the middle of the biceps
+ * tolerance limits [S56]) is reached by scaling its fibres' conduction
+ * velocity, which stretches every fibre potential in time alike. The
+ * differences in fibre length, end-plate scatter and terminal branching that
+ * make real muscles differ are lumped into that one time scale [E].
  *
  * Jitter: TA controls 37.0 +- 5.6 us MCD per fibre pair (clinical.md 2.1,
  * [S28]); for independent normal latencies MCD = 2 sd / sqrt(pi) * sqrt(2),
@@ -32,15 +40,22 @@
 #include "sim/emg_internal.h"
 
 #define EMG_DETECT_MM 3.0     /* fibres beyond add < 1-2 uV each [E] */
-#define FIBRE_DENSITY_MM2 3.5 /* fibres of one unit per mm^2 of territory [E] */
+#define FIBRE_DENSITY_MM2 2.7 /* fibres of one unit per mm^2 of territory [E] */
 #define MCD_NORMAL_US 37.0    /* [S28] */
 #define MCD_SD_US 5.6         /* [S28] */
 #define MCD_TO_SD 1.596       /* 2 / sqrt(pi) * sqrt(2) */
 #define BUILD_TRIES 16
+/* Mean duration of adult normal units at velocity scale 1 (bench_sim_mup,
+ * 24 seeds: 8.5 ms) [E] */
+#define BASE_DURATION_MS 8.5
+/* Adult mean normal durations (clinical.md 2.2) */
+#define TA_DURATION_MS 9.35      /* [S28] */
+#define DEFAULT_DURATION_MS 10.2 /* middle of the biceps limits 7.4-13.0 ms [S56] */
 
 typedef struct anatomy {
     double territory_mm, density, ep_sd_mm, diam_mean_um, diam_sd_um;
     double sprout_ms, satellite_p, survive_p, cluster;
+    double cv_scale; /* the muscle's time scale (header) */
 } anatomy;
 
 static double clampd(double x, double lo, double hi)
@@ -48,12 +63,22 @@ static double clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-static void anatomy_for(const emg_unit_spec *s, sim_rng *r, anatomy *a)
+/* Velocity scale that gives a muscle its mean normal duration (header). */
+static double muscle_cv_scale(const char *muscle)
+{
+    bool ta = muscle && strcmp(muscle, "tibialis anterior") == 0;
+    return BASE_DURATION_MS / (ta ? TA_DURATION_MS : DEFAULT_DURATION_MS);
+}
+
+static void anatomy_for(const emg_ctx *c, const emg_unit_spec *s, sim_rng *r, anatomy *a)
 {
     double sev = clampd(s->severity, 0, 1);
+    a->cv_scale = muscle_cv_scale(c->plan->muscle);
     a->territory_mm = sim_rng_range(r, 3.0, 8.0); /* 2-8 mm (HW&S) */
     a->density = FIBRE_DENSITY_MM2 * (s->size_factor > 0 ? s->size_factor : 1.0);
-    a->ep_sd_mm = 1.25;
+    /* end plates: 2 SD = 4 mm, wider than HW&S's 2.5 mm: with the fibre
+     * density, normal amplitudes and phases meet S28's means [E] */
+    a->ep_sd_mm = 2.0;
     a->diam_mean_um = 55.0;
     a->diam_sd_um = 9.0;
     a->sprout_ms = 0;
@@ -123,7 +148,7 @@ static int draw_fibres(const emg_unit_spec *s, const anatomy *a, sim_rng *r, emg
         f[k].len_neg_mm = ln;
         f[k].diam_um = clampd(diam, s->kind == SIM_MUP_MYOPATHIC ? 12.0 : 25.0,
                               s->kind == SIM_MUP_NORMAL ? 85.0 : 110.0);
-        f[k].cv_m_s = emg_cv_for_diameter(f[k].diam_um);
+        f[k].cv_m_s = emg_cv_for_diameter(f[k].diam_um) * a->cv_scale;
         f[k].delay_ms = delay;
         k++;
     }
@@ -188,7 +213,7 @@ static int measure_nominal(emg_ctx *c, emg_unit *u)
 static int build_once(emg_ctx *c, const emg_unit_spec *s, sim_rng *r, emg_unit *u)
 {
     anatomy a;
-    anatomy_for(s, r, &a);
+    anatomy_for(c, s, r, &a);
     emg_fibre *f = NULL;
     size_t nf = 0;
     int rc = draw_fibres(s, &a, r, &f, &nf);

@@ -9,7 +9,8 @@
  * to its peak rate, intervals vary with CV 0.2. Numbers from clinical.md
  * 2.4: onset interval 132 +- 32 ms (~7.6 Hz) [S54]; the first unit fires
  * ~11 Hz when the second is recruited (recruitment interval 90 ms) [S54],
- * so thresholds of the first two units lie 3.4 excitation units apart;
+ * so thresholds of the first two units lie 3.4 excitation units apart (later
+ * ones closer, see pool_init);
  * peak rates 30-50 Hz [S110]. By ~71 y about 40 % fewer units [S60].
  *
  * Effort is a force target: the force of the normal pool at the epoch's
@@ -27,6 +28,7 @@
 
 #define POOL_UNITS 18    /* units a needle site sees [E] */
 #define FIRST_STEP 3.4   /* 11 Hz - 7.6 Hz [S54] */
+#define LATER_STEP 2.5   /* keeps a normal pool's recruitment ratio <= ~5 [S110] [E] */
 #define SIZE_GROWTH 1.10 /* force per Hz of later (larger) units [E] */
 #define ISI_CV 0.2       /* Fuglevand 1993 */
 
@@ -77,11 +79,12 @@ static void pool_init(emg_ctx *c, vol_pool *p, size_t site)
     for (size_t i = 0; i < p->n; i++) {
         vol_unit *u = &p->v[i];
         memset(u, 0, sizeof *u);
-        /* evenly spaced thresholds (+-20 %): a new unit joins each time the
-         * first has gained ~3.4 Hz, which keeps the normal recruitment
-         * ratio (fastest rate / units firing) near 5 or below [S110] [E] */
+        /* the second unit joins when the first has gained 3.4 Hz [S54];
+         * later ones each ~2.5 Hz further (+-20 %), which keeps the normal
+         * recruitment ratio (fastest rate / units firing) at 5 or below
+         * once several units fire [S110] [E] */
         u->threshold = thr;
-        thr += FIRST_STEP * (i ? sim_rng_range(&r, 0.8, 1.2) : 1.0);
+        thr += i ? LATER_STEP * sim_rng_range(&r, 0.8, 1.2) : FIRST_STEP;
         double onset_ms = fmin(fmax(132.0 + 32.0 * sim_rng_normal(&r), 90.0), 200.0);
         u->onset_hz = 1000.0 / onset_ms;
         u->max_hz = sim_rng_range(&r, 30.0, 50.0);

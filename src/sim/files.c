@@ -107,18 +107,27 @@ static int emg_header(int h, const sim_study_plan *sp, const sim_muscle_entry *m
     return rc ? EDX_ERR_IO : EDX_OK;
 }
 
+/* Needle sites and epochs, merged in time order (EDFlib stores annotations
+ * in the order they are added; a needle move comes before the epoch that
+ * starts with it). Both lists are in time order already. */
 static int emg_annotations(int h, const sim_muscle_plan *p)
 {
     int rc = 0;
     char text[40];
-    for (size_t i = 0; i < p->n_needle_moves; i++) {
-        snprintf(text, sizeof text, "Needle site %zu", i + 1);
-        rc |= edfwrite_annotation_utf8(h, units_100us(p->needle_move_s[i]), -1, text);
+    size_t i = 0, k = 0;
+    while (i < p->n_needle_moves || k < p->n_epochs) {
+        if (i < p->n_needle_moves &&
+            (k == p->n_epochs || p->needle_move_s[i] <= p->epochs[k].start_s)) {
+            snprintf(text, sizeof text, "Needle site %zu", i + 1);
+            rc |= edfwrite_annotation_utf8(h, units_100us(p->needle_move_s[i]), -1, text);
+            i++;
+        } else {
+            rc |= edfwrite_annotation_utf8(h, units_100us(p->epochs[k].start_s),
+                                           units_100us(p->epochs[k].duration_s),
+                                           epoch_text(p->epochs[k].kind));
+            k++;
+        }
     }
-    for (size_t i = 0; i < p->n_epochs; i++)
-        rc |= edfwrite_annotation_utf8(h, units_100us(p->epochs[i].start_s),
-                                       units_100us(p->epochs[i].duration_s),
-                                       epoch_text(p->epochs[i].kind));
     return rc ? EDX_ERR_IO : EDX_OK;
 }
 

@@ -175,15 +175,21 @@ sim_muscle_entry *sim_plan_add_muscle(sim_study_plan *sp, const char *muscle,
 }
 
 /*
- * Needle time line of one muscle: three needle sites sharing the rest time
- * ("Needle site n" at each move; clinical.md 1.2 grades fibrillations by the
- * number of sites), then minimal and moderate contraction, then a short
- * maximal effort. Contraction lengths are typical screen sweeps of a few
- * seconds each.
+ * Needle time line of one muscle: three needle sites ("Needle site n" at
+ * each move; clinical.md 1.2 grades fibrillations by the number of sites),
+ * each with its share of the rest time followed by minimal and moderate
+ * contraction, then a short maximal effort at the last site. Sampling MUPs
+ * at several sites is how a quantitative analysis reaches its 20 MUPs
+ * (clinical.md 2.2, [S56]). Contraction lengths are typical screen sweeps
+ * of a few seconds each.
  */
 static void layout_one(sim_muscle_plan *p, double rest_s)
 {
     enum { SITES = 3 };
+    static const struct {
+        sim_epoch_kind kind;
+        double s;
+    } effort[] = {{SIM_EPOCH_MINIMAL, 4.0}, {SIM_EPOCH_MODERATE, 3.0}, {SIM_EPOCH_MAXIMAL, 2.0}};
     double t = 0, per_site = rest_s / SITES;
     p->n_epochs = 0;
     p->n_needle_moves = 0;
@@ -191,15 +197,15 @@ static void layout_one(sim_muscle_plan *p, double rest_s)
         p->needle_move_s[p->n_needle_moves++] = t;
         p->epochs[p->n_epochs++] = (sim_epoch){SIM_EPOCH_REST, t, per_site};
         t += per_site;
+        size_t n_effort = s == SITES - 1 ? 3 : 2; /* maximal effort once, at the end */
+        for (size_t i = 0; i < n_effort; i++) {
+            t += 0.5; /* the patient starts to contract after the instruction */
+            p->epochs[p->n_epochs++] = (sim_epoch){effort[i].kind, t, effort[i].s};
+            t += effort[i].s;
+        }
+        t += 0.5; /* relaxes before the needle moves on */
     }
-    static const struct { sim_epoch_kind kind; double s; } effort[] = {
-        {SIM_EPOCH_MINIMAL, 4.0}, {SIM_EPOCH_MODERATE, 3.0}, {SIM_EPOCH_MAXIMAL, 2.0}};
-    for (size_t i = 0; i < sizeof effort / sizeof effort[0]; i++) {
-        t += 0.5; /* the patient starts to contract after the instruction */
-        p->epochs[p->n_epochs++] = (sim_epoch){effort[i].kind, t, effort[i].s};
-        t += effort[i].s;
-    }
-    p->duration_s = ceil(t + 0.5); /* whole one-second records */
+    p->duration_s = ceil(t); /* whole one-second records */
 }
 
 void sim_plan_layout_muscles(sim_study_plan *sp)
