@@ -191,7 +191,8 @@ typedef struct emg_recruit_summary {
     double max_firing_hz;          /* fastest accepted unit, minimal/moderate effort */
     double recruitment_ratio;      /* max over epochs with a unit >= 10 Hz, NAN otherwise */
     double recruitment_frequency_hz; /* first unit's rate when the second fired first, or NAN */
-    double units_at_low_rate;      /* most units seen together while the fastest fired < 10 Hz */
+    double units_at_low_rate;        /* median over the minimal epochs (else moderate) of the units
+                                        firing while the fastest fires < 11 Hz (0 when it does) */
     bool has_maximal;
     double turns_per_s, mean_turn_amplitude_uv; /* maximal effort, NAN when not recorded */
 } emg_recruit_summary;

@@ -379,6 +379,46 @@ static void test_early_recruitment(void **state)
     emg_mup_free(a);
 }
 
+/* Feeds one more epoch of synthetic units into an analyser. */
+static void add_epoch(emg_mup_analyser *a, conv_state st, const synth_unit *u, size_t nu,
+                      double secs)
+{
+    size_t n;
+    double *x = synth(10000.0, secs, u, nu, 5.0, 0.0, &n);
+    assert_int_equal(emg_mup_begin_epoch(a, st), EDX_OK);
+    assert_int_equal(emg_mup_feed(a, x, n, 0.0), EDX_OK);
+    assert_int_equal(emg_mup_end_epoch(a), EDX_OK);
+    free(x);
+}
+
+/* Three needle sites: at one, a single unit fires at 20 Hz (ratio 20, as
+ * if caught between two recruitments); at the other two, three units with
+ * the fastest at 13 Hz (ratio ~4.3). The muscle's ratio is the median of
+ * the moderate epochs, so recruitment stays normal; two sites like the
+ * first make it reduced. */
+static void test_recruitment_median_of_sites(void **state)
+{
+    (void)state;
+    synth_unit one[1] = {{20.0, 1500.0, 12.0, 3, 0}};
+    synth_unit three[3] = {
+        {13.0, 900.0, 9.0, 3, 0}, {10.5, 500.0, 10.0, 4, 0}, {8.0, 1300.0, 8.0, 2, 0}};
+    emg_mup_analyser *a = NULL;
+    assert_int_equal(emg_mup_new(10000.0, NULL, &a), EDX_OK);
+    add_epoch(a, CONV_STATE_MODERATE, one, 1, 4.0);
+    add_epoch(a, CONV_STATE_MODERATE, three, 3, 5.0);
+    add_epoch(a, CONV_STATE_MODERATE, three, 3, 5.0);
+    emg_recruit_summary r;
+    emg_recruit_summarise(a, &r);
+    assert_float_equal(r.recruitment_ratio, 13.0 / 3.0, 0.6);
+    assert_int_equal(r.pattern, EMG_RECRUIT_NORMAL);
+    add_epoch(a, CONV_STATE_MODERATE, one, 1, 4.0);
+    add_epoch(a, CONV_STATE_MODERATE, one, 1, 4.0);
+    emg_recruit_summarise(a, &r);
+    assert_float_equal(r.recruitment_ratio, 20.0, 1.5);
+    assert_int_equal(r.pattern, EMG_RECRUIT_REDUCED);
+    emg_mup_free(a);
+}
+
 /* ---- normal limits and rules ------------------------------------------------------ */
 
 static const char *table =
@@ -487,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_reduced_recruitment),
         cmocka_unit_test(test_normal_recruitment),
         cmocka_unit_test(test_early_recruitment),
+        cmocka_unit_test(test_recruitment_median_of_sites),
         cmocka_unit_test(test_normals),
         cmocka_unit_test(test_shipped_normals),
         cmocka_unit_test(test_rules),

@@ -4,12 +4,14 @@
  * 2.3 and 2.4; rules in edxreport(1), "MOTOR UNIT POTENTIALS").
  *
  * Recruitment (clinical reference 2.4):
- *   reduced  the recruitment ratio (fastest rate / units firing) exceeds 5
+ *   reduced  the recruitment ratio (fastest rate / units firing; the median
+ *            over the moderate epochs, else the minimal ones) exceeds 5
  *            [S110, Daube rule] while the fastest unit fires faster than a
  *            normal first unit does when the second joins: 90 - 19 ms
  *            recruitment interval, i.e. > 14 Hz [S54];
  *   early    three or more units fire together while none fires as fast as
- *            the normal recruitment frequency (11 Hz, 90 ms [S54]): in a
+ *            the normal recruitment frequency (11 Hz, 90 ms [S54]), in at
+ *            least half of the minimal epochs (else moderate ones): in a
  *            normal muscle the second unit joins only when the first
  *            reaches it. Force is not recorded, so this is relative to rate
  *            only, and the findings say so.
@@ -53,12 +55,68 @@ static bool is_min_mod(conv_state s)
     return s == CONV_STATE_MINIMAL || s == CONV_STATE_MODERATE;
 }
 
+/* What is read per epoch: the recruitment ratio (epochs with a unit at
+ * 10 Hz or more [S110]), or the units firing while none reaches the
+ * recruitment frequency (0 when one does; epochs with units). */
+typedef enum epoch_metric { METRIC_RATIO, METRIC_LOW_RATE_UNITS } epoch_metric;
+
+static bool metric_read(const emg_mup_epoch_stats *e, conv_state state, epoch_metric m)
+{
+    if (e->state != state || !e->n_units)
+        return false;
+    return m != METRIC_RATIO || e->max_rate_hz >= RATIO_MIN_RATE_HZ;
+}
+
+static double metric_of(const emg_mup_epoch_stats *e, epoch_metric m)
+{
+    if (m == METRIC_RATIO)
+        return e->recruitment_ratio;
+    return e->max_rate_hz < RECRUIT_FREQ_HZ ? e->units_estimate : 0.0;
+}
+
+/* The k-th smallest value (0-based) of a metric over the epochs of one
+ * effort that read it; there are a handful, so counting beats sorting. */
+static double kth_value(const emg_mup_analyser *a, conv_state state, epoch_metric m, size_t k)
+{
+    for (size_t i = 0; i < a->n_epochs; i++) {
+        if (!metric_read(&a->epochs[i], state, m))
+            continue;
+        double x = metric_of(&a->epochs[i], m);
+        size_t below = 0, upto = 0;
+        for (size_t j = 0; j < a->n_epochs; j++) {
+            if (!metric_read(&a->epochs[j], state, m))
+                continue;
+            below += metric_of(&a->epochs[j], m) < x;
+            upto += metric_of(&a->epochs[j], m) <= x;
+        }
+        if (below <= k && k < upto)
+            return x;
+    }
+    return NAN;
+}
+
+/* The median of a metric over the epochs of the first effort in order that
+ * reads it at all; NAN when none does. Several needle sites give several
+ * epochs of each effort, and one caught between two recruitments must not
+ * decide for the muscle. */
+static double median_metric(const emg_mup_analyser *a, const conv_state order[2], epoch_metric m)
+{
+    for (int o = 0; o < 2; o++) {
+        size_t n = 0;
+        for (size_t i = 0; i < a->n_epochs; i++)
+            n += metric_read(&a->epochs[i], order[o], m);
+        if (n)
+            return 0.5 *
+                   (kth_value(a, order[o], m, (n - 1) / 2) + kth_value(a, order[o], m, n / 2));
+    }
+    return NAN;
+}
+
 void emg_recruit_summarise(const emg_mup_analyser *a, emg_recruit_summary *r)
 {
     memset(r, 0, sizeof *r);
     r->max_firing_hz = r->recruitment_ratio = r->recruitment_frequency_hz = NAN;
     r->turns_per_s = r->mean_turn_amplitude_uv = NAN;
-    double best_rate = -1;
     for (size_t i = 0; i < a->n_epochs; i++) {
         const emg_mup_epoch_stats *e = &a->epochs[i];
         if (e->state == CONV_STATE_MAXIMAL) {
@@ -70,13 +128,14 @@ void emg_recruit_summarise(const emg_mup_analyser *a, emg_recruit_summary *r)
             continue;
         if (isnan(r->max_firing_hz) || e->max_rate_hz > r->max_firing_hz)
             r->max_firing_hz = e->max_rate_hz;
-        if (e->max_rate_hz >= RATIO_MIN_RATE_HZ && e->max_rate_hz > best_rate) {
-            best_rate = e->max_rate_hz;
-            r->recruitment_ratio = e->recruitment_ratio;
-        }
-        if (e->max_rate_hz < RECRUIT_FREQ_HZ && e->units_estimate > r->units_at_low_rate)
-            r->units_at_low_rate = e->units_estimate;
     }
+    /* the ratio where several units fire (with one or two it says more
+     * about when the next joins); early recruitment at the lowest effort */
+    static const conv_state ratio_order[2] = {CONV_STATE_MODERATE, CONV_STATE_MINIMAL};
+    static const conv_state early_order[2] = {CONV_STATE_MINIMAL, CONV_STATE_MODERATE};
+    r->recruitment_ratio = median_metric(a, ratio_order, METRIC_RATIO);
+    double low = median_metric(a, early_order, METRIC_LOW_RATE_UNITS);
+    r->units_at_low_rate = isnan(low) ? 0 : low;
     /* recruitment frequency: a unit that joined clearly after the first */
     const emg_mup_unit *first = NULL;
     for (size_t i = 0; i < a->n_units; i++) {
