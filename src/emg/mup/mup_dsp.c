@@ -11,21 +11,69 @@
 
 #define P20_OF_ABS_NORMAL 0.2533 /* P(|z| < 0.2533) = 0.20 for z ~ N(0, 1) */
 
-static int cmp_double(const void *a, const void *b)
+/* Sorts v[0..n) ascending by insertion: fastest for the few values (up to
+ * EMG_MUP_MAX_MEMBERS) of one column of member windows. Doubles that
+ * compare equal differ at most in the sign of a zero, which no sum or
+ * quantile taken from the sorted values can show. */
+static void sort_small(double *v, size_t n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* The k-th smallest of v[0..n), k < n (Hoare's selection: v is reordered
+ * so that v[0..k) <= v[k] <= v[k+1..n)). Expected O(n), where a sort of a
+ * scan block took most of the decomposition's time. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double p0 = v[lo], p1 = v[lo + (hi - lo) / 2], p2 = v[hi];
+        double pivot = fmax(fmin(p0, p1), fmin(fmax(p0, p1), p2)); /* median of three */
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (v[i] < pivot)
+                i++;
+            while (pivot < v[j])
+                j--;
+            if (i >= j)
+                break;
+            double x = v[i];
+            v[i++] = v[j];
+            v[j--] = x;
+        }
+        /* v[lo..j] <= pivot <= v[j+1..hi], both parts non-empty */
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    return v[k];
 }
 
 double emg_mup_quantile(double *v, size_t n, double p)
 {
     if (n == 0)
         return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
     double pos = p * (double)(n - 1);
     size_t i = (size_t)pos;
     double f = pos - (double)i;
-    return i + 1 < n ? v[i] + f * (v[i + 1] - v[i]) : v[n - 1];
+    if (n <= EMG_MUP_MAX_MEMBERS) {
+        sort_small(v, n);
+        return i + 1 < n ? v[i] + f * (v[i + 1] - v[i]) : v[n - 1];
+    }
+    if (i + 1 >= n)
+        return select_kth(v, n, n - 1);
+    /* the values a sort would put at i and i + 1 */
+    double lo = select_kth(v, n, i), hi = v[i + 1];
+    for (size_t k = i + 2; k < n; k++)
+        hi = v[k] < hi ? v[k] : hi;
+    return lo + f * (hi - lo);
 }
 
 double emg_mup_robust_rms(const double *x, size_t n, double *scratch)
@@ -35,7 +83,6 @@ double emg_mup_robust_rms(const double *x, size_t n, double *scratch)
     for (size_t i = 0; i < n; i++)
         scratch[i] = fabs(x[i]);
     size_t k = n / 5;
-    /* quickselect would do; a sort of a block is cheap enough next to I/O */
     return emg_mup_quantile(scratch, n, (double)k / (double)(n > 1 ? n - 1 : 1)) /
            P20_OF_ABS_NORMAL;
 }
@@ -69,7 +116,7 @@ double emg_mup_trimmed_mean(const float *rows, size_t m, size_t stride, size_t j
             s += scratch[r];
         return s / (double)m;
     }
-    qsort(scratch, m, sizeof *scratch, cmp_double);
+    sort_small(scratch, m);
     size_t lo = m / 4, hi = m - m / 4;
     double s = 0;
     for (size_t r = lo; r < hi; r++)

@@ -22,13 +22,14 @@
 int emg_mup_count_turns(const double *v, size_t a, size_t z, double min_uv);
 
 /* Robust rms of white noise from the 20th percentile of |x| (for a normal
- * variable P20(|x|) = 0.2533 sigma); sorts a scratch copy. NAN when n = 0. */
+ * variable P20(|x|) = 0.2533 sigma); reorders a scratch copy. NAN when n = 0. */
 double emg_mup_robust_rms(const double *x, size_t n, double *scratch);
 
 /* Value of x at fractional position t (Catmull-Rom cubic); clamps at ends. */
 double emg_mup_interp(const double *x, size_t n, double t);
 
-/* Median and quantile of v[0..n) (sorts v in place). NAN when n = 0. */
+/* Quantile p of v[0..n), interpolated between the order statistics about
+ * p (n - 1) as in a sorted copy (reorders v). NAN when n = 0. */
 double emg_mup_quantile(double *v, size_t n, double p);
 
 /* Interquartile mean of column j of m rows of `stride` floats. */
