@@ -12,7 +12,7 @@
 #define P20_OF_ABS_NORMAL 0.2533 /* P(|z| < 0.2533) = 0.20 for z ~ N(0, 1) */
 
 /* Sorts v[0..n) ascending by insertion: fastest for the few values (up to
- * EMG_MUP_MAX_MEMBERS) of one column of member windows. Doubles that
+ * EMG_MUP_MAX_MEMBERS) most quantiles are taken of. Doubles that
  * compare equal differ at most in the sign of a zero, which no sum or
  * quantile taken from the sorted values can show. */
 static void sort_small(double *v, size_t n)
@@ -56,17 +56,26 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
+/* Quantile p of the sorted v[0..n), n > 0. */
+static double sorted_quantile(const double *v, size_t n, double p)
+{
+    double pos = p * (double)(n - 1);
+    size_t i = (size_t)pos;
+    double f = pos - (double)i;
+    return i + 1 < n ? v[i] + f * (v[i + 1] - v[i]) : v[n - 1];
+}
+
 double emg_mup_quantile(double *v, size_t n, double p)
 {
     if (n == 0)
         return NAN;
+    if (n <= EMG_MUP_MAX_MEMBERS) {
+        sort_small(v, n);
+        return sorted_quantile(v, n, p);
+    }
     double pos = p * (double)(n - 1);
     size_t i = (size_t)pos;
     double f = pos - (double)i;
-    if (n <= EMG_MUP_MAX_MEMBERS) {
-        sort_small(v, n);
-        return i + 1 < n ? v[i] + f * (v[i + 1] - v[i]) : v[n - 1];
-    }
     if (i + 1 >= n)
         return select_kth(v, n, n - 1);
     /* the values a sort would put at i and i + 1 */
@@ -103,25 +112,90 @@ double emg_mup_interp(const double *x, size_t n, double t)
                                     f * (3.0 * (p1 - p2) + p3 - p0)));
 }
 
-double emg_mup_trimmed_mean(const float *rows, size_t m, size_t stride, size_t j,
-                            double *scratch)
+/* Columns of member windows sorted at a time: EMG_MUP_MAX_MEMBERS rows of
+ * them take 8 kB of stack. */
+#define COL_BLOCK 64
+
+/* Puts the smaller of a[c] and b[c] in a[c], the larger in b[c], for the
+ * COL_BLOCK columns (a fixed count and no overlap, so that it vectorises;
+ * when equal, a keeps its own value and b its own). */
+static void compare_exchange(float *restrict a, float *restrict b)
 {
-    if (m == 0)
-        return 0;
-    for (size_t r = 0; r < m; r++)
-        scratch[r] = rows[r * stride + j];
-    if (m < 4) {
-        double s = 0;
-        for (size_t r = 0; r < m; r++)
-            s += scratch[r];
-        return s / (double)m;
+    for (size_t c = 0; c < COL_BLOCK; c++) {
+        float lo = a[c], hi = b[c];
+        if (hi < lo)
+            lo = b[c], hi = a[c];
+        a[c] = lo;
+        b[c] = hi;
     }
-    sort_small(scratch, m);
+}
+
+/* Copies columns [c0, c0 + n) of the rows pick[0..m) (`stride` floats
+ * apart) into blk (row r at r * COL_BLOCK, zeros past n) and sorts each
+ * column, ascending, with Batcher's odd-even merge network (any m). Every
+ * column takes the same compare-exchanges, so the work runs along rows,
+ * without the branches of a sort per column, which took most of the
+ * averaging's time. */
+static void sort_columns(const float *rows, const size_t *pick, size_t m, size_t stride, size_t c0,
+                         size_t n, float *blk)
+{
+    for (size_t r = 0; r < m; r++) {
+        memcpy(blk + r * COL_BLOCK, rows + (pick ? pick[r] : r) * stride + c0, n * sizeof *blk);
+        memset(blk + r * COL_BLOCK + n, 0, (COL_BLOCK - n) * sizeof *blk);
+    }
+    for (size_t p = 1; p < m; p *= 2)
+        for (size_t k = p; k >= 1; k /= 2)
+            for (size_t j = k % p; j + k < m; j += 2 * k)
+                for (size_t i = j; i < j + k && i + k < m; i++)
+                    if ((i ^ (i + k)) < 2 * p) /* both in one merged run of 2p */
+                        compare_exchange(blk + i * COL_BLOCK, blk + (i + k) * COL_BLOCK);
+}
+
+void emg_mup_trimmed_means(const float *rows, size_t m, size_t stride, double *out)
+{
+    float blk[EMG_MUP_MAX_MEMBERS * COL_BLOCK];
     size_t lo = m / 4, hi = m - m / 4;
-    double s = 0;
-    for (size_t r = lo; r < hi; r++)
-        s += scratch[r];
-    return s / (double)(hi - lo);
+    for (size_t c0 = 0; c0 < stride; c0 += COL_BLOCK) {
+        size_t n = stride - c0 < COL_BLOCK ? stride - c0 : COL_BLOCK;
+        if (m < 4) { /* the plain mean, in row order */
+            for (size_t c = 0; c < n; c++) {
+                double s = 0;
+                for (size_t r = 0; r < m; r++)
+                    s += rows[r * stride + c0 + c];
+                out[c0 + c] = m ? s / (double)m : 0;
+            }
+            continue;
+        }
+        sort_columns(rows, NULL, m, stride, c0, n, blk);
+        for (size_t c = 0; c < n; c++) {
+            double s = 0;
+            for (size_t r = lo; r < hi; r++) /* ascending, as a sorted column */
+                s += blk[r * COL_BLOCK + c];
+            out[c0 + c] = s / (double)(hi - lo);
+        }
+    }
+}
+
+void emg_mup_column_medians(const float *rows, const size_t *pick, size_t m, size_t stride,
+                            double *out)
+{
+    float blk[EMG_MUP_MAX_MEMBERS * COL_BLOCK];
+    double pos = 0.5 * (double)(m > 0 ? m - 1 : 0);
+    size_t i = (size_t)pos;
+    double f = pos - (double)i;
+    for (size_t c0 = 0; c0 < stride; c0 += COL_BLOCK) {
+        size_t n = stride - c0 < COL_BLOCK ? stride - c0 : COL_BLOCK;
+        if (m == 0) {
+            for (size_t c = 0; c < n; c++)
+                out[c0 + c] = NAN;
+            continue;
+        }
+        sort_columns(rows, pick, m, stride, c0, n, blk);
+        for (size_t c = 0; c < n; c++) { /* as sorted_quantile(column, m, 0.5) */
+            double v0 = blk[i * COL_BLOCK + c];
+            out[c0 + c] = i + 1 < m ? v0 + f * (blk[(i + 1) * COL_BLOCK + c] - v0) : v0;
+        }
+    }
 }
 
 double emg_mup_distance(const double *a, const double *b, size_t n, int shift)

@@ -32,9 +32,14 @@ double emg_mup_interp(const double *x, size_t n, double t);
  * p (n - 1) as in a sorted copy (reorders v). NAN when n = 0. */
 double emg_mup_quantile(double *v, size_t n, double p);
 
-/* Interquartile mean of column j of m rows of `stride` floats. */
-double emg_mup_trimmed_mean(const float *rows, size_t m, size_t stride, size_t j,
-                            double *scratch);
+/* Interquartile mean of each column of m rows of `stride` floats into
+ * out[0..stride); the plain mean when m < 4. m <= EMG_MUP_MAX_MEMBERS. */
+void emg_mup_trimmed_means(const float *rows, size_t m, size_t stride, double *out);
+
+/* Median of each column over the rows pick[0..m) of `stride` floats into
+ * out[0..stride) (NAN when m = 0). m <= EMG_MUP_MAX_MEMBERS. */
+void emg_mup_column_medians(const float *rows, const size_t *pick, size_t m, size_t stride,
+                            double *out);
 
 /* Normalised difference ||a - b||^2 / max(||a||^2, ||b||^2) of a[i] and
  * b[i + shift], over the samples where both exist. */

@@ -246,15 +246,10 @@ static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, c
 void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, double *w,
                      double *scratch)
 {
-    for (size_t k = 0; k < a->win; k++)
-        w[k] = emg_mup_trimmed_mean(rows, n, a->win, k, scratch);
     size_t rank[EMG_MUP_MAX_MEMBERS];
+    emg_mup_trimmed_means(rows, n, a->win, w);
     size_t keep = cleanest(a, rows, n, w, rank, scratch);
-    for (size_t k = 0; k < a->win; k++) {
-        for (size_t i = 0; i < keep; i++)
-            scratch[EMG_MUP_MAX_MEMBERS + i] = rows[rank[i] * a->win + k];
-        w[k] = emg_mup_quantile(scratch + EMG_MUP_MAX_MEMBERS, keep, 0.5);
-    }
+    emg_mup_column_medians(rows, rank, keep, a->win, w);
     size_t nb = (size_t)(MUP_BASE_MS * a->fs / 1000.0 + 0.5);
     nb = nb ? nb : 1;
     for (size_t k = 0; k < nb; k++)
