@@ -202,11 +202,12 @@ static void willison(emg_mup_analyser *a, const double *x, size_t s, size_t e)
     }
 }
 
-/* The window of a candidate at buffer position p + frac into a->win_buf. */
-static void take_window(emg_mup_analyser *a, size_t p, double frac)
+/* Samples [k0, k1) of the window of a candidate at buffer position
+ * p + frac into a->win_buf[k0..k1). */
+static void take_window(emg_mup_analyser *a, size_t p, double frac, size_t k0, size_t k1)
 {
     double t0 = (double)p + frac - (double)a->pre;
-    for (size_t k = 0; k < a->win; k++)
+    for (size_t k = k0; k < k1; k++)
         a->win_buf[k] = emg_mup_interp(a->buf, a->buf_len, t0 + (double)k);
 }
 
@@ -270,7 +271,9 @@ static int track_new(emg_mup_analyser *a, mup_track **out)
 
 static int assign(emg_mup_analyser *a, size_t p, double frac)
 {
-    take_window(a, p, frac);
+    /* the spike part first: most candidates go to units that keep no more
+     * members, or are no spike at all, and need no more of their window */
+    take_window(a, p, frac, a->mlo, a->mlo + a->mlen);
     double *c = a->cand;
     match_part_of(a, a->win_buf, c);
     double lo = c[0], hi = c[0];
@@ -296,6 +299,10 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     double t = a->epoch_t0_s + ((double)(a->buf_abs0 + (int64_t)p) + frac) / a->fs;
     if (best->n_times && t - best->times[best->n_times - 1] < MUP_SAME_DISCHARGE_S)
         return EDX_OK; /* another slope of the discharge just taken */
+    if (best->n_members < EMG_MUP_MAX_MEMBERS) { /* the rest of the member's window */
+        take_window(a, p, frac, 0, a->mlo);
+        take_window(a, p, frac, a->mlo + a->mlen, a->win);
+    }
     return track_add(a, best, c, t);
 }
 
