@@ -284,10 +284,13 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     a->n_spikes++;
     mup_track *best = NULL;
     double best_d = HUGE_VAL, noise_e = (double)a->mlen * a->noise_d * a->noise_d / 2.0;
+    double e_c = emg_mup_energy(c, a->mlen);
     for (size_t i = 0; i < a->n_tracks; i++) {
         mup_track *t = &a->tracks[i];
-        double dist = emg_mup_distance(c, t->tmpl, a->mlen, 0);
-        if (dist < best_d && dist < MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy)
+        double limit = MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy;
+        double dist = emg_mup_distance_below(c, t->tmpl, a->mlen, 0, fmax(e_c, t->energy),
+                                             best_d < limit ? best_d : limit);
+        if (dist < best_d && dist < limit)
             best_d = dist, best = t;
     }
     int rc = EDX_OK;

@@ -198,18 +198,43 @@ void emg_mup_column_medians(const float *rows, const size_t *pick, size_t m, siz
     }
 }
 
-double emg_mup_distance(const double *a, const double *b, size_t n, int shift)
+double emg_mup_energy(const double *x, size_t n)
 {
+    double e = 0;
+    for (size_t i = 0; i < n; i++)
+        e += x[i] * x[i];
+    return e;
+}
+
+/* How much larger than the largest sum of squares the caller can give a
+ * sum of the same squares over part of the samples may come out: the
+ * rounding of n additions is below n 2^-53, and n stays below 10^5. */
+#define ENERGY_MARGIN 1e-9
+
+double emg_mup_distance_below(const double *a, const double *b, size_t n, int shift, double e_max,
+                              double bound)
+{
+    /* compare where both are defined: a[i] and b[i + shift] for i in [i0, i1) */
+    size_t i0 = shift < 0 ? (size_t)(-(long)shift) : 0, i1 = shift > 0 ? (size_t)shift : 0;
+    i1 = i1 < n ? n - i1 : 0;
+    /* The squared differences only add up: once their sum reaches the bound
+     * times the largest energy the distance can be divided by, the
+     * distance will not come out below the bound. */
+    double stop = bound * e_max * (1.0 + ENERGY_MARGIN);
     double ea = 0, eb = 0, ed = 0;
-    for (size_t i = 0; i < n; i++) {
-        long j = (long)i + shift;
-        if (j < 0 || j >= (long)n)
-            continue; /* compare where both are defined */
-        double bv = b[j];
+    for (size_t i = i0; i < i1; i++) {
+        double bv = b[(size_t)((long)i + shift)];
         ea += a[i] * a[i];
         eb += bv * bv;
         ed += (a[i] - bv) * (a[i] - bv);
+        if ((i - i0) % 16 == 15 && stop > 0 && ed >= stop)
+            return HUGE_VAL;
     }
     double e = fmax(ea, eb);
     return e > 0 ? ed / e : 1.0;
+}
+
+double emg_mup_distance(const double *a, const double *b, size_t n, int shift)
+{
+    return emg_mup_distance_below(a, b, n, shift, 0, HUGE_VAL);
 }

@@ -45,4 +45,13 @@ void emg_mup_column_medians(const float *rows, const size_t *pick, size_t m, siz
  * b[i + shift], over the samples where both exist. */
 double emg_mup_distance(const double *a, const double *b, size_t n, int shift);
 
+/* Sum of x[i]^2 over x[0..n), in index order. */
+double emg_mup_energy(const double *x, size_t n);
+
+/* emg_mup_distance() when it is below `bound`, otherwise a value at least
+ * `bound` (HUGE_VAL when the sum stopped early). e_max: the larger of
+ * emg_mup_energy() of a and of b (0: no early stop). */
+double emg_mup_distance_below(const double *a, const double *b, size_t n, int shift, double e_max,
+                              double bound);
+
 #endif

@@ -107,12 +107,15 @@ static double merge_limit(const emg_mup_analyser *a, const double *x, const doub
 int emg_mup_merge_tracks(emg_mup_analyser *a)
 {
     int smax = (int)(MUP_MERGE_SHIFT_MS * a->fs / 1000.0 + 0.5);
-    size_t w = emg_mup_wide_len(a);
-    double *wt = malloc((a->n_tracks ? a->n_tracks : 1) * w * sizeof *wt);
+    size_t w = emg_mup_wide_len(a), nt = a->n_tracks ? a->n_tracks : 1;
+    double *wt = malloc(nt * (w + 1) * sizeof *wt);
     if (!wt)
         return EDX_ERR_NOMEM;
-    for (size_t i = 0; i < a->n_tracks; i++)
+    double *et = wt + nt * w; /* the templates' energies */
+    for (size_t i = 0; i < a->n_tracks; i++) {
         wide_template(a, &a->tracks[i], wt + i * w);
+        et[i] = emg_mup_energy(wt + i * w, w);
+    }
     int rc = EDX_OK;
     for (size_t i = 0; i < a->n_tracks && !rc; i++) {
         mup_track *ti = &a->tracks[i];
@@ -125,7 +128,8 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
             int best_s = 0;
             double limit = merge_limit(a, wt + i * w, wt + j * w, w), best = limit;
             for (int s = -smax; s <= smax; s++) {
-                double dist = emg_mup_distance(wt + i * w, wt + j * w, w, s);
+                double dist =
+                    emg_mup_distance_below(wt + i * w, wt + j * w, w, s, fmax(et[i], et[j]), best);
                 if (dist < best)
                     best = dist, best_s = s;
             }
