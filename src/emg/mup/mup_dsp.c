@@ -96,22 +96,6 @@ double emg_mup_robust_rms(const double *x, size_t n, double *scratch)
            P20_OF_ABS_NORMAL;
 }
 
-double emg_mup_interp(const double *x, size_t n, double t)
-{
-    if (n == 0)
-        return 0;
-    if (t <= 0)
-        return x[0];
-    if (t >= (double)(n - 1))
-        return x[n - 1];
-    size_t i = (size_t)t;
-    double f = t - (double)i;
-    double p0 = x[i > 0 ? i - 1 : 0], p1 = x[i], p2 = x[i + 1], p3 = x[i + 2 < n ? i + 2 : n - 1];
-    return p1 + 0.5 * f *
-                    (p2 - p0 + f * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 +
-                                    f * (3.0 * (p1 - p2) + p3 - p0)));
-}
-
 /* Columns of member windows sorted at a time: EMG_MUP_MAX_MEMBERS rows of
  * them take 8 kB of stack. */
 #define COL_BLOCK 64

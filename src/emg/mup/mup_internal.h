@@ -25,8 +25,23 @@ int emg_mup_count_turns(const double *v, size_t a, size_t z, double min_uv);
  * variable P20(|x|) = 0.2533 sigma); reorders a scratch copy. NAN when n = 0. */
 double emg_mup_robust_rms(const double *x, size_t n, double *scratch);
 
-/* Value of x at fractional position t (Catmull-Rom cubic); clamps at ends. */
-double emg_mup_interp(const double *x, size_t n, double t);
+/* Value of x at fractional position t (Catmull-Rom cubic); clamps at ends.
+ * Inline: it is called for every sample of each window taken and peeled. */
+static inline double emg_mup_interp(const double *x, size_t n, double t)
+{
+    if (n == 0)
+        return 0;
+    if (t <= 0)
+        return x[0];
+    if (t >= (double)(n - 1))
+        return x[n - 1];
+    size_t i = (size_t)t;
+    double f = t - (double)i;
+    double p0 = x[i > 0 ? i - 1 : 0], p1 = x[i], p2 = x[i + 1], p3 = x[i + 2 < n ? i + 2 : n - 1];
+    return p1 + 0.5 * f *
+                    (p2 - p0 +
+                     f * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 + f * (3.0 * (p1 - p2) + p3 - p0)));
+}
 
 /* Quantile p of v[0..n), interpolated between the order statistics about
  * p (n - 1) as in a sorted copy (reorders v). NAN when n = 0. */
