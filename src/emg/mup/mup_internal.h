@@ -25,6 +25,14 @@ int emg_mup_count_turns(const double *v, size_t a, size_t z, double min_uv);
  * variable P20(|x|) = 0.2533 sigma); reorders a scratch copy. NAN when n = 0. */
 double emg_mup_robust_rms(const double *x, size_t n, double *scratch);
 
+/* The Catmull-Rom cubic through p0..p3 at fraction f between p1 and p2. */
+static inline double emg_mup_cubic(double p0, double p1, double p2, double p3, double f)
+{
+    return p1 + 0.5 * f *
+                    (p2 - p0 +
+                     f * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 + f * (3.0 * (p1 - p2) + p3 - p0)));
+}
+
 /* Value of x at fractional position t (Catmull-Rom cubic); clamps at ends.
  * Inline: it is called for every sample of each window taken and peeled. */
 static inline double emg_mup_interp(const double *x, size_t n, double t)
@@ -37,10 +45,7 @@ static inline double emg_mup_interp(const double *x, size_t n, double t)
         return x[n - 1];
     size_t i = (size_t)t;
     double f = t - (double)i;
-    double p0 = x[i > 0 ? i - 1 : 0], p1 = x[i], p2 = x[i + 1], p3 = x[i + 2 < n ? i + 2 : n - 1];
-    return p1 + 0.5 * f *
-                    (p2 - p0 +
-                     f * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 + f * (3.0 * (p1 - p2) + p3 - p0)));
+    return emg_mup_cubic(x[i > 0 ? i - 1 : 0], x[i], x[i + 1], x[i + 2 < n ? i + 2 : n - 1], f);
 }
 
 /* Quantile p of v[0..n), interpolated between the order statistics about
