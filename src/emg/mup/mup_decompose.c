@@ -179,27 +179,34 @@ static int grow(double **p, size_t *cap, size_t need)
     return EDX_OK;
 }
 
-/* Willison turns of the raw signal (interference pattern) over [s, e). */
+/* Willison turns of the raw signal (interference pattern) over [s, e); the
+ * running state in locals, which the compiler cannot keep a->'s in. */
 static void willison(emg_mup_analyser *a, const double *x, size_t s, size_t e)
 {
+    double ext = a->turn_ext, last = a->turn_last, amp_sum = a->turn_amp_sum;
+    size_t turns = a->turns;
+    int dir = a->turn_dir;
     for (size_t i = s; i < e; i++) {
         double v = x[i];
-        if (isnan(a->turn_ext)) {
-            a->turn_ext = v;
-            a->turn_last = v;
+        if (isnan(ext)) {
+            ext = v;
+            last = v;
             continue;
         }
-        if ((a->turn_dir > 0 && v > a->turn_ext) || (a->turn_dir < 0 && v < a->turn_ext))
-            a->turn_ext = v;
-        double back = a->turn_dir > 0 ? a->turn_ext - v : v - a->turn_ext;
+        if ((dir > 0 && v > ext) || (dir < 0 && v < ext))
+            ext = v;
+        double back = dir > 0 ? ext - v : v - ext;
         if (back >= WILLISON_UV) {
-            a->turns++;
-            a->turn_amp_sum += fabs(a->turn_ext - a->turn_last);
-            a->turn_last = a->turn_ext;
-            a->turn_dir = -a->turn_dir;
-            a->turn_ext = v;
+            turns++;
+            amp_sum += fabs(ext - last);
+            last = ext;
+            dir = -dir;
+            ext = v;
         }
     }
+    a->turn_ext = ext, a->turn_last = last, a->turn_amp_sum = amp_sum;
+    a->turns = turns;
+    a->turn_dir = dir;
 }
 
 /* Samples [k0, k1) of the window of a candidate at buffer position
