@@ -211,7 +211,7 @@ double emg_mup_distance_below(const double *a, const double *b, size_t n, int sh
         ea += a[i] * a[i];
         eb += bv * bv;
         ed += (a[i] - bv) * (a[i] - bv);
-        if ((i - i0) % 16 == 15 && stop > 0 && ed >= stop)
+        if ((i - i0) % 8 == 7 && stop > 0 && ed >= stop)
             return HUGE_VAL;
     }
     double e = fmax(ea, eb);
