@@ -2,8 +2,9 @@
  * mup_internal.h - what the files of src/emg/mup/ share.
  *
  *   mup_measure.c    one averaged MUP's parameters
- *   mup_dsp.c        small numeric routines (robust noise, interpolation,
- *                    quantiles, trimmed mean)
+ *   mup_dsp.c        small numeric routines (robust noise, quantiles,
+ *                    column means and medians, template distances); the
+ *                    interpolation is inline below
  *   mup_decompose.c  the streaming decomposer (detection, template
  *                    matching, averaging)
  *   mup_units.c      turning a finished track into an emg_mup_unit
