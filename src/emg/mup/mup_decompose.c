@@ -179,34 +179,57 @@ static int grow(double **p, size_t *cap, size_t need)
     return EDX_OK;
 }
 
-/* Willison turns of the raw signal (interference pattern) over [s, e). */
+/* Willison turns of the raw signal (interference pattern) over [s, e); the
+ * running state in locals, which the compiler cannot keep a->'s in. */
 static void willison(emg_mup_analyser *a, const double *x, size_t s, size_t e)
 {
+    double ext = a->turn_ext, last = a->turn_last, amp_sum = a->turn_amp_sum;
+    size_t turns = a->turns;
+    int dir = a->turn_dir;
     for (size_t i = s; i < e; i++) {
         double v = x[i];
-        if (isnan(a->turn_ext)) {
-            a->turn_ext = v;
-            a->turn_last = v;
+        if (isnan(ext)) {
+            ext = v;
+            last = v;
             continue;
         }
-        if ((a->turn_dir > 0 && v > a->turn_ext) || (a->turn_dir < 0 && v < a->turn_ext))
-            a->turn_ext = v;
-        double back = a->turn_dir > 0 ? a->turn_ext - v : v - a->turn_ext;
+        if ((dir > 0 && v > ext) || (dir < 0 && v < ext))
+            ext = v;
+        double back = dir > 0 ? ext - v : v - ext;
         if (back >= WILLISON_UV) {
-            a->turns++;
-            a->turn_amp_sum += fabs(a->turn_ext - a->turn_last);
-            a->turn_last = a->turn_ext;
-            a->turn_dir = -a->turn_dir;
-            a->turn_ext = v;
+            turns++;
+            amp_sum += fabs(ext - last);
+            last = ext;
+            dir = -dir;
+            ext = v;
         }
     }
+    a->turn_ext = ext, a->turn_last = last, a->turn_amp_sum = amp_sum;
+    a->turns = turns;
+    a->turn_dir = dir;
 }
 
-/* The window of a candidate at buffer position p + frac into a->win_buf. */
-static void take_window(emg_mup_analyser *a, size_t p, double frac)
+/* Samples [k0, k1) of the window of a candidate at buffer position
+ * p + frac into a->win_buf[k0..k1). */
+static void take_window(emg_mup_analyser *a, size_t p, double frac, size_t k0, size_t k1)
 {
     double t0 = (double)p + frac - (double)a->pre;
-    for (size_t k = 0; k < a->win; k++)
+    if (k0 >= k1)
+        return;
+    /* When t0 + k stays within t0's binade it is exact for every k, so
+     * emg_mup_interp() would read x at floor(t0) + k with the one fraction
+     * of t0 (also exact): the same values without its per-sample work. */
+    int ex;
+    frexp(t0, &ex);
+    size_t i0 = t0 >= 1 ? (size_t)t0 : 0;
+    if (t0 >= 1 && t0 + (double)(k1 - 1) < ldexp(1.0, ex) && i0 + k1 + 1 < a->buf_len) {
+        double f = t0 - (double)i0;
+        const double *x = a->buf + i0;
+        for (size_t k = k0; k < k1; k++)
+            a->win_buf[k] = emg_mup_cubic(x[k - 1], x[k], x[k + 1], x[k + 2], f);
+        return;
+    }
+    for (size_t k = k0; k < k1; k++)
         a->win_buf[k] = emg_mup_interp(a->buf, a->buf_len, t0 + (double)k);
 }
 
@@ -270,7 +293,9 @@ static int track_new(emg_mup_analyser *a, mup_track **out)
 
 static int assign(emg_mup_analyser *a, size_t p, double frac)
 {
-    take_window(a, p, frac);
+    /* the spike part first: most candidates go to units that keep no more
+     * members, or are no spike at all, and need no more of their window */
+    take_window(a, p, frac, a->mlo, a->mlo + a->mlen);
     double *c = a->cand;
     match_part_of(a, a->win_buf, c);
     double lo = c[0], hi = c[0];
@@ -281,10 +306,13 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     a->n_spikes++;
     mup_track *best = NULL;
     double best_d = HUGE_VAL, noise_e = (double)a->mlen * a->noise_d * a->noise_d / 2.0;
+    double e_c = emg_mup_energy(c, a->mlen);
     for (size_t i = 0; i < a->n_tracks; i++) {
         mup_track *t = &a->tracks[i];
-        double dist = emg_mup_distance(c, t->tmpl, a->mlen, 0);
-        if (dist < best_d && dist < MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy)
+        double limit = MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy;
+        double dist = emg_mup_distance_below(c, t->tmpl, a->mlen, 0, fmax(e_c, t->energy),
+                                             best_d < limit ? best_d : limit);
+        if (dist < best_d && dist < limit)
             best_d = dist, best = t;
     }
     int rc = EDX_OK;
@@ -296,6 +324,10 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     double t = a->epoch_t0_s + ((double)(a->buf_abs0 + (int64_t)p) + frac) / a->fs;
     if (best->n_times && t - best->times[best->n_times - 1] < MUP_SAME_DISCHARGE_S)
         return EDX_OK; /* another slope of the discharge just taken */
+    if (best->n_members < EMG_MUP_MAX_MEMBERS) { /* the rest of the member's window */
+        take_window(a, p, frac, 0, a->mlo);
+        take_window(a, p, frac, a->mlo + a->mlen, a->win);
+    }
     return track_add(a, best, c, t);
 }
 

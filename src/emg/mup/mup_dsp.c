@@ -11,21 +11,78 @@
 
 #define P20_OF_ABS_NORMAL 0.2533 /* P(|z| < 0.2533) = 0.20 for z ~ N(0, 1) */
 
-static int cmp_double(const void *a, const void *b)
+/* Sorts v[0..n) ascending by insertion: fastest for the few values (up to
+ * EMG_MUP_MAX_MEMBERS) most quantiles are taken of. Doubles that
+ * compare equal differ at most in the sign of a zero, which no sum or
+ * quantile taken from the sorted values can show. */
+static void sort_small(double *v, size_t n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* The k-th smallest of v[0..n), k < n (Hoare's selection: v is reordered
+ * so that v[0..k) <= v[k] <= v[k+1..n)). Expected O(n), where a sort of a
+ * scan block took most of the decomposition's time. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double p0 = v[lo], p1 = v[lo + (hi - lo) / 2], p2 = v[hi];
+        double pivot = fmax(fmin(p0, p1), fmin(fmax(p0, p1), p2)); /* median of three */
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (v[i] < pivot)
+                i++;
+            while (pivot < v[j])
+                j--;
+            if (i >= j)
+                break;
+            double x = v[i];
+            v[i++] = v[j];
+            v[j--] = x;
+        }
+        /* v[lo..j] <= pivot <= v[j+1..hi], both parts non-empty */
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    return v[k];
+}
+
+/* Quantile p of the sorted v[0..n), n > 0. */
+static double sorted_quantile(const double *v, size_t n, double p)
+{
+    double pos = p * (double)(n - 1);
+    size_t i = (size_t)pos;
+    double f = pos - (double)i;
+    return i + 1 < n ? v[i] + f * (v[i + 1] - v[i]) : v[n - 1];
 }
 
 double emg_mup_quantile(double *v, size_t n, double p)
 {
     if (n == 0)
         return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
+    if (n <= EMG_MUP_MAX_MEMBERS) {
+        sort_small(v, n);
+        return sorted_quantile(v, n, p);
+    }
     double pos = p * (double)(n - 1);
     size_t i = (size_t)pos;
     double f = pos - (double)i;
-    return i + 1 < n ? v[i] + f * (v[i + 1] - v[i]) : v[n - 1];
+    if (i + 1 >= n)
+        return select_kth(v, n, n - 1);
+    /* the values a sort would put at i and i + 1 */
+    double lo = select_kth(v, n, i), hi = v[i + 1];
+    for (size_t k = i + 2; k < n; k++)
+        hi = v[k] < hi ? v[k] : hi;
+    return lo + f * (hi - lo);
 }
 
 double emg_mup_robust_rms(const double *x, size_t n, double *scratch)
@@ -35,60 +92,133 @@ double emg_mup_robust_rms(const double *x, size_t n, double *scratch)
     for (size_t i = 0; i < n; i++)
         scratch[i] = fabs(x[i]);
     size_t k = n / 5;
-    /* quickselect would do; a sort of a block is cheap enough next to I/O */
     return emg_mup_quantile(scratch, n, (double)k / (double)(n > 1 ? n - 1 : 1)) /
            P20_OF_ABS_NORMAL;
 }
 
-double emg_mup_interp(const double *x, size_t n, double t)
+/* Columns of member windows sorted at a time: EMG_MUP_MAX_MEMBERS rows of
+ * them take 8 kB of stack. */
+#define COL_BLOCK 64
+
+/* Puts the smaller of a[c] and b[c] in a[c], the larger in b[c], for the
+ * COL_BLOCK columns (a fixed count and no overlap, so that it vectorises;
+ * when equal, a keeps its own value and b its own). */
+static void compare_exchange(float *restrict a, float *restrict b)
 {
-    if (n == 0)
-        return 0;
-    if (t <= 0)
-        return x[0];
-    if (t >= (double)(n - 1))
-        return x[n - 1];
-    size_t i = (size_t)t;
-    double f = t - (double)i;
-    double p0 = x[i > 0 ? i - 1 : 0], p1 = x[i], p2 = x[i + 1], p3 = x[i + 2 < n ? i + 2 : n - 1];
-    return p1 + 0.5 * f *
-                    (p2 - p0 + f * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 +
-                                    f * (3.0 * (p1 - p2) + p3 - p0)));
+    for (size_t c = 0; c < COL_BLOCK; c++) {
+        float lo = a[c], hi = b[c];
+        if (hi < lo)
+            lo = b[c], hi = a[c];
+        a[c] = lo;
+        b[c] = hi;
+    }
 }
 
-double emg_mup_trimmed_mean(const float *rows, size_t m, size_t stride, size_t j,
-                            double *scratch)
+/* Copies columns [c0, c0 + n) of the rows pick[0..m) (`stride` floats
+ * apart) into blk (row r at r * COL_BLOCK, zeros past n) and sorts each
+ * column, ascending, with Batcher's odd-even merge network (any m). Every
+ * column takes the same compare-exchanges, so the work runs along rows,
+ * without the branches of a sort per column, which took most of the
+ * averaging's time. */
+static void sort_columns(const float *rows, const size_t *pick, size_t m, size_t stride, size_t c0,
+                         size_t n, float *blk)
 {
-    if (m == 0)
-        return 0;
-    for (size_t r = 0; r < m; r++)
-        scratch[r] = rows[r * stride + j];
-    if (m < 4) {
-        double s = 0;
-        for (size_t r = 0; r < m; r++)
-            s += scratch[r];
-        return s / (double)m;
+    for (size_t r = 0; r < m; r++) {
+        memcpy(blk + r * COL_BLOCK, rows + (pick ? pick[r] : r) * stride + c0, n * sizeof *blk);
+        memset(blk + r * COL_BLOCK + n, 0, (COL_BLOCK - n) * sizeof *blk);
     }
-    qsort(scratch, m, sizeof *scratch, cmp_double);
+    for (size_t p = 1; p < m; p *= 2)
+        for (size_t k = p; k >= 1; k /= 2)
+            for (size_t j = k % p; j + k < m; j += 2 * k)
+                for (size_t i = j; i < j + k && i + k < m; i++)
+                    if ((i ^ (i + k)) < 2 * p) /* both in one merged run of 2p */
+                        compare_exchange(blk + i * COL_BLOCK, blk + (i + k) * COL_BLOCK);
+}
+
+void emg_mup_trimmed_means(const float *rows, size_t m, size_t stride, double *out)
+{
+    float blk[EMG_MUP_MAX_MEMBERS * COL_BLOCK];
     size_t lo = m / 4, hi = m - m / 4;
-    double s = 0;
-    for (size_t r = lo; r < hi; r++)
-        s += scratch[r];
-    return s / (double)(hi - lo);
+    for (size_t c0 = 0; c0 < stride; c0 += COL_BLOCK) {
+        size_t n = stride - c0 < COL_BLOCK ? stride - c0 : COL_BLOCK;
+        if (m < 4) { /* the plain mean, in row order */
+            for (size_t c = 0; c < n; c++) {
+                double s = 0;
+                for (size_t r = 0; r < m; r++)
+                    s += rows[r * stride + c0 + c];
+                out[c0 + c] = m ? s / (double)m : 0;
+            }
+            continue;
+        }
+        sort_columns(rows, NULL, m, stride, c0, n, blk);
+        for (size_t c = 0; c < n; c++) {
+            double s = 0;
+            for (size_t r = lo; r < hi; r++) /* ascending, as a sorted column */
+                s += blk[r * COL_BLOCK + c];
+            out[c0 + c] = s / (double)(hi - lo);
+        }
+    }
+}
+
+void emg_mup_column_medians(const float *rows, const size_t *pick, size_t m, size_t stride,
+                            double *out)
+{
+    float blk[EMG_MUP_MAX_MEMBERS * COL_BLOCK];
+    double pos = 0.5 * (double)(m > 0 ? m - 1 : 0);
+    size_t i = (size_t)pos;
+    double f = pos - (double)i;
+    for (size_t c0 = 0; c0 < stride; c0 += COL_BLOCK) {
+        size_t n = stride - c0 < COL_BLOCK ? stride - c0 : COL_BLOCK;
+        if (m == 0) {
+            for (size_t c = 0; c < n; c++)
+                out[c0 + c] = NAN;
+            continue;
+        }
+        sort_columns(rows, pick, m, stride, c0, n, blk);
+        for (size_t c = 0; c < n; c++) { /* as sorted_quantile(column, m, 0.5) */
+            double v0 = blk[i * COL_BLOCK + c];
+            out[c0 + c] = i + 1 < m ? v0 + f * (blk[(i + 1) * COL_BLOCK + c] - v0) : v0;
+        }
+    }
+}
+
+double emg_mup_energy(const double *x, size_t n)
+{
+    double e = 0;
+    for (size_t i = 0; i < n; i++)
+        e += x[i] * x[i];
+    return e;
+}
+
+/* How much larger than the largest sum of squares the caller can give a
+ * sum of the same squares over part of the samples may come out: the
+ * rounding of n additions is below n 2^-53, and n stays below 10^5. */
+#define ENERGY_MARGIN 1e-9
+
+double emg_mup_distance_below(const double *a, const double *b, size_t n, int shift, double e_max,
+                              double bound)
+{
+    /* compare where both are defined: a[i] and b[i + shift] for i in [i0, i1) */
+    size_t i0 = shift < 0 ? (size_t)(-(long)shift) : 0, i1 = shift > 0 ? (size_t)shift : 0;
+    i1 = i1 < n ? n - i1 : 0;
+    /* The squared differences only add up: once their sum reaches the bound
+     * times the largest energy the distance can be divided by, the
+     * distance will not come out below the bound. */
+    double stop = bound * e_max * (1.0 + ENERGY_MARGIN);
+    double ea = 0, eb = 0, ed = 0;
+    for (size_t i = i0; i < i1; i++) {
+        double bv = b[(size_t)((long)i + shift)];
+        ea += a[i] * a[i];
+        eb += bv * bv;
+        ed += (a[i] - bv) * (a[i] - bv);
+        if ((i - i0) % 8 == 7 && stop > 0 && ed >= stop)
+            return HUGE_VAL;
+    }
+    double e = fmax(ea, eb);
+    return e > 0 ? ed / e : 1.0;
 }
 
 double emg_mup_distance(const double *a, const double *b, size_t n, int shift)
 {
-    double ea = 0, eb = 0, ed = 0;
-    for (size_t i = 0; i < n; i++) {
-        long j = (long)i + shift;
-        if (j < 0 || j >= (long)n)
-            continue; /* compare where both are defined */
-        double bv = b[j];
-        ea += a[i] * a[i];
-        eb += bv * bv;
-        ed += (a[i] - bv) * (a[i] - bv);
-    }
-    double e = fmax(ea, eb);
-    return e > 0 ? ed / e : 1.0;
+    return emg_mup_distance_below(a, b, n, shift, 0, HUGE_VAL);
 }

@@ -2,8 +2,9 @@
  * mup_internal.h - what the files of src/emg/mup/ share.
  *
  *   mup_measure.c    one averaged MUP's parameters
- *   mup_dsp.c        small numeric routines (robust noise, interpolation,
- *                    quantiles, trimmed mean)
+ *   mup_dsp.c        small numeric routines (robust noise, quantiles,
+ *                    column means and medians, template distances); the
+ *                    interpolation is inline below
  *   mup_decompose.c  the streaming decomposer (detection, template
  *                    matching, averaging)
  *   mup_units.c      turning a finished track into an emg_mup_unit
@@ -22,21 +23,56 @@
 int emg_mup_count_turns(const double *v, size_t a, size_t z, double min_uv);
 
 /* Robust rms of white noise from the 20th percentile of |x| (for a normal
- * variable P20(|x|) = 0.2533 sigma); sorts a scratch copy. NAN when n = 0. */
+ * variable P20(|x|) = 0.2533 sigma); reorders a scratch copy. NAN when n = 0. */
 double emg_mup_robust_rms(const double *x, size_t n, double *scratch);
 
-/* Value of x at fractional position t (Catmull-Rom cubic); clamps at ends. */
-double emg_mup_interp(const double *x, size_t n, double t);
+/* The Catmull-Rom cubic through p0..p3 at fraction f between p1 and p2. */
+static inline double emg_mup_cubic(double p0, double p1, double p2, double p3, double f)
+{
+    return p1 + 0.5 * f *
+                    (p2 - p0 +
+                     f * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3 + f * (3.0 * (p1 - p2) + p3 - p0)));
+}
 
-/* Median and quantile of v[0..n) (sorts v in place). NAN when n = 0. */
+/* Value of x at fractional position t (Catmull-Rom cubic); clamps at ends.
+ * Inline: it is called for every sample of each window taken and peeled. */
+static inline double emg_mup_interp(const double *x, size_t n, double t)
+{
+    if (n == 0)
+        return 0;
+    if (t <= 0)
+        return x[0];
+    if (t >= (double)(n - 1))
+        return x[n - 1];
+    size_t i = (size_t)t;
+    double f = t - (double)i;
+    return emg_mup_cubic(x[i > 0 ? i - 1 : 0], x[i], x[i + 1], x[i + 2 < n ? i + 2 : n - 1], f);
+}
+
+/* Quantile p of v[0..n), interpolated between the order statistics about
+ * p (n - 1) as in a sorted copy (reorders v). NAN when n = 0. */
 double emg_mup_quantile(double *v, size_t n, double p);
 
-/* Interquartile mean of column j of m rows of `stride` floats. */
-double emg_mup_trimmed_mean(const float *rows, size_t m, size_t stride, size_t j,
-                            double *scratch);
+/* Interquartile mean of each column of m rows of `stride` floats into
+ * out[0..stride); the plain mean when m < 4. m <= EMG_MUP_MAX_MEMBERS. */
+void emg_mup_trimmed_means(const float *rows, size_t m, size_t stride, double *out);
+
+/* Median of each column over the rows pick[0..m) of `stride` floats into
+ * out[0..stride) (NAN when m = 0). m <= EMG_MUP_MAX_MEMBERS. */
+void emg_mup_column_medians(const float *rows, const size_t *pick, size_t m, size_t stride,
+                            double *out);
 
 /* Normalised difference ||a - b||^2 / max(||a||^2, ||b||^2) of a[i] and
  * b[i + shift], over the samples where both exist. */
 double emg_mup_distance(const double *a, const double *b, size_t n, int shift);
+
+/* Sum of x[i]^2 over x[0..n), in index order. */
+double emg_mup_energy(const double *x, size_t n);
+
+/* emg_mup_distance() when it is below `bound`, otherwise a value at least
+ * `bound` (HUGE_VAL when the sum stopped early). e_max: the larger of
+ * emg_mup_energy() of a and of b (0: no early stop). */
+double emg_mup_distance_below(const double *a, const double *b, size_t n, int shift, double e_max,
+                              double bound);
 
 #endif

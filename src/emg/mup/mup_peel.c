@@ -56,13 +56,25 @@ static size_t lower_bound(const double *times, size_t n, double x)
     return lo;
 }
 
+/* The samples of a unit's kept average that are not zero: [lo, hi]. */
+typedef struct {
+    long lo, hi;
+} peel_span;
+
 /* Subtracts average `w` of a unit discharging at `tb` from the member
- * window `row` aligned at `tm`. */
+ * window `row` aligned at `tm`, where it reaches the average's span `sp`:
+ * beyond it the interpolation reads only zeros, and taking a zero away
+ * changes nothing (at most the sign of a zero, which no average, median
+ * or energy shows). */
 static void subtract_at(const emg_mup_analyser *a, float *row, double tm, const double *w,
-                        double tb)
+                        peel_span sp, double tb)
 {
     double off = (tm - tb) * a->fs; /* member sample k is the average's sample k + off */
     long k0 = (long)ceil(-off), k1 = (long)floor((double)(a->win - 1) - off);
+    /* the cubic reads samples i - 1 .. i + 2 about position k + off */
+    long s0 = (long)ceil((double)sp.lo - 3.0 - off), s1 = (long)floor((double)sp.hi + 3.0 - off);
+    k0 = k0 > s0 ? k0 : s0;
+    k1 = k1 < s1 ? k1 : s1;
     k0 = k0 > 0 ? k0 : 0;
     k1 = k1 < (long)a->win - 1 ? k1 : (long)a->win - 1;
     for (long k = k0; k <= k1; k++)
@@ -70,17 +82,17 @@ static void subtract_at(const emg_mup_analyser *a, float *row, double tm, const 
 }
 
 static void peel_member(const emg_mup_analyser *a, size_t self, float *row, double tm,
-                        const double *avg, const bool *has)
+                        const double *avg, const peel_span *span, const bool *has)
 {
     double span_s = (double)a->win / a->fs, self_s = MUP_PEEL_SELF_MS / 1000.0;
     for (size_t j = 0; j < a->n_tracks; j++) {
-        if (j == self || !has[j])
+        if (j == self || !has[j] || span[j].lo > span[j].hi)
             continue;
         const mup_track *b = &a->tracks[j];
         for (size_t i = lower_bound(b->times, b->n_times, tm - span_s);
              i < b->n_times && b->times[i] < tm + span_s; i++)
             if (fabs(b->times[i] - tm) >= self_s)
-                subtract_at(a, row, tm, avg + j * a->win, b->times[i]);
+                subtract_at(a, row, tm, avg + j * a->win, span[j], b->times[i]);
     }
 }
 
@@ -89,8 +101,10 @@ static void peel_member(const emg_mup_analyser *a, size_t self, float *row, doub
  * that shows above the level is kept), widened by MUP_PEEL_MARGIN_MS and
  * tapered to zero over as much again. Nothing is kept when no MUP stands
  * out. EDX_OK or EDX_ERR_NOMEM. */
-static int keep_own_part(const emg_mup_analyser *a, double *w)
+static int keep_own_part(const emg_mup_analyser *a, double *w, peel_span *sp)
 {
+    sp->lo = 0;
+    sp->hi = -1;
     emg_mup_shape sh;
     double ms = 1000.0 / a->fs;
     int rc = emg_mup_measure(w, a->win, a->fs, a->pre, 0, &sh);
@@ -112,6 +126,10 @@ static int keep_own_part(const emg_mup_analyser *a, double *w)
         else if (x > hi)
             f = 0.5 - 0.5 * cos(EMG_PI * ((hi + g) - x) / g);
         w[k] *= f;
+        if (w[k] != 0) {
+            sp->lo = sp->hi < sp->lo ? (long)k : sp->lo;
+            sp->hi = (long)k;
+        }
     }
     return EDX_OK;
 }
@@ -124,8 +142,9 @@ int emg_mup_peel(emg_mup_analyser *a)
     double *avg = malloc(n * a->win * sizeof *avg);
     double *scratch = malloc((2 * a->win + EMG_MUP_MAX_MEMBERS) * sizeof *scratch);
     bool *has = calloc(n, sizeof *has);
-    if (!avg || !scratch || !has) {
-        free(avg), free(scratch), free(has);
+    peel_span *span = malloc(n * sizeof *span);
+    if (!avg || !scratch || !has || !span) {
+        free(avg), free(scratch), free(has), free(span);
         return EDX_ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
@@ -134,8 +153,8 @@ int emg_mup_peel(emg_mup_analyser *a)
             continue;
         emg_mup_one_per_discharge(t);
         emg_mup_average(a, t->members, t->n_members, avg + i * a->win, scratch);
-        if (keep_own_part(a, avg + i * a->win) != EDX_OK) {
-            free(avg), free(scratch), free(has);
+        if (keep_own_part(a, avg + i * a->win, &span[i]) != EDX_OK) {
+            free(avg), free(scratch), free(has), free(span);
             return EDX_ERR_NOMEM;
         }
         has[i] = true;
@@ -146,8 +165,8 @@ int emg_mup_peel(emg_mup_analyser *a)
         if (!has[i])
             continue;
         for (size_t m = 0; m < t->n_members; m++)
-            peel_member(a, i, t->members + m * a->win, t->member_t[m], avg, has);
+            peel_member(a, i, t->members + m * a->win, t->member_t[m], avg, span, has);
     }
-    free(avg), free(scratch), free(has);
+    free(avg), free(scratch), free(has), free(span);
     return EDX_OK;
 }

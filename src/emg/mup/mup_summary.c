@@ -194,8 +194,9 @@ bool emg_mup_same_unit(const emg_mup_analyser *a, const emg_mup_unit *x, const e
     for (size_t k = 0; k < w; k++)
         bx[k] = x->wave_uv[lo + k], by[k] = y->wave_uv[lo + k];
     int smax = (int)(5.0 * a->fs / 1000.0 + 0.5); /* as MUP_MERGE_SHIFT_MS */
+    double e_max = fmax(emg_mup_energy(bx, w), emg_mup_energy(by, w));
     for (int s = -smax; s <= smax; s++)
-        if (emg_mup_distance(bx, by, w, s) < SAME_UNIT_MAX)
+        if (emg_mup_distance_below(bx, by, w, s, e_max, SAME_UNIT_MAX) < SAME_UNIT_MAX)
             return true;
     return false;
 }

@@ -107,12 +107,15 @@ static double merge_limit(const emg_mup_analyser *a, const double *x, const doub
 int emg_mup_merge_tracks(emg_mup_analyser *a)
 {
     int smax = (int)(MUP_MERGE_SHIFT_MS * a->fs / 1000.0 + 0.5);
-    size_t w = emg_mup_wide_len(a);
-    double *wt = malloc((a->n_tracks ? a->n_tracks : 1) * w * sizeof *wt);
+    size_t w = emg_mup_wide_len(a), nt = a->n_tracks ? a->n_tracks : 1;
+    double *wt = malloc(nt * (w + 1) * sizeof *wt);
     if (!wt)
         return EDX_ERR_NOMEM;
-    for (size_t i = 0; i < a->n_tracks; i++)
+    double *et = wt + nt * w; /* the templates' energies */
+    for (size_t i = 0; i < a->n_tracks; i++) {
         wide_template(a, &a->tracks[i], wt + i * w);
+        et[i] = emg_mup_energy(wt + i * w, w);
+    }
     int rc = EDX_OK;
     for (size_t i = 0; i < a->n_tracks && !rc; i++) {
         mup_track *ti = &a->tracks[i];
@@ -125,7 +128,8 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
             int best_s = 0;
             double limit = merge_limit(a, wt + i * w, wt + j * w, w), best = limit;
             for (int s = -smax; s <= smax; s++) {
-                double dist = emg_mup_distance(wt + i * w, wt + j * w, w, s);
+                double dist =
+                    emg_mup_distance_below(wt + i * w, wt + j * w, w, s, fmax(et[i], et[j]), best);
                 if (dist < best)
                     best = dist, best_s = s;
             }
@@ -246,15 +250,10 @@ static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, c
 void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, double *w,
                      double *scratch)
 {
-    for (size_t k = 0; k < a->win; k++)
-        w[k] = emg_mup_trimmed_mean(rows, n, a->win, k, scratch);
     size_t rank[EMG_MUP_MAX_MEMBERS];
+    emg_mup_trimmed_means(rows, n, a->win, w);
     size_t keep = cleanest(a, rows, n, w, rank, scratch);
-    for (size_t k = 0; k < a->win; k++) {
-        for (size_t i = 0; i < keep; i++)
-            scratch[EMG_MUP_MAX_MEMBERS + i] = rows[rank[i] * a->win + k];
-        w[k] = emg_mup_quantile(scratch + EMG_MUP_MAX_MEMBERS, keep, 0.5);
-    }
+    emg_mup_column_medians(rows, rank, keep, a->win, w);
     size_t nb = (size_t)(MUP_BASE_MS * a->fs / 1000.0 + 0.5);
     nb = nb ? nb : 1;
     for (size_t k = 0; k < nb; k++)
