@@ -47,8 +47,9 @@ static void plan_for(const case_def *k, double fs_hz, sim_muscle_plan *p)
     p->duration_s = 9.0;
 }
 
-static int run_case(const case_def *k, int seeds, double fs_hz, const emg_mup_normals *nt, tally *t)
+static int run_case(const case_def *k, int seeds, double fs_hz, const emg_mup_normals *nt)
 {
+    tally tl, *t = &tl;
     sim_muscle_plan p;
     plan_for(k, fs_hz, &p);
     size_t n = (size_t)(p.fs_hz * p.duration_s + 0.5);
@@ -130,9 +131,8 @@ int main(int argc, char **argv)
     printf("%-26s %5s  %3s  %5s  %6s %5s  %6s  %6s   %5s %4s  %5s  %6s  %4s %6s\n", "muscle", "age",
            "n", "MUPs", "amp_uv", "sd", "ref", "in", "dur_ms", "sd", "ref", "in", "phas", "poly");
     int rc = EDX_OK;
-    tally t;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !rc; i++)
-        rc = run_case(&cases[i], seeds, fs_hz, nt, &t);
+        rc = run_case(&cases[i], seeds, fs_hz, nt);
     emg_mup_normals_free(nt);
     if (rc)
         fprintf(stderr, "bench_sim_mup: %s\n", edx_strerror(rc));
