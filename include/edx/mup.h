@@ -205,6 +205,8 @@ typedef struct emg_mup_summary {
     double far_field_pct;          /* rise time >= 0.5 ms (near-field gate, [U]) */
     emg_mup_limits limits;         /* for `count` MUPs */
     bool is_long, is_short, is_large, is_small, is_polyphasic;
+    bool is_poly_over_limit; /* polyphasic share above its limit, without the
+                                small-sample guard of is_polyphasic */
     emg_mup_pattern pattern;
     bool is_limited;               /* count < EMG_MUP_MIN_COUNT */
     emg_recruit_summary recruit;

@@ -464,8 +464,11 @@ static void test_shipped_normals(void **state)
     edx_diags_free(&d);
 }
 
+/* One line per case: the size and duration flags, polyphasia as the
+ * guarded flag (is_polyphasic) and as the bare share above its limit
+ * (over), recruitment, and the pattern wanted. */
 typedef struct rule_case {
-    bool is_long, is_short, is_large, is_small, is_poly;
+    bool is_long, is_short, is_large, is_small, is_poly, over;
     emg_recruit_pattern rec;
     emg_mup_pattern want;
 } rule_case;
@@ -473,17 +476,29 @@ typedef struct rule_case {
 static void test_rules(void **state)
 {
     (void)state;
+    const emg_recruit_pattern N = EMG_RECRUIT_NORMAL, R = EMG_RECRUIT_REDUCED,
+                              E = EMG_RECRUIT_EARLY;
     const rule_case cases[] = {
-        {false, false, false, false, false, EMG_RECRUIT_NORMAL, EMG_MUP_NORMAL},
-        {true, false, false, false, false, EMG_RECRUIT_NORMAL, EMG_MUP_NEUROGENIC},
-        {false, false, true, false, false, EMG_RECRUIT_NORMAL, EMG_MUP_NORMAL},
-        {false, false, true, false, false, EMG_RECRUIT_REDUCED, EMG_MUP_NEUROGENIC},
-        {false, true, false, false, false, EMG_RECRUIT_NORMAL, EMG_MUP_MYOPATHIC},
-        {false, false, false, true, true, EMG_RECRUIT_NORMAL, EMG_MUP_MYOPATHIC},
-        {false, false, false, false, true, EMG_RECRUIT_EARLY, EMG_MUP_MYOPATHIC},
-        {false, false, false, false, true, EMG_RECRUIT_REDUCED, EMG_MUP_NEUROGENIC},
-        {false, false, false, false, true, EMG_RECRUIT_NORMAL, EMG_MUP_INDETERMINATE},
-        {true, false, false, true, false, EMG_RECRUIT_NORMAL, EMG_MUP_INDETERMINATE},
+        {false, false, false, false, false, false, N, EMG_MUP_NORMAL},
+        {true, false, false, false, false, false, N, EMG_MUP_NEUROGENIC},
+        {false, false, true, false, false, false, N, EMG_MUP_NORMAL},
+        {false, false, true, false, false, false, R, EMG_MUP_NEUROGENIC},
+        {false, false, true, false, false, true, N, EMG_MUP_NEUROGENIC},
+        {false, false, true, false, false, false, E, EMG_MUP_NORMAL},
+        {false, true, false, false, false, false, N, EMG_MUP_MYOPATHIC},
+        {false, false, false, true, true, true, N, EMG_MUP_MYOPATHIC},
+        {false, false, false, true, false, true, N, EMG_MUP_MYOPATHIC},
+        {false, false, false, true, false, false, N, EMG_MUP_NORMAL},
+        {false, false, false, true, false, false, E, EMG_MUP_MYOPATHIC},
+        {false, false, false, true, false, false, R, EMG_MUP_NORMAL},
+        {false, false, false, false, true, true, E, EMG_MUP_MYOPATHIC},
+        {false, false, false, false, true, true, R, EMG_MUP_NEUROGENIC},
+        {false, false, false, false, true, true, N, EMG_MUP_INDETERMINATE},
+        {false, false, false, false, false, true, E, EMG_MUP_NORMAL},
+        {false, false, false, false, false, false, R, EMG_MUP_NORMAL},
+        {false, false, false, false, false, false, E, EMG_MUP_NORMAL},
+        {true, false, false, true, false, false, N, EMG_MUP_INDETERMINATE},
+        {false, true, true, false, true, true, N, EMG_MUP_INDETERMINATE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         emg_mup_summary s;
@@ -491,9 +506,11 @@ static void test_rules(void **state)
         s.count = 20;
         s.is_long = cases[i].is_long, s.is_short = cases[i].is_short;
         s.is_large = cases[i].is_large, s.is_small = cases[i].is_small;
-        s.is_polyphasic = cases[i].is_poly;
+        s.is_polyphasic = cases[i].is_poly, s.is_poly_over_limit = cases[i].over;
         s.recruit.pattern = cases[i].rec;
-        assert_int_equal(emg_mup_classify(&s), cases[i].want);
+        if (emg_mup_classify(&s) != cases[i].want)
+            fail_msg("rule case %zu: got %d, want %d", i, (int)emg_mup_classify(&s),
+                     (int)cases[i].want);
     }
 }
 

@@ -172,19 +172,23 @@ emg_mup_pattern emg_mup_classify(const emg_mup_summary *s)
         return EMG_MUP_INDETERMINATE;
     /* amplitude alone depends on the needle's position (duration flags only
      * part of neurogenic MUPs, size needs support [S57]): a size sign makes
-     * a pattern with duration, polyphasia or recruitment beside it */
+     * a pattern with duration, polyphasia or recruitment beside it.
+     * Polyphasia that supports a size sign need only lie above its limit:
+     * the small-sample guard of is_polyphasic is for polyphasia alone, and
+     * polyphasia is read together with amplitude and duration [S52]. */
     if (neuro)
-        return s->is_long || s->is_polyphasic || reduced ? EMG_MUP_NEUROGENIC : EMG_MUP_NORMAL;
+        return s->is_long || s->is_poly_over_limit || reduced ? EMG_MUP_NEUROGENIC : EMG_MUP_NORMAL;
     if (myo)
-        return s->is_short || s->is_polyphasic || early ? EMG_MUP_MYOPATHIC : EMG_MUP_NORMAL;
-    /* sizes within limits: two concordant signs still make a pattern [S52] */
+        return s->is_short || s->is_poly_over_limit || early ? EMG_MUP_MYOPATHIC : EMG_MUP_NORMAL;
+    /* sizes within limits: two concordant signs still make a pattern [S52];
+     * polyphasia alone does not decide [S52]; recruitment alone says nothing
+     * about the potentials (it is reported beside them, and the study's
+     * rules read it there) */
     if (s->is_polyphasic && early)
         return EMG_MUP_MYOPATHIC;
     if (s->is_polyphasic && reduced)
         return EMG_MUP_NEUROGENIC;
-    if (s->is_polyphasic || early || reduced)
-        return EMG_MUP_INDETERMINATE;
-    return EMG_MUP_NORMAL;
+    return s->is_polyphasic ? EMG_MUP_INDETERMINATE : EMG_MUP_NORMAL;
 }
 
 bool emg_mup_same_unit(const emg_mup_analyser *a, const emg_mup_unit *x, const emg_mup_unit *y,
@@ -326,6 +330,7 @@ int emg_mup_summarise(const emg_mup_analyser *a, const emg_mup_limits *limits,
         s->is_small = s->count && s->amplitude_uv_mean < s->limits.amplitude_uv_lln;
         s->is_polyphasic = emg_mup_is_polyphasic(s->count, s->polyphasic_pct,
                                                  s->limits.polyphasic_pct_uln);
+        s->is_poly_over_limit = s->count && s->polyphasic_pct > s->limits.polyphasic_pct_uln;
         s->pattern = emg_mup_classify(s);
     } else {
         s->pattern = EMG_MUP_INDETERMINATE;
