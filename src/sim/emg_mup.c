@@ -17,9 +17,10 @@
  * Muscles differ: a muscle's mean normal duration (templates/mup_normals.tsv
  * rows: TA 9.35 ms [S28], the others 10.2 ms, the middle of the biceps
  * tolerance limits [S56]) is reached by scaling its fibres' conduction
- * velocity, which stretches every fibre potential in time alike. The
- * differences in fibre length, end-plate scatter and terminal branching that
- * make real muscles differ are lumped into that one time scale [E].
+ * velocity, which stretches every fibre potential in time alike; and its
+ * polyphasia (TA up to 35 % [S28], others up to 15 % [S55]) by the scatter
+ * of its end plates. The differences in fibre length and terminal branching
+ * that make real muscles differ are lumped into these two [E].
  *
  * Jitter: TA controls 37.0 +- 5.6 us MCD per fibre pair (clinical.md 2.1,
  * [S28]); for independent normal latencies MCD = 2 sd / sqrt(pi) * sqrt(2),
@@ -46,8 +47,8 @@
 #define MCD_TO_SD 1.596       /* 2 / sqrt(pi) * sqrt(2) */
 #define BUILD_TRIES 16
 /* Mean duration of adult normal units at velocity scale 1 (bench_sim_mup,
- * 24 seeds: 8.5 ms) [E] */
-#define BASE_DURATION_MS 8.5
+ * 60 seeds: 8.15 ms) [E] */
+#define BASE_DURATION_MS 8.15
 /* Adult mean normal durations (clinical.md 2.2) */
 #define TA_DURATION_MS 9.35      /* [S28] */
 #define DEFAULT_DURATION_MS 10.2 /* middle of the biceps limits 7.4-13.0 ms [S56] */
@@ -63,11 +64,25 @@ static double clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
+/* End-plate scatter (SD) of a muscle's normal units (header). TA: 2 SD =
+ * 4 mm, wider than HW&S's 2.5 mm, so that with the fibre density its
+ * amplitudes and phases meet S28's means (3.47 phases, polyphasic share up
+ * to its 35 % limit) [E]. The others: 2 SD = 3 mm, which puts the mean
+ * polyphasic share near 7-8 % and the amplitude at the default row's
+ * 700 uV: a muscle whose true share is 7 % shows >= 4 polyphasic MUPs of 20
+ * (above the 15 % limit [S55]) in 5 % of samples (binomial) [E]. */
+#define TA_EP_SD_MM 2.0
+#define DEFAULT_EP_SD_MM 1.5
+
+static bool is_ta(const char *muscle)
+{
+    return muscle && strcmp(muscle, "tibialis anterior") == 0;
+}
+
 /* Velocity scale that gives a muscle its mean normal duration (header). */
 static double muscle_cv_scale(const char *muscle)
 {
-    bool ta = muscle && strcmp(muscle, "tibialis anterior") == 0;
-    return BASE_DURATION_MS / (ta ? TA_DURATION_MS : DEFAULT_DURATION_MS);
+    return BASE_DURATION_MS / (is_ta(muscle) ? TA_DURATION_MS : DEFAULT_DURATION_MS);
 }
 
 static void anatomy_for(const emg_ctx *c, const emg_unit_spec *s, sim_rng *r, anatomy *a)
@@ -76,9 +91,7 @@ static void anatomy_for(const emg_ctx *c, const emg_unit_spec *s, sim_rng *r, an
     a->cv_scale = muscle_cv_scale(c->plan->muscle);
     a->territory_mm = sim_rng_range(r, 3.0, 8.0); /* 2-8 mm (HW&S) */
     a->density = FIBRE_DENSITY_MM2 * (s->size_factor > 0 ? s->size_factor : 1.0);
-    /* end plates: 2 SD = 4 mm, wider than HW&S's 2.5 mm: with the fibre
-     * density, normal amplitudes and phases meet S28's means [E] */
-    a->ep_sd_mm = 2.0;
+    a->ep_sd_mm = is_ta(c->plan->muscle) ? TA_EP_SD_MM : DEFAULT_EP_SD_MM;
     a->diam_mean_um = 55.0;
     a->diam_sd_um = 9.0;
     a->sprout_ms = 0;

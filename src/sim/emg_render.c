@@ -26,6 +26,7 @@
 #define DUR_FLOOR_UV 2.0
 #define DUR_FRAC 0.05
 #define DUR_CAP_UV 10.0
+#define DUR_QUIET_MS 1.0 /* baseline that ends a discharge (as the analyser, [S58]) */
 #define PHASE_FLOOR_UV 2.0
 #define PHASE_FRAC 0.05
 #define INSERTIONAL_S 0.3    /* clinical.md 1.2, recording-conventions 4 */
@@ -74,6 +75,26 @@ void emg_disc_add(emg_ctx *c, const emg_wave *w, int64_t origin_os, double gain)
         d->y[i - d->i0] += gain * w->v[j];
 }
 
+/* Walking from the peak pk by dir (+1/-1): the last sample at or above
+ * thr before `quiet` samples below it (or the end of y). A component
+ * beyond such a stretch of baseline is a satellite, not part of the
+ * discharge's duration or phases [S58]. */
+static size_t span_end(const double *y, size_t len, size_t pk, int dir, size_t quiet, double thr)
+{
+    size_t last = pk, run = 0;
+    for (size_t i = pk; run<quiet; i = dir> 0 ? i + 1 : i - 1) {
+        if (fabs(y[i]) >= thr) {
+            last = i;
+            run = 0;
+        } else {
+            run++;
+        }
+        if ((dir > 0 && i + 1 >= len) || (dir < 0 && i == 0))
+            break;
+    }
+    return last;
+}
+
 void emg_measure(const double *y, size_t len, double fs_hz, emg_shape *s)
 {
     memset(s, 0, sizeof *s);
@@ -90,12 +111,9 @@ void emg_measure(const double *y, size_t len, double fs_hz, emg_shape *s)
     s->amplitude_uv = hi - lo;
     s->peak_ms = (double)pk * 1000.0 / fs_hz;
     double thr = fmin(DUR_CAP_UV, fmax(DUR_FLOOR_UV, DUR_FRAC * s->amplitude_uv));
-    size_t a = 0, z = len;
-    while (a < len && fabs(y[a]) < thr)
-        a++;
-    while (z > a && fabs(y[z - 1]) < thr)
-        z--;
-    if (a >= z)
+    size_t quiet = (size_t)(DUR_QUIET_MS * fs_hz / 1000.0 + 0.5);
+    size_t a = span_end(y, len, pk, -1, quiet, thr), z = span_end(y, len, pk, +1, quiet, thr) + 1;
+    if (fabs(y[pk]) < thr)
         return;
     s->duration_ms = (double)(z - a) * 1000.0 / fs_hz;
     double pthr = fmax(PHASE_FLOOR_UV, PHASE_FRAC * s->amplitude_uv);
