@@ -26,7 +26,18 @@
  *     With a pre-stimulus baseline, a point also counts as settled when
  *     the three means lie on one side of B, shrink towards it, and bend by
  *     no more than 1.5 s (second difference): the smooth slow tail of the
- *     artefact, on which a short-latency SNAP may start (step 2b).
+ *     artefact, on which a short-latency SNAP may start (step 2b). Or, at
+ *     any size, when the three means shrink towards B as one exponential:
+ *     the third lies within 1.5 s q^2 of d1^2 / d0, the value that the
+ *     exponential through the first two predicts (d = mean - B, q = d1 / d0,
+ *     q at most exp(-0.25 / 10): tail.c's longest time constant). The
+ *     departure from one exponential, over q^2 roughly the faster terms
+ *     still present at the first window, is what a fitted exponential
+ *     cannot remove, so it is held to the noise while the exponential's
+ *     own size is not: in very low noise (heavily averaged SNAPs, s at its
+ *     floor) a slow tail of tens of µV is otherwise never flat within s
+ *     before the 3 ms cap, which pinned median and ulnar SNAP onsets there
+ *     and lost radial ones [E].
  * 2b. Tail: when the artefact ended on such a tail, one or two decaying
  *     exponentials towards B (tail.c) are fitted over the three windows,
  *     subtracted, and the corrected sweep measured; the fit is then
@@ -98,6 +109,7 @@
 #define SETTLE_FLAT_K 1.5
 #define SETTLE_LEVEL_K 3.0
 #define ART_MAX_MS 3.0
+#define EXP_TAU_MAX_MS 10.0 /* tail.c TAU_MAX_MS */
 #define ABSENT_K 6.0
 #define ROUGH_FRAC 0.10
 #define ROUGH_K 4.0
@@ -228,6 +240,32 @@ static bool smooth_tail(const sweep_ctx *c, size_t j, size_t w)
     return fabs(d0 - 2.0 * d1 + d2) <= SETTLE_FLAT_K * c->sigma;
 }
 
+/* The slow tail at any size: three means on one side of B, shrinking
+ * towards it as one exponential, the way a first-order recovery decays
+ * (tail.c). d1^2 / d0 is the third mean the exponential through the first
+ * two predicts; the departure from it is about (q - qf)^2 times a faster
+ * term still present (decaying by qf << q per window), so departure / q^2
+ * estimates that term, and it must be within the flatness limit: what one
+ * fitted exponential leaves behind is then noise. q is no slower than
+ * tail.c's longest time constant. A response starting in the windows
+ * breaks the ratio: a negative one on a tail below B makes the means grow,
+ * on a tail above B it makes them shrink faster. */
+static bool exp_tail(const sweep_ctx *c, size_t j, size_t w)
+{
+    if (!c->have_base)
+        return false;
+    double d0 = ncs_mean(c->x, j, j + w) - c->base;
+    double d1 = ncs_mean(c->x, j + w, j + 2 * w) - c->base;
+    double d2 = ncs_mean(c->x, j + 2 * w, j + 3 * w) - c->base;
+    if (!(d0 * d1 > 0 && d1 * d2 > 0 && fabs(d0) > fabs(d1) && fabs(d1) > fabs(d2)))
+        return false;
+    double q_max = exp(-(double)w * c->dt_ms / EXP_TAU_MAX_MS);
+    if (d2 / d1 > q_max || d1 / d0 > q_max)
+        return false;
+    double q = d1 / d0;
+    return fabs(d2 - d1 * d1 / d0) / (q * q) <= SETTLE_FLAT_K * c->sigma;
+}
+
 static void set_artefact_end(sweep_ctx *c, size_t j, size_t w)
 {
     c->art_end = j;
@@ -248,7 +286,7 @@ static void find_artefact_end(sweep_ctx *c)
             set_artefact_end(c, j, w);
             return;
         }
-        if (smooth_tail(c, j, w)) {
+        if (smooth_tail(c, j, w) || exp_tail(c, j, w)) {
             set_artefact_end(c, j, w);
             c->on_tail = true;
             return;
