@@ -226,18 +226,25 @@ static bool at_base(const sweep_ctx *c, size_t j, size_t w)
     return true;
 }
 
+/* The means of three windows of w from j, less B, in d[]: whether they lie
+ * on one side of B and shrink towards it (false without a baseline). */
+static bool shrinking_means(const sweep_ctx *c, size_t j, size_t w, double d[3])
+{
+    if (!c->have_base)
+        return false;
+    for (size_t k = 0; k < 3; k++)
+        d[k] = ncs_mean(c->x, j + k * w, j + (k + 1) * w) - c->base;
+    return d[0] * d[1] > 0 && d[1] * d[2] > 0 && fabs(d[0]) > fabs(d[1]) && fabs(d[1]) > fabs(d[2]);
+}
+
 /* The slow tail: three means on one side of B, shrinking towards it, with
  * a second difference within the flatness limit. */
 static bool smooth_tail(const sweep_ctx *c, size_t j, size_t w)
 {
-    if (!c->have_base)
+    double d[3];
+    if (!shrinking_means(c, j, w, d))
         return false;
-    double d0 = ncs_mean(c->x, j, j + w) - c->base;
-    double d1 = ncs_mean(c->x, j + w, j + 2 * w) - c->base;
-    double d2 = ncs_mean(c->x, j + 2 * w, j + 3 * w) - c->base;
-    if (!(d0 * d1 > 0 && d1 * d2 > 0 && fabs(d0) > fabs(d1) && fabs(d1) > fabs(d2)))
-        return false;
-    return fabs(d0 - 2.0 * d1 + d2) <= SETTLE_FLAT_K * c->sigma;
+    return fabs(d[0] - 2.0 * d[1] + d[2]) <= SETTLE_FLAT_K * c->sigma;
 }
 
 /* The slow tail at any size: three means on one side of B, shrinking
@@ -252,13 +259,10 @@ static bool smooth_tail(const sweep_ctx *c, size_t j, size_t w)
  * on a tail above B it makes them shrink faster. */
 static bool exp_tail(const sweep_ctx *c, size_t j, size_t w)
 {
-    if (!c->have_base)
+    double d[3];
+    if (!shrinking_means(c, j, w, d))
         return false;
-    double d0 = ncs_mean(c->x, j, j + w) - c->base;
-    double d1 = ncs_mean(c->x, j + w, j + 2 * w) - c->base;
-    double d2 = ncs_mean(c->x, j + 2 * w, j + 3 * w) - c->base;
-    if (!(d0 * d1 > 0 && d1 * d2 > 0 && fabs(d0) > fabs(d1) && fabs(d1) > fabs(d2)))
-        return false;
+    double d0 = d[0], d1 = d[1], d2 = d[2];
     double q_max = exp(-(double)w * c->dt_ms / EXP_TAU_MAX_MS);
     if (d2 / d1 > q_max || d1 / d0 > q_max)
         return false;
