@@ -159,6 +159,12 @@ double edx_monotonic_s(void);
  * ends, into out (not x). */
 void edx_moving_mean(const double *x, size_t n, size_t w, double *out);
 
+/* Walking from s[from] by dir (+1/-1): the last sample at or beyond level
+ * (in magnitude) before `quiet` samples within it, or before the end of s.
+ * A waveform ends there; a component beyond such a stretch of baseline is
+ * a satellite, not part of its duration [S58]. */
+size_t edx_quiet_end(const double *s, size_t n, size_t from, int dir, size_t quiet, double level);
+
 /* The program version ("0.1.0"). */
 const char *edx_version(void);
 

@@ -1,7 +1,11 @@
 /*
  * smooth.c - the centred moving mean shared by the measuring stages (EMG
- * features, MUP markers, noise-limited nerve conduction onsets).
+ * features, MUP markers, noise-limited nerve conduction onsets), and the
+ * walk out of a waveform to where its baseline returns (MUP markers, the
+ * simulator's truth of the same).
  */
+#include <math.h>
+
 #include "edx/common.h"
 
 void edx_moving_mean(const double *x, size_t n, size_t w, double *out)
@@ -17,4 +21,21 @@ void edx_moving_mean(const double *x, size_t n, size_t w, double *out)
             s -= x[lo++];
         out[i] = s / (double)(hi - lo);
     }
+}
+
+size_t edx_quiet_end(const double *s, size_t n, size_t from, int dir, size_t quiet, double level)
+{
+    size_t marker = from, run = 0;
+    for (size_t i = from; run < quiet;) {
+        if (fabs(s[i]) >= level) {
+            marker = i;
+            run = 0;
+        } else {
+            run++;
+        }
+        if ((dir > 0 && i + 1 >= n) || (dir < 0 && i == 0))
+            break;
+        i = dir > 0 ? i + 1 : i - 1;
+    }
+    return marker;
 }

@@ -226,43 +226,29 @@ static bool at_base(const sweep_ctx *c, size_t j, size_t w)
     return true;
 }
 
-/* The means of three windows of w from j, less B, in d[]: whether they lie
- * on one side of B and shrink towards it (false without a baseline). */
-static bool shrinking_means(const sweep_ctx *c, size_t j, size_t w, double d[3])
+/* The slow tail: three window means on one side of B, shrinking towards
+ * it (d = mean - B), that either bend by no more than the flatness limit
+ * (second difference), or decay as one exponential at any size, the way a
+ * first-order recovery does (tail.c). For the latter, d1^2 / d0 is the
+ * third mean the exponential through the first two predicts; the
+ * departure from it is about (q - qf)^2 times a faster term still present
+ * (decaying by qf << q per window), so departure / q^2 estimates that
+ * term, and it must be within the flatness limit: what one fitted
+ * exponential leaves behind is then noise. q is no slower than tail.c's
+ * longest time constant. A response starting in the windows breaks the
+ * ratio: a negative one on a tail below B makes the means grow, on a tail
+ * above B it makes them shrink faster. */
+static bool slow_tail(const sweep_ctx *c, size_t j, size_t w)
 {
     if (!c->have_base)
         return false;
-    for (size_t k = 0; k < 3; k++)
-        d[k] = ncs_mean(c->x, j + k * w, j + (k + 1) * w) - c->base;
-    return d[0] * d[1] > 0 && d[1] * d[2] > 0 && fabs(d[0]) > fabs(d[1]) && fabs(d[1]) > fabs(d[2]);
-}
-
-/* The slow tail: three means on one side of B, shrinking towards it, with
- * a second difference within the flatness limit. */
-static bool smooth_tail(const sweep_ctx *c, size_t j, size_t w)
-{
-    double d[3];
-    if (!shrinking_means(c, j, w, d))
+    double d0 = ncs_mean(c->x, j, j + w) - c->base;
+    double d1 = ncs_mean(c->x, j + w, j + 2 * w) - c->base;
+    double d2 = ncs_mean(c->x, j + 2 * w, j + 3 * w) - c->base;
+    if (!(d0 * d1 > 0 && d1 * d2 > 0 && fabs(d0) > fabs(d1) && fabs(d1) > fabs(d2)))
         return false;
-    return fabs(d[0] - 2.0 * d[1] + d[2]) <= SETTLE_FLAT_K * c->sigma;
-}
-
-/* The slow tail at any size: three means on one side of B, shrinking
- * towards it as one exponential, the way a first-order recovery decays
- * (tail.c). d1^2 / d0 is the third mean the exponential through the first
- * two predicts; the departure from it is about (q - qf)^2 times a faster
- * term still present (decaying by qf << q per window), so departure / q^2
- * estimates that term, and it must be within the flatness limit: what one
- * fitted exponential leaves behind is then noise. q is no slower than
- * tail.c's longest time constant. A response starting in the windows
- * breaks the ratio: a negative one on a tail below B makes the means grow,
- * on a tail above B it makes them shrink faster. */
-static bool exp_tail(const sweep_ctx *c, size_t j, size_t w)
-{
-    double d[3];
-    if (!shrinking_means(c, j, w, d))
-        return false;
-    double d0 = d[0], d1 = d[1], d2 = d[2];
+    if (fabs(d0 - 2.0 * d1 + d2) <= SETTLE_FLAT_K * c->sigma)
+        return true;
     double q_max = exp(-(double)w * c->dt_ms / EXP_TAU_MAX_MS);
     if (d2 / d1 > q_max || d1 / d0 > q_max)
         return false;
@@ -290,7 +276,7 @@ static void find_artefact_end(sweep_ctx *c)
             set_artefact_end(c, j, w);
             return;
         }
-        if (smooth_tail(c, j, w) || exp_tail(c, j, w)) {
+        if (slow_tail(c, j, w)) {
             set_artefact_end(c, j, w);
             c->on_tail = true;
             return;

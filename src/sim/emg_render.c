@@ -75,26 +75,6 @@ void emg_disc_add(emg_ctx *c, const emg_wave *w, int64_t origin_os, double gain)
         d->y[i - d->i0] += gain * w->v[j];
 }
 
-/* Walking from the peak pk by dir (+1/-1): the last sample at or above
- * thr before `quiet` samples below it (or the end of y). A component
- * beyond such a stretch of baseline is a satellite, not part of the
- * discharge's duration or phases [S58]. */
-static size_t span_end(const double *y, size_t len, size_t pk, int dir, size_t quiet, double thr)
-{
-    size_t last = pk, run = 0;
-    for (size_t i = pk; run<quiet; i = dir> 0 ? i + 1 : i - 1) {
-        if (fabs(y[i]) >= thr) {
-            last = i;
-            run = 0;
-        } else {
-            run++;
-        }
-        if ((dir > 0 && i + 1 >= len) || (dir < 0 && i == 0))
-            break;
-    }
-    return last;
-}
-
 void emg_measure(const double *y, size_t len, double fs_hz, emg_shape *s)
 {
     memset(s, 0, sizeof *s);
@@ -111,10 +91,12 @@ void emg_measure(const double *y, size_t len, double fs_hz, emg_shape *s)
     s->amplitude_uv = hi - lo;
     s->peak_ms = (double)pk * 1000.0 / fs_hz;
     double thr = fmin(DUR_CAP_UV, fmax(DUR_FLOOR_UV, DUR_FRAC * s->amplitude_uv));
-    size_t quiet = (size_t)(DUR_QUIET_MS * fs_hz / 1000.0 + 0.5);
-    size_t a = span_end(y, len, pk, -1, quiet, thr), z = span_end(y, len, pk, +1, quiet, thr) + 1;
     if (fabs(y[pk]) < thr)
         return;
+    /* satellites beyond 1 ms of baseline are not part of it [S58] */
+    size_t quiet = (size_t)(DUR_QUIET_MS * fs_hz / 1000.0 + 0.5);
+    size_t a = edx_quiet_end(y, len, pk, -1, quiet, thr);
+    size_t z = edx_quiet_end(y, len, pk, +1, quiet, thr) + 1;
     s->duration_ms = (double)(z - a) * 1000.0 / fs_hz;
     double pthr = fmax(PHASE_FLOOR_UV, PHASE_FRAC * s->amplitude_uv);
     int sign = 0;

@@ -67,26 +67,6 @@ static double flank_noise(const double *s, size_t n, size_t nb, double *scratch)
     return m ? emg_mup_quantile(scratch, m, 0.5) / 0.6745 : 0;
 }
 
-/* Walking from `from` by `dir` (+1/-1): the last sample beyond `level`
- * before `quiet` samples within it (or the window's end). */
-static size_t find_marker(const double *s, size_t n, size_t from, int dir, size_t quiet,
-                          double level)
-{
-    size_t marker = from, run = 0;
-    for (size_t i = from; run < quiet;) {
-        if (fabs(s[i]) >= level) {
-            marker = i;
-            run = 0;
-        } else {
-            run++;
-        }
-        if ((dir > 0 && i + 1 >= n) || (dir < 0 && i == 0))
-            break;
-        i = dir > 0 ? i + 1 : i - 1;
-    }
-    return marker;
-}
-
 /* Moves a marker found on the 1 ms mean inwards (dir -1 for the onset,
  * +1 for the end) to where the lightly smoothed trace f leaves the level:
  * the wide mean leaves it up to half its width early on a steep flank. */
@@ -147,8 +127,8 @@ static int markers(const double *v, size_t n, double fs_hz, size_t spike, double
     double level = fmax(base_uv, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
     size_t quiet = (size_t)(MUP_QUIET_MS / ms) + 1;
     edx_moving_mean(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
-    size_t a0 = find_marker(s, n, spike, -1, quiet, level), a1 = extend(s, n, a0, -1, base_uv);
-    size_t z0 = find_marker(s, n, spike, +1, quiet, level), z1 = extend(s, n, z0, +1, base_uv);
+    size_t a0 = edx_quiet_end(s, n, spike, -1, quiet, level), a1 = extend(s, n, a0, -1, base_uv);
+    size_t z0 = edx_quiet_end(s, n, spike, +1, quiet, level), z1 = extend(s, n, z0, +1, base_uv);
     *a = a1 != a0 ? a1 : refine(f, a0, spike, -1, w / 2, level);
     *z = z1 != z0 ? z1 : refine(f, z0, spike, +1, w / 2, level);
     *level_uv = level;
