@@ -214,23 +214,7 @@ static void willison(emg_mup_analyser *a, const double *x, size_t s, size_t e)
 static void take_window(emg_mup_analyser *a, size_t p, double frac, size_t k0, size_t k1)
 {
     double t0 = (double)p + frac - (double)a->pre;
-    if (k0 >= k1)
-        return;
-    /* When t0 + k stays within t0's binade it is exact for every k, so
-     * emg_mup_interp() would read x at floor(t0) + k with the one fraction
-     * of t0 (also exact): the same values without its per-sample work. */
-    int ex;
-    frexp(t0, &ex);
-    size_t i0 = t0 >= 1 ? (size_t)t0 : 0;
-    if (t0 >= 1 && t0 + (double)(k1 - 1) < ldexp(1.0, ex) && i0 + k1 + 1 < a->buf_len) {
-        double f = t0 - (double)i0;
-        const double *x = a->buf + i0;
-        for (size_t k = k0; k < k1; k++)
-            a->win_buf[k] = emg_mup_cubic(x[k - 1], x[k], x[k + 1], x[k + 2], f);
-        return;
-    }
-    for (size_t k = k0; k < k1; k++)
-        a->win_buf[k] = emg_mup_interp(a->buf, a->buf_len, t0 + (double)k);
+    emg_mup_interp_run(a->buf, a->buf_len, t0, k0, k1, a->win_buf + k0);
 }
 
 void match_part_of(const emg_mup_analyser *a, const double *w, double *c)

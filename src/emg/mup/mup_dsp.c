@@ -96,6 +96,41 @@ double emg_mup_robust_rms(const double *x, size_t n, double *scratch)
            P20_OF_ABS_NORMAL;
 }
 
+/* The samples k = 0, 1, ... from which t + k (t = fl(t0 + k0) in
+ * [2^(e-1), 2^e), as emg_mup_interp() is given it) stays below 2^e, and the
+ * cubic reads x[i + k - 1 .. i + k + 2] inside x[0..n), i = floor(t): there
+ * fl(t0 + k0 + k) = t + k exactly (k is a whole number of t's ulps, and
+ * rounding to the same grid keeps the parity that breaks ties), so every
+ * sample has the fraction of t. t in [1, n - 2). */
+static size_t one_fraction_run(double t, size_t n)
+{
+    int e;
+    frexp(t, &e);
+    double room = ceil(ldexp(1.0, e) - t); /* exact: both lie in t's binade */
+    size_t i = (size_t)t, len = n - 2 - i;
+    return room < (double)len ? (size_t)room : len;
+}
+
+void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
+                        double *restrict out)
+{
+    for (size_t k = k0; k < k1;) {
+        double t = t0 + (double)k;
+        if (n < 4 || !(t >= 1.0 && t < (double)(n - 2))) { /* the ends: clamped */
+            out[k - k0] = emg_mup_interp(x, n, t);
+            k++;
+            continue;
+        }
+        size_t i = (size_t)t, len = one_fraction_run(t, n);
+        len = len < k1 - k ? len : k1 - k;
+        double f = t - (double)i, *o = out + (k - k0);
+        const double *p = x + i - 1;
+        for (size_t j = 0; j < len; j++)
+            o[j] = emg_mup_cubic(p[j], p[j + 1], p[j + 2], p[j + 3], f);
+        k += len;
+    }
+}
+
 /* Columns of member windows sorted at a time: EMG_MUP_MAX_MEMBERS rows of
  * them take 8 kB of stack. */
 #define COL_BLOCK 64

@@ -49,6 +49,11 @@ static inline double emg_mup_interp(const double *x, size_t n, double t)
     return emg_mup_cubic(x[i > 0 ? i - 1 : 0], x[i], x[i + 1], x[i + 2 < n ? i + 2 : n - 1], f);
 }
 
+/* out[k - k0] = emg_mup_interp(x, n, t0 + (double)k) for k in [k0, k1),
+ * the same values, taken a stretch of one fraction at a time. */
+void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
+                        double *restrict out);
+
 /* Quantile p of v[0..n), interpolated between the order statistics about
  * p (n - 1) as in a sorted copy (reorders v). NAN when n = 0. */
 double emg_mup_quantile(double *v, size_t n, double p);
