@@ -111,6 +111,18 @@ static size_t one_fraction_run(double t, size_t n)
     return room < (double)len ? (size_t)room : len;
 }
 
+/* o[j] = the cubic through p[j .. j + 3] at fraction f, j in [0, len). */
+EMG_MUP_HOT_CLONES
+static void cubic_run(const double *restrict p, size_t len, double f, double *restrict o)
+{
+    size_t j = 0;
+    for (; j + 4 <= len; j += 4) /* four at a time: one vector */
+        for (size_t l = j; l < j + 4; l++)
+            o[l] = emg_mup_cubic(p[l], p[l + 1], p[l + 2], p[l + 3], f);
+    for (; j < len; j++)
+        o[j] = emg_mup_cubic(p[j], p[j + 1], p[j + 2], p[j + 3], f);
+}
+
 void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
                         double *restrict out)
 {
@@ -123,10 +135,7 @@ void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0
         }
         size_t i = (size_t)t, len = one_fraction_run(t, n);
         len = len < k1 - k ? len : k1 - k;
-        double f = t - (double)i, *o = out + (k - k0);
-        const double *p = x + i - 1;
-        for (size_t j = 0; j < len; j++)
-            o[j] = emg_mup_cubic(p[j], p[j + 1], p[j + 2], p[j + 3], f);
+        cubic_run(x + i - 1, len, t - (double)i, out + (k - k0));
         k += len;
     }
 }
@@ -155,6 +164,7 @@ static void compare_exchange(float *restrict a, float *restrict b)
  * column takes the same compare-exchanges, so the work runs along rows,
  * without the branches of a sort per column, which took most of the
  * averaging's time. */
+EMG_MUP_HOT_CLONES
 static void sort_columns(const float *rows, const size_t *pick, size_t m, size_t stride, size_t c0,
                          size_t n, float *blk)
 {
