@@ -4,6 +4,7 @@
  * analyser was written; they are candidates to move there.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,15 +86,60 @@ double emg_mup_quantile(double *v, size_t n, double p)
     return lo + f * (hi - lo);
 }
 
+#define PIVOT_SAMPLE 256 /* values the pivots of abs_order_pair() are taken from */
+#define PIVOT_MARGIN 16  /* ranks either side: 2.5 standard deviations of the rank */
+
+/* The order statistics i and i + 1 of |x[0..n)| (n >= 4 PIVOT_SAMPLE) into
+ * *lo and *hi, as a selection over all of them gives them: two pivots
+ * taken from an even sample of the values, where rank i should lie
+ * between them, one pass that counts the values below the lower and keeps
+ * those between (about an eighth) in scratch, and a selection among
+ * those. False, nothing known, when the ranks are not among the kept or a
+ * value is NaN. */
+static bool abs_order_pair(const double *x, size_t n, size_t i, double *scratch, double *lo,
+                           double *hi)
+{
+    double smp[PIVOT_SAMPLE];
+    for (size_t j = 0; j < PIVOT_SAMPLE; j++)
+        smp[j] = fabs(x[j * (n / PIVOT_SAMPLE)]);
+    size_t r = i / (n / PIVOT_SAMPLE);
+    r = r < PIVOT_SAMPLE ? r : PIVOT_SAMPLE - 1;
+    size_t rl = r > PIVOT_MARGIN ? r - PIVOT_MARGIN : 0;
+    size_t rh = r + PIVOT_MARGIN < PIVOT_SAMPLE ? r + PIVOT_MARGIN : PIVOT_SAMPLE - 1;
+    double p_lo = select_kth(smp, PIVOT_SAMPLE, rl), p_hi = select_kth(smp, PIVOT_SAMPLE, rh);
+    size_t below = 0, m = 0;
+    bool any_nan = false;
+    for (size_t j = 0; j < n; j++) {
+        double v = fabs(x[j]);
+        below += v < p_lo;
+        any_nan |= isnan(v);
+        scratch[m] = v;
+        m += v >= p_lo && v <= p_hi;
+    }
+    if (any_nan || below > i || i + 1 >= below + m)
+        return false;
+    *lo = select_kth(scratch, m, i - below);
+    double h = scratch[i - below + 1]; /* the smallest of the rest */
+    for (size_t k = i - below + 2; k < m; k++)
+        h = scratch[k] < h ? scratch[k] : h;
+    *hi = h;
+    return true;
+}
+
 double emg_mup_robust_rms(const double *x, size_t n, double *scratch)
 {
     if (n == 0)
         return NAN;
-    for (size_t i = 0; i < n; i++)
-        scratch[i] = fabs(x[i]);
     size_t k = n / 5;
-    return emg_mup_quantile(scratch, n, (double)k / (double)(n > 1 ? n - 1 : 1)) /
-           P20_OF_ABS_NORMAL;
+    double p = (double)k / (double)(n > 1 ? n - 1 : 1);
+    /* as emg_mup_quantile() takes it */
+    double pos = p * (double)(n - 1), lo, hi;
+    size_t i = (size_t)pos;
+    if (n >= 4 * PIVOT_SAMPLE && i + 1 < n && abs_order_pair(x, n, i, scratch, &lo, &hi))
+        return (lo + (pos - (double)i) * (hi - lo)) / P20_OF_ABS_NORMAL;
+    for (size_t j = 0; j < n; j++)
+        scratch[j] = fabs(x[j]);
+    return emg_mup_quantile(scratch, n, p) / P20_OF_ABS_NORMAL;
 }
 
 /* The samples k = 0, 1, ... from which t + k (t = fl(t0 + k0) in
