@@ -242,12 +242,12 @@ void emg_mup_trimmed_means(const float *rows, size_t m, size_t stride, double *o
             continue;
         }
         sort_columns(rows, NULL, m, stride, c0, n, blk);
-        for (size_t c = 0; c < n; c++) {
-            double s = 0;
-            for (size_t r = lo; r < hi; r++) /* ascending, as a sorted column */
-                s += blk[r * COL_BLOCK + c];
-            out[c0 + c] = s / (double)(hi - lo);
-        }
+        double s[COL_BLOCK] = {0};
+        for (size_t r = lo; r < hi; r++) /* ascending, as a sorted column; columns side by side */
+            for (size_t c = 0; c < COL_BLOCK; c++)
+                s[c] += blk[r * COL_BLOCK + c];
+        for (size_t c = 0; c < n; c++)
+            out[c0 + c] = s[c] / (double)(hi - lo);
     }
 }
 
