@@ -289,6 +289,7 @@ double emg_mup_energy(const double *x, size_t n)
 /* Sum of (x[i] - y[i])^2 over i in [0, n), in four interleaved partial
  * sums: another order than emg_mup_distance_below()'s, so another
  * rounding, but within n 2^-53 of the exact sum, relative. */
+EMG_MUP_HOT_CLONES
 static double squared_diff_sum(const double *x, const double *y, size_t n)
 {
     double s[4] = {0, 0, 0, 0};
