@@ -23,6 +23,7 @@
  * discharge windows, so memory does not grow with the epoch's length.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,9 +194,14 @@ static void willison(emg_mup_analyser *a, const double *x, size_t s, size_t e)
             last = v;
             continue;
         }
-        if ((dir > 0 && v > ext) || (dir < 0 && v < ext))
-            ext = v;
-        double back = dir > 0 ? ext - v : v - ext;
+        double back; /* dir is +1 or -1; the extremum as a select, not a branch */
+        if (dir > 0) {
+            ext = v > ext ? v : ext;
+            back = ext - v;
+        } else {
+            ext = v < ext ? v : ext;
+            back = v - ext;
+        }
         if (back >= WILLISON_UV) {
             turns++;
             amp_sum += fabs(ext - last);
@@ -214,23 +220,7 @@ static void willison(emg_mup_analyser *a, const double *x, size_t s, size_t e)
 static void take_window(emg_mup_analyser *a, size_t p, double frac, size_t k0, size_t k1)
 {
     double t0 = (double)p + frac - (double)a->pre;
-    if (k0 >= k1)
-        return;
-    /* When t0 + k stays within t0's binade it is exact for every k, so
-     * emg_mup_interp() would read x at floor(t0) + k with the one fraction
-     * of t0 (also exact): the same values without its per-sample work. */
-    int ex;
-    frexp(t0, &ex);
-    size_t i0 = t0 >= 1 ? (size_t)t0 : 0;
-    if (t0 >= 1 && t0 + (double)(k1 - 1) < ldexp(1.0, ex) && i0 + k1 + 1 < a->buf_len) {
-        double f = t0 - (double)i0;
-        const double *x = a->buf + i0;
-        for (size_t k = k0; k < k1; k++)
-            a->win_buf[k] = emg_mup_cubic(x[k - 1], x[k], x[k + 1], x[k + 2], f);
-        return;
-    }
-    for (size_t k = k0; k < k1; k++)
-        a->win_buf[k] = emg_mup_interp(a->buf, a->buf_len, t0 + (double)k);
+    emg_mup_interp_run(a->buf, a->buf_len, t0, k0, k1, a->win_buf + k0);
 }
 
 void match_part_of(const emg_mup_analyser *a, const double *w, double *c)
@@ -291,6 +281,20 @@ static int track_new(emg_mup_analyser *a, mup_track **out)
     return EDX_OK;
 }
 
+/* Whether a candidate and a template of energies e_c and e_t (sums of
+ * squares in index order, as emg_mup_distance_below() takes them) are sure
+ * to lie at least `bound` apart: |c - t|^2 >= (|c| - |t|)^2, so the
+ * distance is at least (1 - sqrt(lo / hi))^2. The margin of 1e-6 is far
+ * above the rounding of either side for bounds from 1e-6 up. */
+static bool sizes_too_far(double e_c, double e_t, double bound)
+{
+    double lo = fmin(e_c, e_t), hi = fmax(e_c, e_t);
+    if (!(lo > 0) || !(bound >= 1e-6) || !(bound < HUGE_VAL))
+        return false;
+    double gap = sqrt(hi) - sqrt(lo);
+    return gap * gap >= bound * hi * (1.0 + 1e-6);
+}
+
 static int assign(emg_mup_analyser *a, size_t p, double frac)
 {
     /* the spike part first: most candidates go to units that keep no more
@@ -310,8 +314,10 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     for (size_t i = 0; i < a->n_tracks; i++) {
         mup_track *t = &a->tracks[i];
         double limit = MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy;
-        double dist = emg_mup_distance_below(c, t->tmpl, a->mlen, 0, fmax(e_c, t->energy),
-                                             best_d < limit ? best_d : limit);
+        double bound = best_d < limit ? best_d : limit;
+        if (sizes_too_far(e_c, t->energy, bound))
+            continue;
+        double dist = emg_mup_distance_below(c, t->tmpl, a->mlen, 0, fmax(e_c, t->energy), bound);
         if (dist < best_d && dist < limit)
             best_d = dist, best = t;
     }
@@ -329,6 +335,19 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
         take_window(a, p, frac, a->mlo + a->mlen, a->win);
     }
     return track_add(a, best, c, t);
+}
+
+/* Whether |d[0]| = v is the largest of |d[-iso..iso]|, the first of equal
+ * ones. The neighbours first: most samples above the threshold lie on a
+ * spike's flank and fail there. */
+static bool is_peak(const double *d, size_t iso, double v)
+{
+    if (iso > 0 && (fabs(d[1]) > v || fabs(d[-1]) >= v))
+        return false;
+    for (size_t j = 1; j <= iso; j++)
+        if (fabs(d[j]) > v || fabs(d[-(ptrdiff_t)j]) >= v)
+            return false;
+    return true;
 }
 
 /* Scans buffer positions [s, e) for candidates. */
@@ -356,11 +375,7 @@ static int scan(emg_mup_analyser *a, size_t s, size_t e)
         double v = fabs(a->d[i - d0]);
         if (v < thr)
             continue;
-        bool is_peak = true;
-        for (size_t j = i - a->iso; j <= i + a->iso && is_peak; j++)
-            if (j != i && (fabs(a->d[j - d0]) > v || (j < i && fabs(a->d[j - d0]) == v)))
-                is_peak = false;
-        if (!is_peak)
+        if (!is_peak(a->d + (i - d0), a->iso, v))
             continue;
         double ym = fabs(a->d[i - 1 - d0]), yp = fabs(a->d[i + 1 - d0]);
         double den = ym - 2.0 * v + yp;

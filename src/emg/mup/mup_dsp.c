@@ -4,6 +4,7 @@
  * analyser was written; they are candidates to move there.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,15 +86,104 @@ double emg_mup_quantile(double *v, size_t n, double p)
     return lo + f * (hi - lo);
 }
 
+#define PIVOT_SAMPLE 256 /* values the pivots of abs_order_pair() are taken from */
+#define PIVOT_MARGIN 16  /* ranks either side: 2.5 standard deviations of the rank */
+
+/* The order statistics i and i + 1 of |x[0..n)| (n >= 4 PIVOT_SAMPLE) into
+ * *lo and *hi, as a selection over all of them gives them: two pivots
+ * taken from an even sample of the values, where rank i should lie
+ * between them, one pass that counts the values below the lower and keeps
+ * those between (about an eighth) in scratch, and a selection among
+ * those. False, nothing known, when the ranks are not among the kept or a
+ * value is NaN. */
+static bool abs_order_pair(const double *x, size_t n, size_t i, double *scratch, double *lo,
+                           double *hi)
+{
+    double smp[PIVOT_SAMPLE];
+    for (size_t j = 0; j < PIVOT_SAMPLE; j++)
+        smp[j] = fabs(x[j * (n / PIVOT_SAMPLE)]);
+    size_t r = i / (n / PIVOT_SAMPLE);
+    r = r < PIVOT_SAMPLE ? r : PIVOT_SAMPLE - 1;
+    size_t rl = r > PIVOT_MARGIN ? r - PIVOT_MARGIN : 0;
+    size_t rh = r + PIVOT_MARGIN < PIVOT_SAMPLE ? r + PIVOT_MARGIN : PIVOT_SAMPLE - 1;
+    double p_lo = select_kth(smp, PIVOT_SAMPLE, rl), p_hi = select_kth(smp, PIVOT_SAMPLE, rh);
+    size_t below = 0, m = 0;
+    bool any_nan = false;
+    for (size_t j = 0; j < n; j++) {
+        double v = fabs(x[j]);
+        below += v < p_lo;
+        any_nan |= isnan(v);
+        scratch[m] = v;
+        m += v >= p_lo && v <= p_hi;
+    }
+    if (any_nan || below > i || i + 1 >= below + m)
+        return false;
+    *lo = select_kth(scratch, m, i - below);
+    double h = scratch[i - below + 1]; /* the smallest of the rest */
+    for (size_t k = i - below + 2; k < m; k++)
+        h = scratch[k] < h ? scratch[k] : h;
+    *hi = h;
+    return true;
+}
+
 double emg_mup_robust_rms(const double *x, size_t n, double *scratch)
 {
     if (n == 0)
         return NAN;
-    for (size_t i = 0; i < n; i++)
-        scratch[i] = fabs(x[i]);
     size_t k = n / 5;
-    return emg_mup_quantile(scratch, n, (double)k / (double)(n > 1 ? n - 1 : 1)) /
-           P20_OF_ABS_NORMAL;
+    double p = (double)k / (double)(n > 1 ? n - 1 : 1);
+    /* as emg_mup_quantile() takes it */
+    double pos = p * (double)(n - 1), lo, hi;
+    size_t i = (size_t)pos;
+    if (n >= 4 * PIVOT_SAMPLE && i + 1 < n && abs_order_pair(x, n, i, scratch, &lo, &hi))
+        return (lo + (pos - (double)i) * (hi - lo)) / P20_OF_ABS_NORMAL;
+    for (size_t j = 0; j < n; j++)
+        scratch[j] = fabs(x[j]);
+    return emg_mup_quantile(scratch, n, p) / P20_OF_ABS_NORMAL;
+}
+
+/* The samples k = 0, 1, ... from which t + k (t = fl(t0 + k0) in
+ * [2^(e-1), 2^e), as emg_mup_interp() is given it) stays below 2^e, and the
+ * cubic reads x[i + k - 1 .. i + k + 2] inside x[0..n), i = floor(t): there
+ * fl(t0 + k0 + k) = t + k exactly (k is a whole number of t's ulps, and
+ * rounding to the same grid keeps the parity that breaks ties), so every
+ * sample has the fraction of t. t in [1, n - 2). */
+static size_t one_fraction_run(double t, size_t n)
+{
+    int e;
+    frexp(t, &e);
+    double room = ceil(ldexp(1.0, e) - t); /* exact: both lie in t's binade */
+    size_t i = (size_t)t, len = n - 2 - i;
+    return room < (double)len ? (size_t)room : len;
+}
+
+/* o[j] = the cubic through p[j .. j + 3] at fraction f, j in [0, len). */
+EMG_MUP_HOT_CLONES
+static void cubic_run(const double *restrict p, size_t len, double f, double *restrict o)
+{
+    size_t j = 0;
+    for (; j + 4 <= len; j += 4) /* four at a time: one vector */
+        for (size_t l = j; l < j + 4; l++)
+            o[l] = emg_mup_cubic(p[l], p[l + 1], p[l + 2], p[l + 3], f);
+    for (; j < len; j++)
+        o[j] = emg_mup_cubic(p[j], p[j + 1], p[j + 2], p[j + 3], f);
+}
+
+void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
+                        double *restrict out)
+{
+    for (size_t k = k0; k < k1;) {
+        double t = t0 + (double)k;
+        if (n < 4 || !(t >= 1.0 && t < (double)(n - 2))) { /* the ends: clamped */
+            out[k - k0] = emg_mup_interp(x, n, t);
+            k++;
+            continue;
+        }
+        size_t i = (size_t)t, len = one_fraction_run(t, n);
+        len = len < k1 - k ? len : k1 - k;
+        cubic_run(x + i - 1, len, t - (double)i, out + (k - k0));
+        k += len;
+    }
 }
 
 /* Columns of member windows sorted at a time: EMG_MUP_MAX_MEMBERS rows of
@@ -120,6 +210,7 @@ static void compare_exchange(float *restrict a, float *restrict b)
  * column takes the same compare-exchanges, so the work runs along rows,
  * without the branches of a sort per column, which took most of the
  * averaging's time. */
+EMG_MUP_HOT_CLONES
 static void sort_columns(const float *rows, const size_t *pick, size_t m, size_t stride, size_t c0,
                          size_t n, float *blk)
 {
@@ -151,12 +242,12 @@ void emg_mup_trimmed_means(const float *rows, size_t m, size_t stride, double *o
             continue;
         }
         sort_columns(rows, NULL, m, stride, c0, n, blk);
-        for (size_t c = 0; c < n; c++) {
-            double s = 0;
-            for (size_t r = lo; r < hi; r++) /* ascending, as a sorted column */
-                s += blk[r * COL_BLOCK + c];
-            out[c0 + c] = s / (double)(hi - lo);
-        }
+        double s[COL_BLOCK] = {0};
+        for (size_t r = lo; r < hi; r++) /* ascending, as a sorted column; columns side by side */
+            for (size_t c = 0; c < COL_BLOCK; c++)
+                s[c] += blk[r * COL_BLOCK + c];
+        for (size_t c = 0; c < n; c++)
+            out[c0 + c] = s[c] / (double)(hi - lo);
     }
 }
 
@@ -195,6 +286,39 @@ double emg_mup_energy(const double *x, size_t n)
  * rounding of n additions is below n 2^-53, and n stays below 10^5. */
 #define ENERGY_MARGIN 1e-9
 
+/* Sum of (x[i] - y[i])^2 over i in [0, n), in four interleaved partial
+ * sums: another order than emg_mup_distance_below()'s, so another
+ * rounding, but within n 2^-53 of the exact sum, relative. */
+EMG_MUP_HOT_CLONES
+static double squared_diff_sum(const double *x, const double *y, size_t n)
+{
+    double s[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (size_t l = 0; l < 4; l++) {
+            double d = x[i + l] - y[i + l];
+            s[l] += d * d;
+        }
+    for (; i < n; i++)
+        s[0] += (x[i] - y[i]) * (x[i] - y[i]);
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* Whether the squared differences of x[0..n) and y[0..n) are sure to
+ * reach `stop` in emg_mup_distance_below()'s order too: their sum over the
+ * middle half (where a MUP's spike lies, so where most of it is), then
+ * over all, each compared with `stop` raised by more than the rounding of
+ * either order. */
+static bool surely_reaches(const double *x, const double *y, size_t n, double stop)
+{
+    double sure = stop * (1.0 + ENERGY_MARGIN);
+    size_t q = n / 4;
+    double mid = squared_diff_sum(x + q, y + q, n - 2 * q);
+    if (mid >= sure)
+        return true;
+    return mid + squared_diff_sum(x, y, q) + squared_diff_sum(x + n - q, y + n - q, q) >= sure;
+}
+
 double emg_mup_distance_below(const double *a, const double *b, size_t n, int shift, double e_max,
                               double bound)
 {
@@ -205,6 +329,9 @@ double emg_mup_distance_below(const double *a, const double *b, size_t n, int sh
      * times the largest energy the distance can be divided by, the
      * distance will not come out below the bound. */
     double stop = bound * e_max * (1.0 + ENERGY_MARGIN);
+    if (stop > 0 && stop < HUGE_VAL && i1 > i0 &&
+        surely_reaches(a + i0, b + (size_t)((long)i0 + shift), i1 - i0, stop))
+        return HUGE_VAL;
     double ea = 0, eb = 0, ed = 0;
     for (size_t i = i0; i < i1; i++) {
         double bv = b[(size_t)((long)i + shift)];

@@ -18,6 +18,16 @@
 
 #include "edx/mup.h"
 
+/* For the loops that the compiler vectorises: on x86-64 gcc also builds an
+ * AVX2 clone, chosen at load time when the CPU has it (as in
+ * src/edf/samples.c); the same operations in each lane, so the same values. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
+    !defined(__SANITIZE_ADDRESS__)
+#define EMG_MUP_HOT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define EMG_MUP_HOT_CLONES
+#endif
+
 #define EMG_MUP_TURN_UV 25.0 /* minimum turn amplitude [clinical reference 2.1, U] */
 
 int emg_mup_count_turns(const double *v, size_t a, size_t z, double min_uv);
@@ -48,6 +58,11 @@ static inline double emg_mup_interp(const double *x, size_t n, double t)
     double f = t - (double)i;
     return emg_mup_cubic(x[i > 0 ? i - 1 : 0], x[i], x[i + 1], x[i + 2 < n ? i + 2 : n - 1], f);
 }
+
+/* out[k - k0] = emg_mup_interp(x, n, t0 + (double)k) for k in [k0, k1),
+ * the same values, taken a stretch of one fraction at a time. */
+void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
+                        double *restrict out);
 
 /* Quantile p of v[0..n), interpolated between the order statistics about
  * p (n - 1) as in a sorted copy (reorders v). NAN when n = 0. */

@@ -67,7 +67,7 @@ typedef struct {
  * changes nothing (at most the sign of a zero, which no average, median
  * or energy shows). */
 static void subtract_at(const emg_mup_analyser *a, float *row, double tm, const double *w,
-                        peel_span sp, double tb)
+                        peel_span sp, double tb, double *tmp)
 {
     double off = (tm - tb) * a->fs; /* member sample k is the average's sample k + off */
     long k0 = (long)ceil(-off), k1 = (long)floor((double)(a->win - 1) - off);
@@ -77,13 +77,26 @@ static void subtract_at(const emg_mup_analyser *a, float *row, double tm, const 
     k1 = k1 < s1 ? k1 : s1;
     k0 = k0 > 0 ? k0 : 0;
     k1 = k1 < (long)a->win - 1 ? k1 : (long)a->win - 1;
+    if (k0 > k1)
+        return;
+    emg_mup_interp_run(w, a->win, off, (size_t)k0, (size_t)k1 + 1, tmp);
     for (long k = k0; k <= k1; k++)
-        row[k] -= (float)emg_mup_interp(w, a->win, (double)k + off);
+        row[k] -= (float)tmp[k - k0];
 }
 
+/* The kept averages of the tracks (avg: a->win samples each) and where
+ * they are not zero (has: whether a track has one); tmp: a->win doubles. */
+typedef struct {
+    double *avg, *tmp;
+    peel_span *span;
+    bool *has;
+} peel_avgs;
+
 static void peel_member(const emg_mup_analyser *a, size_t self, float *row, double tm,
-                        const double *avg, const peel_span *span, const bool *has)
+                        const peel_avgs *pa)
 {
+    const peel_span *span = pa->span;
+    const bool *has = pa->has;
     double span_s = (double)a->win / a->fs, self_s = MUP_PEEL_SELF_MS / 1000.0;
     for (size_t j = 0; j < a->n_tracks; j++) {
         if (j == self || !has[j] || span[j].lo > span[j].hi)
@@ -92,7 +105,7 @@ static void peel_member(const emg_mup_analyser *a, size_t self, float *row, doub
         for (size_t i = lower_bound(b->times, b->n_times, tm - span_s);
              i < b->n_times && b->times[i] < tm + span_s; i++)
             if (fabs(b->times[i] - tm) >= self_s)
-                subtract_at(a, row, tm, avg + j * a->win, span[j], b->times[i]);
+                subtract_at(a, row, tm, pa->avg + j * a->win, span[j], b->times[i], pa->tmp);
     }
 }
 
@@ -134,39 +147,46 @@ static int keep_own_part(const emg_mup_analyser *a, double *w, peel_span *sp)
     return EDX_OK;
 }
 
+/* The kept averages of the unit tracks into pa; how many there are in
+ * *units. EDX_OK or EDX_ERR_NOMEM. */
+static int unit_averages(emg_mup_analyser *a, peel_avgs *pa, double *scratch, size_t *units)
+{
+    for (size_t i = 0; i < a->n_tracks; i++) {
+        mup_track *t = &a->tracks[i];
+        if (!is_unit_track(t) || t->n_members == 0)
+            continue;
+        emg_mup_one_per_discharge(t);
+        emg_mup_average(a, t->members, t->n_members, pa->avg + i * a->win, scratch);
+        if (keep_own_part(a, pa->avg + i * a->win, &pa->span[i]) != EDX_OK)
+            return EDX_ERR_NOMEM;
+        pa->has[i] = true;
+        (*units)++;
+    }
+    return EDX_OK;
+}
+
 int emg_mup_peel(emg_mup_analyser *a)
 {
     size_t n = a->n_tracks, units = 0;
     if (n < 2)
         return EDX_OK;
-    double *avg = malloc(n * a->win * sizeof *avg);
+    peel_avgs pa;
+    pa.avg = malloc(n * a->win * sizeof *pa.avg);
+    /* for emg_mup_average(), then for subtract_at() */
     double *scratch = malloc((2 * a->win + EMG_MUP_MAX_MEMBERS) * sizeof *scratch);
-    bool *has = calloc(n, sizeof *has);
-    peel_span *span = malloc(n * sizeof *span);
-    if (!avg || !scratch || !has || !span) {
-        free(avg), free(scratch), free(has), free(span);
-        return EDX_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
+    pa.tmp = scratch;
+    pa.has = calloc(n, sizeof *pa.has);
+    pa.span = malloc(n * sizeof *pa.span);
+    int rc = pa.avg && scratch && pa.has && pa.span ? EDX_OK : EDX_ERR_NOMEM;
+    if (!rc)
+        rc = unit_averages(a, &pa, scratch, &units);
+    for (size_t i = 0; i < n && units > 1 && !rc; i++) {
         mup_track *t = &a->tracks[i];
-        if (!is_unit_track(t) || t->n_members == 0)
-            continue;
-        emg_mup_one_per_discharge(t);
-        emg_mup_average(a, t->members, t->n_members, avg + i * a->win, scratch);
-        if (keep_own_part(a, avg + i * a->win, &span[i]) != EDX_OK) {
-            free(avg), free(scratch), free(has), free(span);
-            return EDX_ERR_NOMEM;
-        }
-        has[i] = true;
-        units++;
-    }
-    for (size_t i = 0; i < n && units > 1; i++) {
-        mup_track *t = &a->tracks[i];
-        if (!has[i])
+        if (!pa.has[i])
             continue;
         for (size_t m = 0; m < t->n_members; m++)
-            peel_member(a, i, t->members + m * a->win, t->member_t[m], avg, span, has);
+            peel_member(a, i, t->members + m * a->win, t->member_t[m], &pa);
     }
-    free(avg), free(scratch), free(has), free(span);
-    return EDX_OK;
+    free(pa.avg), free(scratch), free(pa.has), free(pa.span);
+    return rc;
 }

@@ -74,11 +74,13 @@ static void wide_template(const emg_mup_analyser *a, const mup_track *t, double 
     size_t m = t->n_members < 8 ? t->n_members : 8, w = emg_mup_wide_len(a);
     size_t lo = a->pre - (w - 1) / 2;
     double mean = 0;
+    for (size_t k = 0; k < w; k++)
+        out[k] = 0;
+    for (size_t r = 0; r < m; r++) /* each sample's sum in member order, samples side by side */
+        for (size_t k = 0; k < w; k++)
+            out[k] += t->members[r * a->win + lo + k];
     for (size_t k = 0; k < w; k++) {
-        double s = 0;
-        for (size_t r = 0; r < m; r++)
-            s += t->members[r * a->win + lo + k];
-        out[k] = m ? s / (double)m : 0;
+        out[k] = m ? out[k] / (double)m : 0;
         mean += out[k];
     }
     for (size_t k = 0; k < w; k++)
@@ -220,10 +222,34 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
 /* Keeps in rank[] the cleanest half of the members: those closest to the
  * preliminary average w over the whole window (fewest other units'
  * potentials in it). Returns how many. */
+/* dev[l] = the sum of squares of rows[l] - w about its mean, l < 4: four
+ * members at a time, each summed in window order, so that the four sums
+ * run side by side instead of waiting on one another. */
+static void deviations4(const emg_mup_analyser *a, const float *rows, const double *w, double *dev)
+{
+    size_t win = a->win;
+    double mean[4] = {0, 0, 0, 0}, e[4] = {0, 0, 0, 0};
+    for (size_t k = 0; k < win; k++)
+        for (size_t l = 0; l < 4; l++)
+            mean[l] += rows[l * win + k] - w[k];
+    for (size_t l = 0; l < 4; l++)
+        mean[l] /= (double)win;
+    for (size_t k = 0; k < win; k++)
+        for (size_t l = 0; l < 4; l++) {
+            double d = rows[l * win + k] - w[k] - mean[l];
+            e[l] += d * d;
+        }
+    for (size_t l = 0; l < 4; l++)
+        dev[l] = e[l];
+}
+
 static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, const double *w,
                        size_t *rank, double *dev)
 {
-    for (size_t m = 0; m < n; m++) {
+    size_t m = 0;
+    for (; m + 4 <= n; m += 4)
+        deviations4(a, rows + m * a->win, w, dev + m);
+    for (; m < n; m++) {
         const float *row = rows + m * a->win;
         double e = 0, mean = 0;
         for (size_t k = 0; k < a->win; k++)
@@ -232,8 +258,9 @@ static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, c
         for (size_t k = 0; k < a->win; k++)
             e += (row[k] - w[k] - mean) * (row[k] - w[k] - mean);
         dev[m] = e;
-        rank[m] = m;
     }
+    for (m = 0; m < n; m++)
+        rank[m] = m;
     for (size_t i = 1; i < n; i++) /* insertion sort by deviation */
         for (size_t j = i; j > 0 && dev[rank[j]] < dev[rank[j - 1]]; j--) {
             size_t x = rank[j];
