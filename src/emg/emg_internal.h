@@ -6,6 +6,8 @@
  *   units.c    trains of one generator by template matching (online)
  *   trains.c   train statistics and the classification rules
  *   summary.c  per-muscle counts, grade, automatic rest, events table
+ *   pieces.c   one generator's train found in pieces, joined
+ *   split.c    two generators' discharges in one train, taken apart
  */
 #ifndef EDX_EMG_INTERNAL_H
 #define EDX_EMG_INTERNAL_H
@@ -100,13 +102,22 @@ uint32_t emg_units_root(const emg_units *u, uint32_t id);
  * measuring their mean waveform with noise noise_uv. */
 void emg_units_retire(emg_units *u, double now_s, double noise_uv);
 
-/* ---- after streaming (pieces.c, summary.c) ----------------------------------- */
+/* ---- after streaming (split.c, pieces.c, summary.c) ----------------------------------- */
 
 /* Joins the pieces of one generator's train (one rhythm in pieces, or one
  * discharge continuing as another train); re-times and re-classifies the
  * trains that grow. */
 int emg_join_pieces(emg_spont_result *r);
 
+/* Timing and class of train k (unit k + 1) from its events, after its
+ * discharges changed (pieces.c); times and amps: room for them. */
+void emg_rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps);
+
+/* Splits each train whose discharges fall into two amplitude groups of
+ * which one fires with a rhythm of its own (split.c): the upper group
+ * becomes a new train (unit id = its index + 1, after the others), and
+ * both are timed and classified again. EDX_OK or EDX_ERR_NOMEM. */
+int emg_split_mixed(emg_spont_result *r);
 
 /* Trains from the retired units, their classification, the events' types,
  * the automatic rest (without activation annotations), counts and grade. */

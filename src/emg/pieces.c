@@ -30,8 +30,7 @@ static bool alike(const emg_features *a, const emg_features *b)
                                                                          b->amplitude_uv);
 }
 
-/* Timing and class of train k from the events (after a merge). */
-static int rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps)
+void emg_rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_events; i++)
@@ -42,7 +41,6 @@ static int rebuild_train(emg_spont_result *r, size_t k, double *times, float *am
     emg_train *t = &r->trains[k];
     emg_train_timing(times, amps, n, t);
     t->type = n ? emg_classify_train(t) : EMG_UNCLASSIFIED;
-    return EDX_OK;
 }
 
 /* Times of train k into times (sorted, as the events are); returns n. */
@@ -111,7 +109,7 @@ static int join_rhythms(emg_spont_result *r)
             joined++;
         }
         if (joined)
-            rebuild_train(r, a, piece, amps);
+            emg_rebuild_train(r, a, piece, amps);
     }
     free(times);
     free(piece);
@@ -222,7 +220,7 @@ static int join_sequels(emg_spont_result *r)
                 r->trains[b].n = 0;
                 r->trains[b].type = EMG_UNCLASSIFIED;
                 last[a] = last[b]; /* b followed a: its end is the end now */
-                rebuild_train(r, a, times, amps);
+                emg_rebuild_train(r, a, times, amps);
                 grew = true;
             }
         }

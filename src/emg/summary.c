@@ -464,6 +464,8 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         r->events[i].unit = emg_units_root(u, r->events[i].unit);
     int rc = build_trains(r, u);
     if (!rc)
+        rc = emg_split_mixed(r);
+    if (!rc)
         rc = emg_join_pieces(r);
     if (rc)
         return rc;

@@ -1,0 +1,360 @@
+/*
+ * split.c - one train, two generators: two fibres near the needle can give
+ * potentials of one shape but not of one size (a single fibre's potential
+ * keeps its amplitude from discharge to discharge [S52]), and template
+ * matching, which allows a generator's amplitude to wax and wane (myotonic,
+ * neuromyotonic), may put both into one train. Their interleaved
+ * discharges then look irregular, and the train is left unclassified or
+ * taken for end-plate spikes.
+ *
+ * A reader tells them apart by size and rhythm together: the train's
+ * amplitudes fall into two groups far apart (two modes, not one spread),
+ * and at least one group fires with a rhythm of its own. Only then is the
+ * train split; a group that keeps no rhythm stays a train of its own and is
+ * classified as such. Irregular end-plate spikes, whose amplitudes spread
+ * without two modes, and random discharges, which keep no rhythm, stay as
+ * they were [E].
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emg/emg_internal.h"
+
+/* Each group a sustained train: summary.c's SUSTAINED_N [E]. */
+#define SPLIT_MIN_N 10
+/* Group means at least 4 pooled SDs apart: one normal spread split at its
+ * middle gives 2.7, an even (flat) spread 3.5; two sizes measured in noise
+ * give more [E]. */
+#define SPLIT_SEPARATION 4.0
+/* The rhythm of a group: nearly every interval fits it (trains.c
+ * RHYTHM_FRACTION), which few random discharges do by chance [E]. */
+#define SPLIT_RHYTHM 0.9
+/* A discharge of the other group exactly where the rhythmic group misses
+ * one (its neighbours two base intervals apart, it half way, each within
+ * trains.c's FIT_TOLERANCE of the base) is the rhythmic generator's: its
+ * size was changed by another discharge or the noise [E]. */
+#define GAP_TOLERANCE 0.12
+/* Generators taken apart from one train at most [E]. */
+#define SPLIT_MAX_PARTS 4
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The amplitude between the two groups of a[0..n) (sorted): the split that
+ * leaves the least spread within the groups, each SPLIT_MIN_N or more;
+ * NAN when their means lie less than SPLIT_SEPARATION pooled SDs apart. */
+static double amplitude_gap(const float *a, size_t n)
+{
+    double s_all = 0, s2_all = 0;
+    for (size_t i = 0; i < n; i++) {
+        s_all += a[i];
+        s2_all += (double)a[i] * a[i];
+    }
+    double s = 0, s2 = 0, best_within = HUGE_VAL, best_sep = 0, cut = NAN;
+    for (size_t k = 1; k < n; k++) {
+        s += a[k - 1];
+        s2 += (double)a[k - 1] * a[k - 1];
+        if (k < SPLIT_MIN_N || n - k < SPLIT_MIN_N)
+            continue;
+        double n0 = (double)k, n1 = (double)(n - k), m0 = s / n0, m1 = (s_all - s) / n1;
+        double within = (s2 - n0 * m0 * m0) + (s2_all - s2 - n1 * m1 * m1);
+        if (within < best_within) {
+            best_within = within;
+            best_sep = (m1 - m0) / sqrt(fmax(within / (n0 + n1 - 2.0), 1e-12));
+            cut = 0.5 * ((double)a[k - 1] + (double)a[k]);
+        }
+    }
+    return best_sep >= SPLIT_SEPARATION ? cut : NAN;
+}
+
+static bool has_rhythm(const emg_train *t)
+{
+    return t->regular_fraction >= SPLIT_RHYTHM &&
+           (t->type == EMG_FIBRILLATION || t->type == EMG_PSW || t->type == EMG_CRD);
+}
+
+static bool may_split(const emg_train *t)
+{
+    return t->n >= 2 * SPLIT_MIN_N && (t->type == EMG_UNCLASSIFIED || t->type == EMG_END_PLATE);
+}
+
+/* Mean discharge amplitude of train k (the size its mean waveform has). */
+static double mean_amp(const emg_spont_result *r, size_t k)
+{
+    double s = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == k + 1) {
+            s += r->events[i].amplitude_uv;
+            n++;
+        }
+    return n ? s / (double)n : NAN;
+}
+
+/* The mean-waveform measures of a part: the whole train's, at the part's
+ * own size (mean discharge amplitude, own, against the whole's). */
+static void scale_shape(emg_features *f, const emg_features *whole_shape, double whole, double own)
+{
+    *f = *whole_shape;
+    if (whole > 0 && own > 0) {
+        f->amplitude_uv *= own / whole;
+        f->area_uv_ms *= own / whole;
+    }
+}
+
+/* Whether t lies in the middle of a missed discharge of the rhythm a[0..n)
+ * (sorted) with base interval `base`. */
+static bool fills_gap(const double *a, size_t n, double base, double t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || lo == n)
+        return false;
+    double gap = a[lo] - a[lo - 1], tol = GAP_TOLERANCE * base;
+    return fabs(gap - 2.0 * base) <= tol && fabs(t - (a[lo - 1] + base)) <= tol &&
+           fabs(a[lo] - t - base) <= tol;
+}
+
+/* Whether t (one of b[0..n), sorted) keeps b's rhythm of base interval
+ * `base`: its nearest other discharge a whole number of bases away. */
+static bool keeps_rhythm(const double *b, size_t n, double base, double t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    double d = INFINITY; /* b[lo] is t itself */
+    if (lo > 0)
+        d = t - b[lo - 1];
+    if (lo + 1 < n)
+        d = fmin(d, b[lo + 1] - t);
+    double k = floor(d / base + 0.5);
+    return k >= 1 && fabs(d - k * base) <= GAP_TOLERANCE * base;
+}
+
+static size_t times_of(const emg_spont_result *r, size_t k, double *times)
+{
+    size_t n = 0;
+    for (size_t e = 0; e < r->n_events; e++)
+        if (r->events[e].unit == k + 1)
+            times[n++] = r->events[e].time_s;
+    return n;
+}
+
+/* Gives rhythmic train a the discharges of train b that fill its missed
+ * ones, unless they keep b's own rhythm; how many moved. tb: room for
+ * b's times. */
+static size_t fill_from(emg_spont_result *r, size_t a, size_t b, double *ta, double *tb)
+{
+    if (!has_rhythm(&r->trains[a]))
+        return 0;
+    size_t na = times_of(r, a, ta), nb = times_of(r, b, tb), moved = 0;
+    bool b_rhythm = has_rhythm(&r->trains[b]);
+    double base_a = 1.0 / r->trains[a].rate_hz, base_b = 1.0 / r->trains[b].rate_hz;
+    for (size_t e = 0; e < r->n_events; e++) {
+        double t = r->events[e].time_s;
+        if (r->events[e].unit != b + 1 || !fills_gap(ta, na, base_a, t) ||
+            (b_rhythm && keeps_rhythm(tb, nb, base_b, t)))
+            continue;
+        r->events[e].unit = (uint32_t)(a + 1);
+        moved++;
+    }
+    return moved;
+}
+
+/* Each of trains i and j that has a rhythm takes back its discharges from
+ * the other (fill_from); both are timed again when any moved. */
+static void fill_gaps(emg_spont_result *r, size_t i, size_t j, double *times, float *amps)
+{
+    double *tb = times + r->n_events + 1;
+    size_t moved = fill_from(r, i, j, times, tb);
+    moved += fill_from(r, j, i, times, tb);
+    if (moved) {
+        emg_rebuild_train(r, i, times, amps);
+        emg_rebuild_train(r, j, times, amps);
+    }
+}
+
+/* Moves the marked discharges of train k to a new train (r->n_trains,
+ * room made by the caller) and times and classifies both; keeps the split
+ * when `keep` says so of the two, undoes it otherwise. Returns whether it
+ * was kept. */
+static bool try_split(emg_spont_result *r, size_t k, const unsigned char *mark,
+                      bool (*keep)(const emg_train *, const emg_train *), double *times,
+                      float *amps)
+{
+    size_t nk = r->n_trains;
+    emg_train saved = r->trains[k], *lo = &r->trains[k], *hi = &r->trains[nk];
+    double whole = mean_amp(r, k);
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == k + 1 && mark[i])
+            r->events[i].unit = (uint32_t)(nk + 1);
+    r->n_trains++;
+    memset(hi, 0, sizeof *hi);
+    hi->unit = (uint32_t)(nk + 1);
+    hi->site = saved.site;
+    scale_shape(&hi->shape, &saved.shape, whole, mean_amp(r, nk));
+    scale_shape(&lo->shape, &saved.shape, whole, mean_amp(r, k));
+    emg_rebuild_train(r, nk, times, amps);
+    emg_rebuild_train(r, k, times, amps);
+    if (keep(lo, hi)) {
+        fill_gaps(r, k, nk, times, amps);
+        return true;
+    }
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == nk + 1)
+            r->events[i].unit = (uint32_t)(k + 1);
+    *lo = saved;
+    r->n_trains--;
+    return false;
+}
+
+/* A split by size stands when either group keeps a rhythm. */
+static bool keep_by_size(const emg_train *lo, const emg_train *hi)
+{
+    return has_rhythm(lo) || has_rhythm(hi);
+}
+
+/* A split by rhythm stands when the rhythm is the train's: it keeps it and
+ * two thirds of the discharges. */
+static bool keep_by_rhythm(const emg_train *in, const emg_train *rest)
+{
+    return has_rhythm(in) && 3 * in->n >= 2 * (in->n + rest->n);
+}
+
+/* Marks the discharges of train k of at least `cut` uV; how many. */
+static size_t mark_by_size(const emg_spont_result *r, size_t k, double cut, unsigned char *mark)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        mark[i] = r->events[i].unit == k + 1 && r->events[i].amplitude_uv >= cut;
+        n += mark[i];
+    }
+    return n;
+}
+
+/* How far a discharge `d` s from another misses one or two base intervals
+ * (a missed discharge between); INFINITY beyond GAP_TOLERANCE. */
+static double step_error(double d, double base)
+{
+    double e = fmin(fabs(d - base), fabs(d - 2.0 * base));
+    return e <= GAP_TOLERANCE * base ? e : INFINITY;
+}
+
+/* How well discharge j of t[0..n) keeps the rhythm: the smallest step
+ * error to an earlier and to a later discharge (the few nearest, as other
+ * discharges may fall between), summed; only one side at the train's
+ * ends; INFINITY when a side has none in rhythm. */
+static double rhythm_error(const double *t, size_t n, size_t j, double base)
+{
+    double before = j == 0 ? 0 : INFINITY, after = j + 1 == n ? 0 : INFINITY;
+    for (size_t i = j; i > 0 && t[j] - t[i - 1] <= 2.5 * base; i--)
+        before = fmin(before, step_error(t[j] - t[i - 1], base));
+    for (size_t i = j + 1; i < n && t[i] - t[j] <= 2.5 * base; i++)
+        after = fmin(after, step_error(t[i] - t[j], base));
+    return before + after;
+}
+
+/* Marks the discharges of train k out of its rhythm; how many. The base
+ * interval is the median interval: a rhythm holding most discharges gives
+ * most intervals (another generator's discharges between halve a few; a
+ * base from the intervals' common divisor would take that half). Of two in rhythm less than half a
+ * base apart only the one closer to it stays (the other falls where a discharge is due). tk, err:
+ * room for its times. */
+static size_t mark_off_rhythm(const emg_spont_result *r, size_t k, double *tk, double *err,
+                              unsigned char *mark)
+{
+    size_t n = times_of(r, k, tk), off = 0;
+    double base = r->trains[k].median_interval_ms / 1000.0;
+    if (!(base > 0))
+        return 0;
+    for (size_t j = 0; j < n; j++)
+        err[j] = rhythm_error(tk, n, j, base);
+    for (size_t j = 1; j < n; j++)
+        if (isfinite(err[j]) && isfinite(err[j - 1]) && tk[j] - tk[j - 1] < 0.5 * base) {
+            if (err[j] < err[j - 1])
+                err[j - 1] = INFINITY;
+            else
+                err[j] = INFINITY;
+        }
+    for (size_t i = 0, j = 0; i < r->n_events; i++) {
+        mark[i] = r->events[i].unit == k + 1 && !isfinite(err[j]);
+        j += r->events[i].unit == k + 1;
+        off += mark[i];
+    }
+    return off;
+}
+
+/* Amplitudes of train k, sorted, into a; returns how many. */
+static size_t amplitudes_of(const emg_spont_result *r, size_t k, float *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == k + 1)
+            a[n++] = r->events[i].amplitude_uv;
+    qsort(a, n, sizeof *a, cmp_float);
+    return n;
+}
+
+/* Tries a split of train k by size, then, for a train of fibrillation
+ * size, by rhythm. */
+static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, double *times,
+                      float *amps)
+{
+    double cut = amplitude_gap(amps, amplitudes_of(r, k, amps));
+    if (!isnan(cut) && mark_by_size(r, k, cut, mark) > 0 &&
+        try_split(r, k, mark, keep_by_size, times, amps))
+        return true;
+    const emg_features *f = &r->trains[k].shape;
+    if (emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases))
+        return false; /* a motor unit's irregular firing is not two generators */
+    size_t off = mark_off_rhythm(r, k, times, times + r->n_events + 1, mark);
+    return off > 0 && off < r->trains[k].n && try_split(r, k, mark, keep_by_rhythm, times, amps);
+}
+
+int emg_split_mixed(emg_spont_result *r)
+{
+    size_t n0 = r->n_trains, cap = n0 + n0 * (SPLIT_MAX_PARTS - 1) + 1;
+    double *times = malloc(2 * (r->n_events + 1) * sizeof *times); /* two lists */
+    float *amps = malloc((r->n_events + 1) * sizeof *amps);
+    size_t *parts = calloc(cap, sizeof *parts); /* of each train's origin, counted there */
+    size_t *origin = malloc(cap * sizeof *origin);
+    unsigned char *mark = malloc(r->n_events + 1);
+    int rc = times && amps && parts && origin && mark ? EDX_OK : EDX_ERR_NOMEM;
+    for (size_t k = 0; !rc && k < n0; k++)
+        origin[k] = k;
+    for (size_t k = 0; !rc && k < r->n_trains;) {
+        if (!may_split(&r->trains[k]) || parts[origin[k]] + 1 >= SPLIT_MAX_PARTS) {
+            k++;
+            continue;
+        }
+        emg_train *grown = realloc(r->trains, (r->n_trains + 1) * sizeof *grown);
+        if (!grown) {
+            rc = EDX_ERR_NOMEM;
+            break;
+        }
+        r->trains = grown;
+        if (split_one(r, k, mark, times, amps)) {
+            origin[r->n_trains - 1] = origin[k];
+            parts[origin[k]]++; /* k again: a part may hold two generators */
+        } else {
+            k++;
+        }
+    }
+    free(times), free(amps), free(parts), free(origin), free(mark);
+    return rc;
+}

@@ -1,0 +1,194 @@
+/*
+ * test_emg_split.c - one train holding two generators' discharges
+ * (src/emg/split.c): two fibrillating fibres of one shape but two sizes are
+ * taken apart, each keeping its rhythm; discharges that fall into the wrong
+ * size group where the other rhythm misses one go back to it; two fibres
+ * of one size are told apart by their rhythms; irregular
+ * discharges with two sizes, and irregular spikes of one spread of sizes,
+ * stay one train.
+ */
+#include <cmocka.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edx/emg.h"
+#include "emg/emg_internal.h"
+#include "emg_synth.h"
+
+enum { MAX_EVENTS = 1000 };
+
+static int cmp_event_time(const void *a, const void *b)
+{
+    double x = ((const emg_event *)a)->time_s, y = ((const emg_event *)b)->time_s;
+    return (x > y) - (x < y);
+}
+
+/* r with events[0..n) (sorted here) all in train 1 of the given mean shape,
+ * timed and classified as summary.c does. */
+static void one_train(emg_spont_result *r, emg_event *ev, size_t n, int polarity, double amp_uv)
+{
+    memset(r, 0, sizeof *r);
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    r->events = malloc(n * sizeof *r->events);
+    r->trains = calloc(1, sizeof *r->trains);
+    assert_non_null(r->events);
+    assert_non_null(r->trains);
+    memcpy(r->events, ev, n * sizeof *ev);
+    r->n_events = n;
+    r->n_trains = 1;
+    emg_train *t = &r->trains[0];
+    t->unit = 1;
+    t->shape = (emg_features){.amplitude_uv = amp_uv,
+                              .duration_ms = 3.0,
+                              .phases = 3,
+                              .turns = 1,
+                              .first_polarity = polarity,
+                              .main_sign = -polarity,
+                              .max_pos_uv = amp_uv / 3,
+                              .max_neg_uv = -2 * amp_uv / 3,
+                              .after_peak_ms = 1.5,
+                              .area_uv_ms = amp_uv};
+    double times[MAX_EVENTS];
+    float amps[MAX_EVENTS];
+    for (size_t i = 0; i < n; i++) {
+        times[i] = r->events[i].time_s;
+        amps[i] = r->events[i].amplitude_uv;
+    }
+    emg_train_timing(times, amps, n, t);
+    t->type = emg_classify_train(t);
+}
+
+static emg_event discharge(double t_s, double amp_uv, int polarity)
+{
+    return (emg_event){t_s, (float)amp_uv, 3.0f, 1, EMG_UNCLASSIFIED, 3, (int8_t)polarity, 0, 0};
+}
+
+/* A fibre at `rate_hz` (interval jitter 1 %) of size amp_uv (noise 4 uV)
+ * over 20 s into ev; returns how many. */
+static size_t fibre(emg_event *ev, double rate_hz, double t0_s, double amp_uv, synth_rng *g)
+{
+    size_t n = 0;
+    for (double t = t0_s; t < t0_s + 20.0; t += (1.0 + 0.01 * synth_normal(g)) / rate_hz)
+        ev[n++] = discharge(t, amp_uv + 4.0 * synth_normal(g), 1);
+    return n;
+}
+
+static size_t count_unit(const emg_spont_result *r, uint32_t unit)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        n += r->events[i].unit == unit;
+    return n;
+}
+
+static void free_result(emg_spont_result *r)
+{
+    free(r->events);
+    free(r->trains);
+}
+
+/* Two fibres of one shape, 70 uV at 10 Hz and 100 uV at 6.1 Hz, in one
+ * train: irregular together, two fibrillation trains apart. Five of the
+ * small fibre's discharges measured large (an overlap) go back to it. */
+static void test_two_fibres_split(void **state)
+{
+    (void)state;
+    synth_rng g = {11};
+    emg_event ev[MAX_EVENTS];
+    size_t n_small = fibre(ev, 10.0, 1.0, 70.0, &g);
+    for (size_t i = 20; i < 70; i += 10)
+        ev[i].amplitude_uv = 101.0f;
+    size_t n = n_small + fibre(ev + n_small, 6.1, 1.013, 100.0, &g);
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, 85.0);
+    assert_int_not_equal(r.trains[0].type, EMG_FIBRILLATION); /* mixed: no rhythm */
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 2);
+    assert_int_equal(r.trains[1].unit, 2);
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(r.trains[1].type, EMG_FIBRILLATION);
+    assert_int_equal(count_unit(&r, 1), n_small);
+    assert_int_equal(count_unit(&r, 2), n - n_small);
+    assert_true(fabs(r.trains[0].rate_hz - 10.0) < 0.3);
+    assert_true(fabs(r.trains[1].rate_hz - 6.1) < 0.2);
+    /* each part's size is its own */
+    assert_true(r.trains[0].shape.amplitude_uv < 75.0 && r.trains[1].shape.amplitude_uv > 95.0);
+    free_result(&r);
+}
+
+/* Two fibres of one size, 12.5 Hz and 2.8 Hz: no two sizes, but the
+ * faster rhythm holds most discharges; taken out, it leaves the slower
+ * fibre's, which keep a rhythm of their own. */
+static void test_two_rhythms_split(void **state)
+{
+    (void)state;
+    synth_rng g = {14};
+    emg_event ev[MAX_EVENTS];
+    size_t n_fast = fibre(ev, 12.5, 1.0, 60.0, &g);
+    size_t n = n_fast + fibre(ev + n_fast, 2.8, 1.031, 60.0, &g);
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, 60.0);
+    assert_int_not_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 2);
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(r.trains[1].type, EMG_FIBRILLATION);
+    assert_true(fabs(r.trains[0].rate_hz - 12.5) < 0.3);
+    assert_true(fabs(r.trains[1].rate_hz - 2.8) < 0.1);
+    /* a slow discharge may fall where a fast one is due: a few at most */
+    assert_true(count_unit(&r, 1) >= n_fast && count_unit(&r, 1) <= n_fast + 3);
+    free_result(&r);
+}
+
+/* Random discharges of two sizes: neither size keeps a rhythm, one train. */
+static void test_irregular_two_sizes_kept(void **state)
+{
+    (void)state;
+    synth_rng g = {12};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0;
+    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 15.0) {
+        ev[n] = discharge(t, (n % 2 ? 70.0 : 100.0) + 4.0 * synth_normal(&g), 1);
+        n++;
+    }
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, 85.0);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 1);
+    assert_int_equal(count_unit(&r, 1), n);
+    free_result(&r);
+}
+
+/* End-plate spikes: irregular, initial negative, sizes spread evenly from
+ * 80 to 200 uV (no two modes): one end-plate train, not split. */
+static void test_end_plate_spread_kept(void **state)
+{
+    (void)state;
+    synth_rng g = {13};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0;
+    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 20.0)
+        ev[n++] = discharge(t, 80.0 + 120.0 * synth_uniform(&g), -1);
+    emg_spont_result r;
+    one_train(&r, ev, n, -1, 140.0);
+    assert_int_equal(r.trains[0].type, EMG_END_PLATE);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 1);
+    assert_int_equal(r.trains[0].type, EMG_END_PLATE);
+    free_result(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_fibres_split),
+        cmocka_unit_test(test_two_rhythms_split),
+        cmocka_unit_test(test_irregular_two_sizes_kept),
+        cmocka_unit_test(test_end_plate_spread_kept),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
