@@ -7,13 +7,14 @@
  * discharges with two sizes, and irregular spikes of one spread of sizes,
  * stay one train.
  */
-#include <cmocka.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "edx/emg.h"
 #include "emg/emg_internal.h"
