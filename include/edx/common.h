@@ -165,6 +165,9 @@ void edx_moving_mean(const double *x, size_t n, size_t w, double *out);
  * a satellite, not part of its duration [S58]. */
 size_t edx_quiet_end(const double *s, size_t n, size_t from, int dir, size_t quiet, double level);
 
+/* First index in sorted v[0..n) with v[i] >= x (n when none; src/common/sorted.c). */
+size_t edx_lower_bound(const double *v, size_t n, double x);
+
 /* The program version ("0.1.0"). */
 const char *edx_version(void);
 

@@ -113,6 +113,10 @@ int emg_join_pieces(emg_spont_result *r);
  * discharges changed (pieces.c); times and amps: room for them. */
 void emg_rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps);
 
+/* Times of train k (unit k + 1) into times, sorted as the events are;
+ * returns how many (pieces.c). */
+size_t emg_train_times(const emg_spont_result *r, size_t k, double *times);
+
 /* Splits each train whose discharges fall into two amplitude groups of
  * which one fires with a rhythm of its own (split.c): the upper group
  * becomes a new train (unit id = its index + 1, after the others), and

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "edx/common.h"
 #include "emg/emg_internal.h"
 
 /* ---- one rhythm in pieces -------------------------------------------------------------
@@ -43,8 +44,7 @@ void emg_rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps
     t->type = n ? emg_classify_train(t) : EMG_UNCLASSIFIED;
 }
 
-/* Times of train k into times (sorted, as the events are); returns n. */
-static size_t times_of(const emg_spont_result *r, size_t k, double *times)
+size_t emg_train_times(const emg_spont_result *r, size_t k, double *times)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_events; i++)
@@ -60,14 +60,7 @@ static bool fits_rhythm(const double *a, size_t na, const double *b, size_t nb, 
 {
     size_t fit = 0;
     for (size_t i = 0; i < nb; i++) {
-        size_t lo = 0, hi = na;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (a[mid] < b[i])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        size_t lo = edx_lower_bound(a, na, b[i]);
         double d = INFINITY;
         if (lo < na)
             d = fmin(d, a[lo] - b[i]);
@@ -92,13 +85,13 @@ static int join_rhythms(emg_spont_result *r)
         if (ta->n < PIECE_MIN_N || !(ta->rate_hz > 0) || ta->type == EMG_MUP ||
             ta->regular_fraction < 0.75)
             continue;
-        size_t na = times_of(r, a, times), joined = 0;
+        size_t na = emg_train_times(r, a, times), joined = 0;
         for (size_t b = 0; b < r->n_trains; b++) {
             emg_train *tb = &r->trains[b];
             if (b == a || tb->n == 0 || tb->n > ta->n || tb->n > PIECE_MAX_N ||
                 tb->site != ta->site || tb->type == EMG_MUP || !alike(&ta->shape, &tb->shape))
                 continue;
-            size_t nb = times_of(r, b, piece);
+            size_t nb = emg_train_times(r, b, piece);
             if (!fits_rhythm(times, na, piece, nb, 1.0 / ta->rate_hz))
                 continue;
             for (size_t i = 0; i < r->n_events; i++)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edx/common.h"
 #include "emg/emg_internal.h"
 
 /* Each group a sustained train: summary.c's SUSTAINED_N [E]. */
@@ -110,14 +111,7 @@ static void scale_shape(emg_features *f, const emg_features *whole_shape, double
  * (sorted) with base interval `base`. */
 static bool fills_gap(const double *a, size_t n, double base, double t)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = edx_lower_bound(a, n, t);
     if (lo == 0 || lo == n)
         return false;
     double gap = a[lo] - a[lo - 1], tol = GAP_TOLERANCE * base;
@@ -129,14 +123,7 @@ static bool fills_gap(const double *a, size_t n, double base, double t)
  * `base`: its nearest other discharge a whole number of bases away. */
 static bool keeps_rhythm(const double *b, size_t n, double base, double t)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (b[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = edx_lower_bound(b, n, t);
     double d = INFINITY; /* b[lo] is t itself */
     if (lo > 0)
         d = t - b[lo - 1];
@@ -146,15 +133,6 @@ static bool keeps_rhythm(const double *b, size_t n, double base, double t)
     return k >= 1 && fabs(d - k * base) <= GAP_TOLERANCE * base;
 }
 
-static size_t times_of(const emg_spont_result *r, size_t k, double *times)
-{
-    size_t n = 0;
-    for (size_t e = 0; e < r->n_events; e++)
-        if (r->events[e].unit == k + 1)
-            times[n++] = r->events[e].time_s;
-    return n;
-}
-
 /* Gives rhythmic train a the discharges of train b that fill its missed
  * ones, unless they keep b's own rhythm; how many moved. tb: room for
  * b's times. */
@@ -162,7 +140,7 @@ static size_t fill_from(emg_spont_result *r, size_t a, size_t b, double *ta, dou
 {
     if (!has_rhythm(&r->trains[a]))
         return 0;
-    size_t na = times_of(r, a, ta), nb = times_of(r, b, tb), moved = 0;
+    size_t na = emg_train_times(r, a, ta), nb = emg_train_times(r, b, tb), moved = 0;
     bool b_rhythm = has_rhythm(&r->trains[b]);
     double base_a = 1.0 / r->trains[a].rate_hz, base_b = 1.0 / r->trains[b].rate_hz;
     for (size_t e = 0; e < r->n_events; e++) {
@@ -278,7 +256,7 @@ static double rhythm_error(const double *t, size_t n, size_t j, double base)
 static size_t mark_off_rhythm(const emg_spont_result *r, size_t k, double *tk, double *err,
                               unsigned char *mark)
 {
-    size_t n = times_of(r, k, tk), off = 0;
+    size_t n = emg_train_times(r, k, tk), off = 0;
     double base = r->trains[k].median_interval_ms / 1000.0;
     if (!(base > 0))
         return 0;

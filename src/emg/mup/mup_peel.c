@@ -42,20 +42,6 @@ static bool is_unit_track(const mup_track *t)
     return !t->is_merged && t->n_times >= MUP_MIN_DISCHARGES;
 }
 
-/* First index in sorted times[0..n) with times[i] >= x. */
-static size_t lower_bound(const double *times, size_t n, double x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (times[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* The samples of a unit's kept average that are not zero: [lo, hi]. */
 typedef struct {
     long lo, hi;
@@ -102,7 +88,7 @@ static void peel_member(const emg_mup_analyser *a, size_t self, float *row, doub
         if (j == self || !has[j] || span[j].lo > span[j].hi)
             continue;
         const mup_track *b = &a->tracks[j];
-        for (size_t i = lower_bound(b->times, b->n_times, tm - span_s);
+        for (size_t i = edx_lower_bound(b->times, b->n_times, tm - span_s);
              i < b->n_times && b->times[i] < tm + span_s; i++)
             if (fabs(b->times[i] - tm) >= self_s)
                 subtract_at(a, row, tm, pa->avg + j * a->win, span[j], b->times[i], pa->tmp);
