@@ -233,6 +233,18 @@ void match_part_of(const emg_mup_analyser *a, const double *w, double *c)
         c[k] = w[a->mlo + k] - m;
 }
 
+/* out[k] = (float)x[k], k < n: four at a time (one vector), then the rest. */
+EMG_MUP_HOT_CLONES
+static void to_float(const double *restrict x, size_t n, float *restrict out)
+{
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4)
+        for (size_t l = k; l < k + 4; l++)
+            out[l] = (float)x[l];
+    for (; k < n; k++)
+        out[k] = (float)x[k];
+}
+
 static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double time_s)
 {
     if (t->n_times == t->cap_times) {
@@ -247,8 +259,7 @@ static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double 
     if (t->n_members < EMG_MUP_MAX_MEMBERS) {
         float *row = t->members + t->n_members * a->win;
         t->member_t[t->n_members] = time_s;
-        for (size_t k = 0; k < a->win; k++)
-            row[k] = (float)a->win_buf[k];
+        to_float(a->win_buf, a->win, row);
         t->n_members++;
     }
     if (t->n_tmpl < MUP_TEMPLATE_N) {

@@ -301,7 +301,8 @@ void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, dou
     double span = (double)(a->win - nb);
     for (size_t k = 0; k < a->win; k++) {
         double f = ((double)k - (double)nb / 2.0) / span;
-        w[k] -= b0 + (b1 - b0) * fmax(0.0, fmin(1.0, f));
+        f = f < 1.0 ? f : 1.0; /* fmax(0, fmin(1, f)) without the calls; f is a number */
+        w[k] -= b0 + (b1 - b0) * (f > 0.0 ? f : 0.0);
     }
 }
 
