@@ -230,15 +230,19 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
  * laid out sample by sample (q: 4 win doubles), the four members' next to
  * each other, so that the four sums are one vector. */
 EMG_MUP_HOT_CLONES
-static void deviations4(size_t win, const float *rows, const double *w, double *q, double *dev)
+static void deviations4(size_t win, const float *restrict rows, const double *restrict w,
+                        double *restrict q, double *dev)
 {
     double mean[4] = {0, 0, 0, 0}, e[4] = {0, 0, 0, 0};
-    for (size_t l = 0; l < 4; l++)
-        for (size_t k = 0; k < win; k++)
-            q[4 * k + l] = rows[l * win + k] - w[k];
-    for (size_t k = 0; k < win; k++)
+    const float *r0 = rows, *r1 = rows + win, *r2 = rows + 2 * win, *r3 = rows + 3 * win;
+    for (size_t k = 0; k < win; k++) { /* four statements: one vector */
+        q[4 * k] = r0[k] - w[k];
+        q[4 * k + 1] = r1[k] - w[k];
+        q[4 * k + 2] = r2[k] - w[k];
+        q[4 * k + 3] = r3[k] - w[k];
         for (size_t l = 0; l < 4; l++)
             mean[l] += q[4 * k + l];
+    }
     for (size_t l = 0; l < 4; l++)
         mean[l] /= (double)win;
     for (size_t k = 0; k < win; k++)
