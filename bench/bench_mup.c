@@ -11,6 +11,11 @@
  * "spontaneous_s": the rest analysis of include/edx/emg.h, for comparison) unless
  * --quiet, then a summary: MB of EDF samples per second for each, and the
  * analysis time relative to decoding.
+ *
+ * As in the report pipeline (src/findings/needle_json.c), the MUP analysis is
+ * handed the mains frequency that the spontaneous-activity analysis found at
+ * rest, and looks for hum itself only when none was found there; the
+ * spontaneous timing is of that analysis alone.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -65,8 +70,9 @@ static double best_of_3_decode(const study *s, const study_muscle *m, double *by
     return sink == 12345.678 ? 0 : best; /* keeps the reads */
 }
 
-/* Best of 3 of the spontaneous-activity analysis of the muscle (rest). */
-static double best_of_3_spont(const study *s, const study_muscle *m)
+/* Best of 3 of the spontaneous-activity analysis of the muscle (rest); sets
+ * *mains_hz to the mains frequency it found (0: none), for the MUP analysis. */
+static double best_of_3_spont(const study *s, const study_muscle *m, double *mains_hz)
 {
     double best = HUGE_VAL;
     emg_options opt;
@@ -79,6 +85,7 @@ static double best_of_3_spont(const study *s, const study_muscle *m)
         emg_spont_result r;
         memset(&r, 0, sizeof r);
         int rc = emg_spont_analyse(f, m, &opt, &r, NULL);
+        *mains_hz = rc == EDX_OK ? r.mains_hz : 0;
         emg_spont_free(&r);
         edf_close(f);
         if (rc != EDX_OK)
@@ -91,13 +98,14 @@ static double best_of_3_spont(const study *s, const study_muscle *m)
 static int one_muscle(const study *s, const study_muscle *m, const emg_mup_normals *nm,
                       bool quiet, double *dec_s, double *mup_s, double *spont_s, double *bytes)
 {
-    double b = 0, td = best_of_3_decode(s, m, &b), tm = HUGE_VAL, ts = best_of_3_spont(s, m);
+    double b = 0, mains_hz = 0, td = best_of_3_decode(s, m, &b), tm = HUGE_VAL;
+    double ts = best_of_3_spont(s, m, &mains_hz);
     json_t *mup = NULL, *rec = NULL, *w = NULL;
     for (int k = 0; k < 3; k++) {
         json_decref(mup), json_decref(rec), json_decref(w);
         w = json_array();
         double t0 = edx_monotonic_s();
-        if (fnd_mup_muscle_json(s, m, nm, 0, NULL, w, &mup, &rec) != EDX_OK)
+        if (fnd_mup_muscle_json(s, m, nm, mains_hz, NULL, w, &mup, &rec) != EDX_OK)
             return 1;
         tm = fmin(tm, edx_monotonic_s() - t0);
     }

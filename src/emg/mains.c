@@ -99,8 +99,7 @@ void emg_mains_run(emg_mains *m, double *x, size_t n, int64_t first)
     size_t p = m->period;
     size_t pos = (size_t)(((first % (int64_t)p) + (int64_t)p) % (int64_t)p);
     double clip = m->clip_uv, *t = m->tmpl;
-    /* whole stretches up to the end of the period: no branch inside, so the
-     * compiler vectorises the loop */
+    /* whole stretches up to the end of the period: no branch inside */
     for (size_t i = 0; i < n;) {
         size_t len = p - pos < n - i ? p - pos : n - i;
         /* start-up: a plain running mean over the periods seen so far */
@@ -109,7 +108,12 @@ void emg_mains_run(emg_mains *m, double *x, size_t n, int64_t first)
         double *xi = x + i, *tp = t + pos;
         for (size_t k = 0; k < len; k++) {
             double e = xi[k] - tp[k];
-            tp[k] += a * fmin(fmax(e, -clip), clip);
+            /* fmin(fmax(e, -clip), clip) written as the selects of maxsd
+             * and minsd: the same values (a NaN error steps by -clip),
+             * without two calls per sample */
+            double step = e > -clip ? e : -clip;
+            step = step < clip ? step : clip;
+            tp[k] += a * step;
             xi[k] = e;
         }
         m->visits += len;

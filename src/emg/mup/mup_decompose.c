@@ -233,6 +233,18 @@ void match_part_of(const emg_mup_analyser *a, const double *w, double *c)
         c[k] = w[a->mlo + k] - m;
 }
 
+/* out[k] = (float)x[k], k < n: four at a time (one vector), then the rest. */
+EMG_MUP_HOT_CLONES
+static void to_float(const double *restrict x, size_t n, float *restrict out)
+{
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4)
+        for (size_t l = k; l < k + 4; l++)
+            out[l] = (float)x[l];
+    for (; k < n; k++)
+        out[k] = (float)x[k];
+}
+
 static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double time_s)
 {
     if (t->n_times == t->cap_times) {
@@ -247,8 +259,7 @@ static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double 
     if (t->n_members < EMG_MUP_MAX_MEMBERS) {
         float *row = t->members + t->n_members * a->win;
         t->member_t[t->n_members] = time_s;
-        for (size_t k = 0; k < a->win; k++)
-            row[k] = (float)a->win_buf[k];
+        to_float(a->win_buf, a->win, row);
         t->n_members++;
     }
     if (t->n_tmpl < MUP_TEMPLATE_N) {
@@ -288,7 +299,9 @@ static int track_new(emg_mup_analyser *a, mup_track **out)
  * above the rounding of either side for bounds from 1e-6 up. */
 static bool sizes_too_far(double e_c, double e_t, double bound)
 {
-    double lo = fmin(e_c, e_t), hi = fmax(e_c, e_t);
+    /* selects, not fmin and fmax calls: with a NaN the answer is false
+     * either way */
+    double lo = e_c < e_t ? e_c : e_t, hi = e_c < e_t ? e_t : e_c;
     if (!(lo > 0) || !(bound >= 1e-6) || !(bound < HUGE_VAL))
         return false;
     double gap = sqrt(hi) - sqrt(lo);
@@ -302,9 +315,13 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     take_window(a, p, frac, a->mlo, a->mlo + a->mlen);
     double *c = a->cand;
     match_part_of(a, a->win_buf, c);
+    /* selects, not fmin and fmax calls: a NaN sample makes the mean and so
+     * every c[k] NaN, and the test below fails either way */
     double lo = c[0], hi = c[0];
-    for (size_t k = 1; k < a->mlen; k++)
-        lo = fmin(lo, c[k]), hi = fmax(hi, c[k]);
+    for (size_t k = 1; k < a->mlen; k++) {
+        lo = c[k] < lo ? c[k] : lo;
+        hi = c[k] > hi ? c[k] : hi;
+    }
     if (hi - lo < MUP_MIN_SPIKE_UV)
         return EDX_OK;
     a->n_spikes++;
@@ -350,6 +367,26 @@ static bool is_peak(const double *d, size_t iso, double v)
     return true;
 }
 
+/* The first of y[0..n) that is not below thr in size (NaN included), or n:
+ * eight at a time with one test, as a vector, since most samples are
+ * below the detection threshold. */
+EMG_MUP_HOT_CLONES
+static size_t next_not_below(const double *y, size_t n, double thr)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const double *b = y + i;
+        long any = 0;
+        for (size_t l = 0; l < 8; l++)
+            any |= !(fabs(b[l]) < thr);
+        if (any)
+            break;
+    }
+    while (i < n && fabs(y[i]) < thr)
+        i++;
+    return i;
+}
+
 /* Scans buffer positions [s, e) for candidates. */
 static int scan(emg_mup_analyser *a, size_t s, size_t e)
 {
@@ -372,9 +409,10 @@ static int scan(emg_mup_analyser *a, size_t s, size_t e)
     if (a->state == CONV_STATE_MAXIMAL)
         return EDX_OK; /* interference pattern only: no MUP is taken at full effort */
     for (size_t i = s; i < e && !rc; i++) {
+        i += next_not_below(a->d + (i - d0), e - i, thr);
+        if (i == e)
+            break;
         double v = fabs(a->d[i - d0]);
-        if (v < thr)
-            continue;
         if (!is_peak(a->d + (i - d0), a->iso, v))
             continue;
         double ym = fabs(a->d[i - 1 - d0]), yp = fabs(a->d[i + 1 - d0]);

@@ -69,7 +69,7 @@ int emg_mup_merge_tracks(emg_mup_analyser *a);
 /* Sorts a track's times and keeps one per discharge. */
 void emg_mup_one_per_discharge(mup_track *t);
 /* The clean average of rows[0..n) (win samples each) into w, baseline
- * removed; scratch: 2 * win + EMG_MUP_MAX_MEMBERS doubles. */
+ * removed; scratch: 4 * win + EMG_MUP_MAX_MEMBERS doubles. */
 void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, double *w,
                      double *scratch);
 /* mup_peel.c: removes the other units' averages from each member window. */

@@ -192,13 +192,16 @@ void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0
 
 /* Puts the smaller of a[c] and b[c] in a[c], the larger in b[c], for the
  * COL_BLOCK columns (a fixed count and no overlap, so that it vectorises;
- * when equal, a keeps its own value and b its own). */
+ * when equal, a keeps its own value and b its own, and a NaN stays where it
+ * is). The two selects are those of the minps and maxps instructions (NaN
+ * or equal: the second operand), so gcc emits them rather than a compare
+ * and two blends; isless() keeps it from sharing one compare between them,
+ * which loses that. */
 static void compare_exchange(float *restrict a, float *restrict b)
 {
     for (size_t c = 0; c < COL_BLOCK; c++) {
-        float lo = a[c], hi = b[c];
-        if (hi < lo)
-            lo = b[c], hi = a[c];
+        float x = a[c], y = b[c];
+        float lo = y < x ? y : x, hi = isless(y, x) ? x : y;
         a[c] = lo;
         b[c] = hi;
     }

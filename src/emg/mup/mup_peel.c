@@ -159,7 +159,7 @@ int emg_mup_peel(emg_mup_analyser *a)
     peel_avgs pa;
     pa.avg = malloc(n * a->win * sizeof *pa.avg);
     /* for emg_mup_average(), then for subtract_at() */
-    double *scratch = malloc((2 * a->win + EMG_MUP_MAX_MEMBERS) * sizeof *scratch);
+    double *scratch = malloc((4 * a->win + EMG_MUP_MAX_MEMBERS) * sizeof *scratch);
     pa.tmp = scratch;
     pa.has = calloc(n, sizeof *pa.has);
     pa.span = malloc(n * sizeof *pa.span);

@@ -148,11 +148,10 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
 }
 
 /* Whether most discharges of `t` follow those of `u` at one fixed lag: a
- * second steep slope of the same MUP detected apart from the first. */
-static bool is_locked(mup_track *t, mup_track *u, double *lag)
+ * second steep slope of the same MUP detected apart from the first. The
+ * times of both are sorted. */
+static bool is_locked(const mup_track *t, const mup_track *u, double *lag)
 {
-    qsort(t->times, t->n_times, sizeof *t->times, cmp_double);
-    qsort(u->times, u->n_times, sizeof *u->times, cmp_double);
     size_t k = 0, n = 0;
     for (size_t i = 0; i < t->n_times; i++) {
         while (k + 1 < u->n_times && u->times[k + 1] <= t->times[i])
@@ -184,6 +183,9 @@ int emg_mup_drop_locked(emg_mup_analyser *a)
     double *lag = malloc((most + 1) * sizeof *lag);
     if (!lag)
         return EDX_ERR_NOMEM;
+    /* once for all pairs, not again for each pair */
+    for (size_t i = 0; i < a->n_tracks; i++)
+        qsort(a->tracks[i].times, a->tracks[i].n_times, sizeof *a->tracks[i].times, cmp_double);
     for (size_t i = 0; i < a->n_tracks; i++) {
         mup_track *u = &a->tracks[i];
         if (u->is_merged || u->n_times < MUP_MIN_DISCHARGES)
@@ -224,31 +226,42 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
  * potentials in it). Returns how many. */
 /* dev[l] = the sum of squares of rows[l] - w about its mean, l < 4: four
  * members at a time, each summed in window order, so that the four sums
- * run side by side instead of waiting on one another. */
-static void deviations4(const emg_mup_analyser *a, const float *rows, const double *w, double *dev)
+ * run side by side instead of waiting on one another. The differences are
+ * laid out sample by sample (q: 4 win doubles), the four members' next to
+ * each other, so that the four sums are one vector. */
+EMG_MUP_HOT_CLONES
+static void deviations4(size_t win, const float *restrict rows, const double *restrict w,
+                        double *restrict q, double *dev)
 {
-    size_t win = a->win;
     double mean[4] = {0, 0, 0, 0}, e[4] = {0, 0, 0, 0};
-    for (size_t k = 0; k < win; k++)
+    const float *r0 = rows, *r1 = rows + win, *r2 = rows + 2 * win, *r3 = rows + 3 * win;
+    for (size_t k = 0; k < win; k++) { /* four statements: one vector */
+        q[4 * k] = r0[k] - w[k];
+        q[4 * k + 1] = r1[k] - w[k];
+        q[4 * k + 2] = r2[k] - w[k];
+        q[4 * k + 3] = r3[k] - w[k];
         for (size_t l = 0; l < 4; l++)
-            mean[l] += rows[l * win + k] - w[k];
+            mean[l] += q[4 * k + l];
+    }
     for (size_t l = 0; l < 4; l++)
         mean[l] /= (double)win;
     for (size_t k = 0; k < win; k++)
         for (size_t l = 0; l < 4; l++) {
-            double d = rows[l * win + k] - w[k] - mean[l];
+            double d = q[4 * k + l] - mean[l];
             e[l] += d * d;
         }
     for (size_t l = 0; l < 4; l++)
         dev[l] = e[l];
 }
 
+/* dev: the first EMG_MUP_MAX_MEMBERS doubles of scratch (4 win + that). */
 static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, const double *w,
-                       size_t *rank, double *dev)
+                       size_t *rank, double *scratch)
 {
+    double *dev = scratch;
     size_t m = 0;
     for (; m + 4 <= n; m += 4)
-        deviations4(a, rows + m * a->win, w, dev + m);
+        deviations4(a->win, rows + m * a->win, w, scratch + EMG_MUP_MAX_MEMBERS, dev + m);
     for (; m < n; m++) {
         const float *row = rows + m * a->win;
         double e = 0, mean = 0;
@@ -292,7 +305,8 @@ void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, dou
     double span = (double)(a->win - nb);
     for (size_t k = 0; k < a->win; k++) {
         double f = ((double)k - (double)nb / 2.0) / span;
-        w[k] -= b0 + (b1 - b0) * fmax(0.0, fmin(1.0, f));
+        f = f < 1.0 ? f : 1.0; /* fmax(0, fmin(1, f)) without the calls; f is a number */
+        w[k] -= b0 + (b1 - b0) * (f > 0.0 ? f : 0.0);
     }
 }
 
@@ -503,7 +517,7 @@ int emg_mup_finish_epoch(emg_mup_analyser *a)
     e.n_assigned = a->n_assigned;
     e.turns_per_s = e.duration_s > 0 ? (double)a->turns / e.duration_s : NAN;
     e.mean_turn_amplitude_uv = a->turns ? a->turn_amp_sum / (double)a->turns : NAN;
-    size_t need = 2 * a->win + EMG_MUP_MAX_MEMBERS, first_unit = a->n_units;
+    size_t need = 4 * a->win + EMG_MUP_MAX_MEMBERS, first_unit = a->n_units;
     need = need > 2 * emg_mup_wide_len(a) ? need : 2 * emg_mup_wide_len(a);
     for (size_t i = 0; i < a->n_tracks; i++)
         need = a->tracks[i].n_times > need ? a->tracks[i].n_times : need;
