@@ -83,7 +83,8 @@ typedef struct emg_mup_unit {
     double first_s, last_s; /* first and last discharge */
     double rate_hz;         /* median instantaneous rate (intervals 20-250 ms) */
     double max_rate_hz;     /* 90th percentile of instantaneous rates */
-    double variability_pct; /* median rms(discharge - average) / rms(average), spike part */
+    double variability_pct; /* median rms(discharge - average) / rms(average), spike part;
+                               NAN for a rejected unit */
     double residual_uv;     /* noise left in the average (its window ends), rms */
     bool is_accepted;       /* enough discharges, a voluntary rate, near field */
     const char *reject;     /* why not accepted ("too few discharges", ...), or NULL */
@@ -102,7 +103,7 @@ typedef struct emg_mup_epoch_stats {
     double max_rate_hz;       /* fastest accepted unit */
     double units_estimate;    /* max(n_units, spikes per second / median unit rate) */
     double recruitment_ratio; /* max_rate_hz / units_estimate, NAN when no unit */
-    /* interference pattern (maximal effort): Willison turns [U] */
+    /* interference pattern, of maximal effort only (NAN otherwise): Willison turns [U] */
     double turns_per_s;
     double mean_turn_amplitude_uv;
 } emg_mup_epoch_stats;

@@ -19,6 +19,7 @@ typedef struct mup_track {
     double *tmpl;     /* spike part, mean of the first discharges */
     size_t n_tmpl;
     double energy;    /* of the template, uV^2 */
+    double root_energy; /* its square root */
     double *times;    /* discharge times, s */
     size_t n_times, cap_times;
     bool is_merged;   /* merged into another track */

@@ -114,7 +114,7 @@ static bool abs_order_pair(const double *x, size_t n, size_t i, double *scratch,
         below += v < p_lo;
         any_nan |= isnan(v);
         scratch[m] = v;
-        m += v >= p_lo && v <= p_hi;
+        m += (v >= p_lo) & (v <= p_hi); /* &, not &&: no branch to mispredict */
     }
     if (any_nan || below > i || i + 1 >= below + m)
         return false;
@@ -229,29 +229,16 @@ static void sort_columns(const float *rows, const size_t *pick, size_t m, size_t
                         compare_exchange(blk + i * COL_BLOCK, blk + (i + k) * COL_BLOCK);
 }
 
-void emg_mup_trimmed_means(const float *rows, size_t m, size_t stride, double *out)
+EMG_MUP_HOT_CLONES
+void emg_mup_column_means(const float *restrict rows, size_t m, size_t stride, double *restrict out)
 {
-    float blk[EMG_MUP_MAX_MEMBERS * COL_BLOCK];
-    size_t lo = m / 4, hi = m - m / 4;
-    for (size_t c0 = 0; c0 < stride; c0 += COL_BLOCK) {
-        size_t n = stride - c0 < COL_BLOCK ? stride - c0 : COL_BLOCK;
-        if (m < 4) { /* the plain mean, in row order */
-            for (size_t c = 0; c < n; c++) {
-                double s = 0;
-                for (size_t r = 0; r < m; r++)
-                    s += rows[r * stride + c0 + c];
-                out[c0 + c] = m ? s / (double)m : 0;
-            }
-            continue;
-        }
-        sort_columns(rows, NULL, m, stride, c0, n, blk);
-        double s[COL_BLOCK] = {0};
-        for (size_t r = lo; r < hi; r++) /* ascending, as a sorted column; columns side by side */
-            for (size_t c = 0; c < COL_BLOCK; c++)
-                s[c] += blk[r * COL_BLOCK + c];
-        for (size_t c = 0; c < n; c++)
-            out[c0 + c] = s[c] / (double)(hi - lo);
-    }
+    for (size_t c = 0; c < stride; c++)
+        out[c] = 0;
+    for (size_t r = 0; r < m; r++) /* each column's sum in row order, columns side by side */
+        for (size_t c = 0; c < stride; c++)
+            out[c] += rows[r * stride + c];
+    for (size_t c = 0; c < stride; c++)
+        out[c] = m ? out[c] / (double)m : 0;
 }
 
 void emg_mup_column_medians(const float *rows, const size_t *pick, size_t m, size_t stride,
@@ -309,13 +296,15 @@ static double squared_diff_sum(const double *x, const double *y, size_t n)
 
 /* Whether the squared differences of x[0..n) and y[0..n) are sure to
  * reach `stop` in emg_mup_distance_below()'s order too: their sum over the
- * middle half (where a MUP's spike lies, so where most of it is), then
- * over all, each compared with `stop` raised by more than the rounding of
- * either order. */
+ * middle eighth and the middle half (where a MUP's spike lies, so where
+ * most of it is), then over all, each compared with `stop` raised by more
+ * than the rounding of either order. */
 static bool surely_reaches(const double *x, const double *y, size_t n, double stop)
 {
     double sure = stop * (1.0 + ENERGY_MARGIN);
-    size_t q = n / 4;
+    size_t q = n / 4, c = (n - n / 8) / 2;
+    if (n >= 64 && squared_diff_sum(x + c, y + c, n - 2 * c) >= sure)
+        return true;
     double mid = squared_diff_sum(x + q, y + q, n - 2 * q);
     if (mid >= sure)
         return true;
@@ -346,6 +335,33 @@ double emg_mup_distance_below(const double *a, const double *b, size_t n, int sh
     }
     double e = fmax(ea, eb);
     return e > 0 ? ed / e : 1.0;
+}
+
+/* e less the larger of the first and the last smax samples' energies */
+double emg_mup_kept_energy(const double *x, double e, size_t n, size_t smax)
+{
+    smax = smax < n ? smax : n;
+    double head = emg_mup_energy(x, smax), tail = emg_mup_energy(x + n - smax, smax);
+    double k = e - (head > tail ? head : tail);
+    return k > 0 ? k : 0;
+}
+
+/* Over the samples a shift leaves, |a - b|^2 >= (|a| - |b|)^2 (the
+ * triangle inequality), and the distance divides by at most max(ea, eb):
+ * when even the least a keeps outweighs all of b, the distance is at least
+ * (sqrt(ka) - sqrt(eb))^2 / max(ea, eb), and so the other way round.
+ * The floor is lowered by 1e-6 of itself, far more than the rounding of
+ * sums taken in another order. */
+double emg_mup_shift_floor(double ea, double ka, double eb, double kb)
+{
+    double hi = ea > eb ? ea : eb, gap = 0;
+    if (!(hi > 0) || !(hi < HUGE_VAL))
+        return 0;
+    if (ka > eb)
+        gap = sqrt(ka) - sqrt(eb);
+    else if (kb > ea)
+        gap = sqrt(kb) - sqrt(ea);
+    return gap * gap / hi * (1.0 - 1e-6);
 }
 
 double emg_mup_distance(const double *a, const double *b, size_t n, int shift)

@@ -68,9 +68,9 @@ void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0
  * p (n - 1) as in a sorted copy (reorders v). NAN when n = 0. */
 double emg_mup_quantile(double *v, size_t n, double p);
 
-/* Interquartile mean of each column of m rows of `stride` floats into
- * out[0..stride); the plain mean when m < 4. m <= EMG_MUP_MAX_MEMBERS. */
-void emg_mup_trimmed_means(const float *rows, size_t m, size_t stride, double *out);
+/* Mean of each column of m rows of `stride` floats into out[0..stride)
+ * (0 when m = 0). */
+void emg_mup_column_means(const float *rows, size_t m, size_t stride, double *out);
 
 /* Median of each column over the rows pick[0..m) of `stride` floats into
  * out[0..stride) (NAN when m = 0). m <= EMG_MUP_MAX_MEMBERS. */
@@ -83,6 +83,16 @@ double emg_mup_distance(const double *a, const double *b, size_t n, int shift);
 
 /* Sum of x[i]^2 over x[0..n), in index order. */
 double emg_mup_energy(const double *x, size_t n);
+
+/* The least energy x[0..n) (emg_mup_energy() e) keeps where a shift of
+ * up to smax samples leaves it. */
+double emg_mup_kept_energy(const double *x, double e, size_t n, size_t smax);
+
+/* A floor under emg_mup_distance(a, b, n, s) for every |s| <= smax, from
+ * energies alone: ea and eb are emg_mup_energy() of a and b, ka and kb
+ * their emg_mup_kept_energy() for smax. 0 when the sizes allow any
+ * distance. */
+double emg_mup_shift_floor(double ea, double ka, double eb, double kb);
 
 /* emg_mup_distance() when it is below `bound`, otherwise a value at least
  * `bound` (HUGE_VAL when the sum stopped early). e_max: the larger of

@@ -154,8 +154,11 @@ static int unit_averages(emg_mup_analyser *a, peel_avgs *pa, double *scratch, si
 int emg_mup_peel(emg_mup_analyser *a)
 {
     size_t n = a->n_tracks, units = 0;
-    if (n < 2)
-        return EDX_OK;
+    for (size_t i = 0; i < n; i++)
+        units += is_unit_track(&a->tracks[i]) && a->tracks[i].n_members > 0;
+    if (units < 2)
+        return EDX_OK; /* no other unit to peel off */
+    units = 0;
     peel_avgs pa;
     pa.avg = malloc(n * a->win * sizeof *pa.avg);
     /* for emg_mup_average(), then for subtract_at() */

@@ -198,7 +198,11 @@ bool emg_mup_same_unit(const emg_mup_analyser *a, const emg_mup_unit *x, const e
     for (size_t k = 0; k < w; k++)
         bx[k] = x->wave_uv[lo + k], by[k] = y->wave_uv[lo + k];
     int smax = (int)(5.0 * a->fs / 1000.0 + 0.5); /* as MUP_MERGE_SHIFT_MS */
-    double e_max = fmax(emg_mup_energy(bx, w), emg_mup_energy(by, w));
+    double ex = emg_mup_energy(bx, w), ey = emg_mup_energy(by, w), e_max = fmax(ex, ey);
+    double kx = emg_mup_kept_energy(bx, ex, w, (size_t)smax);
+    if (emg_mup_shift_floor(ex, kx, ey, emg_mup_kept_energy(by, ey, w, (size_t)smax)) >=
+        SAME_UNIT_MAX)
+        return false; /* sizes too far apart at any shift */
     for (int s = -smax; s <= smax; s++)
         if (emg_mup_distance_below(bx, by, w, s, e_max, SAME_UNIT_MAX) < SAME_UNIT_MAX)
             return true;

@@ -96,12 +96,10 @@ static bool sizes_close(const mup_track *x, const mup_track *y)
 }
 
 /* MUP_MERGE_MAX plus MUP_MERGE_NOISE times the share of noise energy two
- * wide templates (means of up to 8 discharges) carry. */
-static double merge_limit(const emg_mup_analyser *a, const double *x, const double *y, size_t w)
+ * wide templates (means of up to 8 discharges; energies ex, ey) carry. */
+static double merge_limit(const emg_mup_analyser *a, double ex, double ey, size_t w)
 {
-    double ex = 0, ey = 0, var = a->noise_d * a->noise_d / 2.0; /* d = x[i+h] - x[i-h] */
-    for (size_t k = 0; k < w; k++)
-        ex += x[k] * x[k], ey += y[k] * y[k];
+    double var = a->noise_d * a->noise_d / 2.0; /* d = x[i+h] - x[i-h] */
     double e = fmax(ex, ey);
     return e > 0 ? MUP_MERGE_MAX + MUP_MERGE_NOISE * 2.0 * (double)w * var / 8.0 / e : MUP_MERGE_MAX;
 }
@@ -110,13 +108,14 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
 {
     int smax = (int)(MUP_MERGE_SHIFT_MS * a->fs / 1000.0 + 0.5);
     size_t w = emg_mup_wide_len(a), nt = a->n_tracks ? a->n_tracks : 1;
-    double *wt = malloc(nt * (w + 1) * sizeof *wt);
+    double *wt = malloc(nt * (w + 2) * sizeof *wt);
     if (!wt)
         return EDX_ERR_NOMEM;
-    double *et = wt + nt * w; /* the templates' energies */
+    double *et = wt + nt * w, *kt = et + nt; /* the templates' energies, kept at any shift */
     for (size_t i = 0; i < a->n_tracks; i++) {
         wide_template(a, &a->tracks[i], wt + i * w);
         et[i] = emg_mup_energy(wt + i * w, w);
+        kt[i] = emg_mup_kept_energy(wt + i * w, et[i], w, (size_t)smax);
     }
     int rc = EDX_OK;
     for (size_t i = 0; i < a->n_tracks && !rc; i++) {
@@ -128,7 +127,9 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
             if (tj->is_merged || tj->n_times < MUP_MERGE_MIN || !sizes_close(ti, tj))
                 continue;
             int best_s = 0;
-            double limit = merge_limit(a, wt + i * w, wt + j * w, w), best = limit;
+            double limit = merge_limit(a, et[i], et[j], w), best = limit;
+            if (emg_mup_shift_floor(et[i], kt[i], et[j], kt[j]) >= limit)
+                continue; /* sizes too far apart at any shift */
             for (int s = -smax; s <= smax; s++) {
                 double dist =
                     emg_mup_distance_below(wt + i * w, wt + j * w, w, s, fmax(et[i], et[j]), best);
@@ -284,16 +285,10 @@ static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, c
     return keep >= MUP_CLEAN_MIN ? keep : n;
 }
 
-/* Clean averaging: the interquartile mean of all members, then the median
- * of the cleanest half (a discharge of another unit in one window moves a
- * median little, a mean by its share); baseline (window ends) removed. */
-void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, double *w,
-                     double *scratch)
+/* Removes the baseline of an average: the line through the medians of its
+ * first and last MUP_BASE_MS. */
+static void remove_baseline(const emg_mup_analyser *a, double *w, double *scratch)
 {
-    size_t rank[EMG_MUP_MAX_MEMBERS];
-    emg_mup_trimmed_means(rows, n, a->win, w);
-    size_t keep = cleanest(a, rows, n, w, rank, scratch);
-    emg_mup_column_medians(rows, rank, keep, a->win, w);
     size_t nb = (size_t)(MUP_BASE_MS * a->fs / 1000.0 + 0.5);
     nb = nb ? nb : 1;
     for (size_t k = 0; k < nb; k++)
@@ -308,6 +303,30 @@ void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, dou
         f = f < 1.0 ? f : 1.0; /* fmax(0, fmin(1, f)) without the calls; f is a number */
         w[k] -= b0 + (b1 - b0) * (f > 0.0 ? f : 0.0);
     }
+}
+
+/* Clean averaging: the median of the cleanest half of the members, those
+ * closest to the mean of all (a discharge of another unit in one window
+ * moves a median little, a mean by its share, which is why the mean only
+ * ranks them); baseline (window ends) removed.
+ * The members from cleanest to least clean into rank[0..n) (when rank is
+ * not NULL); returns how many the median took. */
+static size_t ranked_average(const emg_mup_analyser *a, const float *rows, size_t n, double *w,
+                             double *scratch, size_t *rank)
+{
+    size_t own[EMG_MUP_MAX_MEMBERS];
+    rank = rank ? rank : own;
+    emg_mup_column_means(rows, n, a->win, w);
+    size_t keep = cleanest(a, rows, n, w, rank, scratch);
+    emg_mup_column_medians(rows, rank, keep, a->win, w);
+    remove_baseline(a, w, scratch);
+    return keep;
+}
+
+void emg_mup_average(const emg_mup_analyser *a, const float *rows, size_t n, double *w,
+                     double *scratch)
+{
+    ranked_average(a, rows, n, w, scratch, NULL);
 }
 
 /* Median over members of rms(member - average) / rms(average), spike part. */
@@ -383,35 +402,38 @@ void emg_mup_one_per_discharge(mup_track *t)
     t->n_times = k;
 }
 
-/* How far the markers of the averages of the odd and of the even members
- * lie apart, ms, into *ms: a duration set by leftovers of other units
- * depends on which discharges were averaged, a MUP's own does not. NAN when
- * the halves are too small to average or show no MUP. */
-static int split_half_ms(const emg_mup_analyser *a, const mup_track *t, double *scratch, double *ms)
+/* How far the markers of two averages of disjoint members lie apart, ms,
+ * into *ms: a duration set by leftovers of other units depends on which
+ * discharges were averaged, a MUP's own does not. The members ranked
+ * cleanest by the unit's average (rank[0..keep), of n) are dealt out in
+ * turn to two halves of at least MUP_CLEAN_MIN each (the rest of the
+ * ranking where the clean part is smaller), whose column medians are
+ * compared. NAN when there are too few members or a half shows no MUP. */
+static int split_half_ms(const emg_mup_analyser *a, const mup_track *t, const size_t *rank,
+                         size_t keep, double *scratch, double *ms)
 {
-    size_t n = t->n_members, nh = (n + 1) / 2;
+    size_t n = t->n_members, h = keep / 2;
     *ms = NAN;
     if (n / 2 < MUP_CLEAN_MIN)
         return EDX_OK;
-    float *rows = malloc(nh * a->win * sizeof *rows);
+    h = h > MUP_CLEAN_MIN ? h : MUP_CLEAN_MIN;
     double *w = malloc(a->win * sizeof *w);
-    if (!rows || !w) {
-        free(rows), free(w);
+    if (!w)
         return EDX_ERR_NOMEM;
-    }
     double on[2], end[2];
     int rc = EDX_OK;
     for (size_t p = 0; p < 2 && rc == EDX_OK; p++) {
-        size_t m = 0;
-        for (size_t i = p; i < n; i += 2)
-            memcpy(rows + m++ * a->win, t->members + i * a->win, a->win * sizeof *rows);
-        emg_mup_average(a, rows, m, w, scratch);
+        size_t pick[EMG_MUP_MAX_MEMBERS / 2];
+        for (size_t i = 0; i < h; i++)
+            pick[i] = rank[2 * i + p];
+        emg_mup_column_medians(t->members, pick, h, a->win, w);
+        remove_baseline(a, w, scratch);
         emg_mup_shape sh;
         rc = emg_mup_measure(w, a->win, a->fs, a->pre, end_noise(a, w, scratch), &sh);
         on[p] = rc == EDX_OK ? sh.onset_ms : NAN;
         end[p] = rc == EDX_OK ? sh.end_ms : NAN;
     }
-    free(rows), free(w);
+    free(w);
     if (rc == EDX_OK)
         *ms = fmax(fabs(on[0] - on[1]), fabs(end[0] - end[1]));
     return rc == EDX_ERR_NOMEM ? rc : EDX_OK;
@@ -433,7 +455,8 @@ static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double 
         return EDX_ERR_NOMEM;
     u.wave_len = a->win;
     u.spike = a->pre;
-    emg_mup_average(a, t->members, t->n_members, u.wave_uv, scratch);
+    size_t rank[EMG_MUP_MAX_MEMBERS];
+    size_t keep = ranked_average(a, t->members, t->n_members, u.wave_uv, scratch, rank);
     (void)noise_uv;
     u.residual_uv = end_noise(a, u.wave_uv, scratch);
     int mrc = emg_mup_measure(u.wave_uv, u.wave_len, a->fs, u.spike, u.residual_uv, &u.shape);
@@ -445,16 +468,21 @@ static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double 
         u.shape.amplitude_uv = 0;
         u.shape.rise_time_ms = NAN;
     }
+    /* a rejected unit counts nowhere: what only accepted ones need is not
+     * worked out for it */
+    u.reject = judge(&u);
+    u.is_accepted = u.reject == NULL;
+    u.variability_pct = NAN;
     double split_ms = NAN;
-    if (u.shape.duration_measurable && (mrc = split_half_ms(a, t, scratch, &split_ms)) != EDX_OK) {
+    if (u.is_accepted && u.shape.duration_measurable &&
+        (mrc = split_half_ms(a, t, rank, keep, scratch, &split_ms)) != EDX_OK) {
         free(u.wave_uv);
         return mrc;
     }
     if (split_ms > MUP_SPLIT_MAX_MS)
         u.shape.duration_measurable = false;
-    u.variability_pct = variability_pct(a, t, u.wave_uv, scratch);
-    u.reject = judge(&u);
-    u.is_accepted = u.reject == NULL;
+    if (u.is_accepted)
+        u.variability_pct = variability_pct(a, t, u.wave_uv, scratch);
     int rc = push_unit(a, &u);
     if (rc)
         free(u.wave_uv);
@@ -515,8 +543,9 @@ int emg_mup_finish_epoch(emg_mup_analyser *a)
     e.noise_uv = a->noise_n ? a->noise_sum / (double)a->noise_n : NAN;
     e.n_spikes = a->n_spikes;
     e.n_assigned = a->n_assigned;
-    e.turns_per_s = e.duration_s > 0 ? (double)a->turns / e.duration_s : NAN;
-    e.mean_turn_amplitude_uv = a->turns ? a->turn_amp_sum / (double)a->turns : NAN;
+    bool maximal = a->state == CONV_STATE_MAXIMAL; /* turns are counted there alone */
+    e.turns_per_s = maximal && e.duration_s > 0 ? (double)a->turns / e.duration_s : NAN;
+    e.mean_turn_amplitude_uv = maximal && a->turns ? a->turn_amp_sum / (double)a->turns : NAN;
     size_t need = 4 * a->win + EMG_MUP_MAX_MEMBERS, first_unit = a->n_units;
     need = need > 2 * emg_mup_wide_len(a) ? need : 2 * emg_mup_wide_len(a);
     for (size_t i = 0; i < a->n_tracks; i++)
