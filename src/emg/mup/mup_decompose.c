@@ -271,6 +271,12 @@ static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double 
             tm[k] = (tm[k] * n + c[k]) / (n + 1.0);
             e += tm[k] * tm[k];
         }
+        double lo = tm[0], hi = tm[0];
+        for (size_t k = 1; k < a->mlen; k++) {
+            lo = tm[k] < lo ? tm[k] : lo;
+            hi = tm[k] > hi ? tm[k] : hi;
+        }
+        t->tmpl_lo = lo, t->tmpl_hi = hi;
         t->energy = e;
         t->root_energy = sqrt(e);
         t->n_tmpl++;
@@ -294,6 +300,17 @@ static int track_new(emg_mup_analyser *a, mup_track **out)
     a->n_tracks++;
     *out = t;
     return EDX_OK;
+}
+
+/* Whether a candidate whose samples span [lo, hi] and a template are sure
+ * to lie at least `bound` apart (distance normalised by e_max) for their
+ * extremes alone: a largest (or smallest) sample differs by no more than
+ * |c - t|, so (hi - t's largest)^2 >= bound e_max rules out a distance
+ * below the bound. The margin of 1e-6 is far above any rounding. */
+static bool extremes_too_far(double lo, double hi, const mup_track *t, double bound, double e_max)
+{
+    double dh = hi - t->tmpl_hi, dl = lo - t->tmpl_lo, d2 = dh * dh > dl * dl ? dh * dh : dl * dl;
+    return bound < HUGE_VAL && d2 >= bound * e_max * (1.0 + 1e-6);
 }
 
 /* Whether a candidate and a template of energies e_c and e_t (sums of
@@ -337,9 +354,11 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
         mup_track *t = &a->tracks[i];
         double limit = MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy;
         double bound = best_d < limit ? best_d : limit;
-        if (sizes_too_far(e_c, r_c, t->energy, t->root_energy, bound))
+        double e_max = e_c > t->energy ? e_c : t->energy;
+        if (sizes_too_far(e_c, r_c, t->energy, t->root_energy, bound) ||
+            extremes_too_far(lo, hi, t, bound, e_max))
             continue;
-        double dist = emg_mup_distance_below(c, t->tmpl, a->mlen, 0, fmax(e_c, t->energy), bound);
+        double dist = emg_mup_distance_below(c, t->tmpl, a->mlen, 0, e_max, bound);
         if (dist < best_d && dist < limit)
             best_d = dist, best = t;
     }
@@ -419,7 +438,7 @@ static int scan(emg_mup_analyser *a, size_t s, size_t e)
     size_t nn = 0;
     for (size_t i = s; i < e; i += MUP_NOISE_STRIDE)
         a->scratch[nn++] = a->d[i - d0];
-    double sd = emg_mup_robust_rms(a->scratch, nn, a->scratch + nn);
+    double sd = emg_mup_robust_rms(a->scratch, nn, a->noise_d, a->scratch + nn);
     a->noise_sum += sd / sqrt(2.0) * (double)(e - s);
     a->noise_n += e - s;
     double thr = fmax(MUP_NOISE_K * sd, a->min_d);

@@ -20,6 +20,7 @@ typedef struct mup_track {
     size_t n_tmpl;
     double energy;    /* of the template, uV^2 */
     double root_energy; /* its square root */
+    double tmpl_lo, tmpl_hi; /* its smallest and largest sample */
     double *times;    /* discharge times, s */
     size_t n_times, cap_times;
     bool is_merged;   /* merged into another track */

@@ -32,9 +32,16 @@
 
 int emg_mup_count_turns(const double *v, size_t a, size_t z, double min_uv);
 
+/* emg_mup_measure() of the amplitude, level and markers alone (onset, end,
+ * duration and whether it is measurable): where only the markers count. */
+int emg_mup_markers(const double *v, size_t n, double fs_hz, size_t spike, double noise_uv,
+                    emg_mup_shape *out);
+
 /* Robust rms of white noise from the 20th percentile of |x| (for a normal
- * variable P20(|x|) = 0.2533 sigma); reorders a scratch copy. NAN when n = 0. */
-double emg_mup_robust_rms(const double *x, size_t n, double *scratch);
+ * variable P20(|x|) = 0.2533 sigma); reorders a scratch copy. NAN when n = 0.
+ * guess: an rms it is likely near (the last block's), 0 or NAN when none;
+ * the result is the same either way, found sooner when the guess is good. */
+double emg_mup_robust_rms(const double *x, size_t n, double guess, double *scratch);
 
 /* The Catmull-Rom cubic through p0..p3 at fraction f between p1 and p2. */
 static inline double emg_mup_cubic(double p0, double p1, double p2, double p3, double f)
@@ -60,7 +67,8 @@ static inline double emg_mup_interp(const double *x, size_t n, double t)
 }
 
 /* out[k - k0] = emg_mup_interp(x, n, t0 + (double)k) for k in [k0, k1),
- * the same values, taken a stretch of one fraction at a time. */
+ * the same cubic (rounded in another order), taken a stretch of one
+ * fraction at a time. */
 void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
                         double *restrict out);
 

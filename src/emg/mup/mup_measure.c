@@ -208,28 +208,51 @@ static double satellite_ms(const double *v, size_t n, size_t a, size_t z, double
     return NAN;
 }
 
-int emg_mup_measure(const double *v, size_t n, double fs_hz, size_t spike, double noise_uv,
-                    emg_mup_shape *out)
+/* Amplitude, level and markers of v into out (as emg_mup_markers()), the
+ * markers' samples into *a and *z and the phase level into *level. */
+static int read_markers(const double *v, size_t n, double fs_hz, size_t spike, double noise_uv,
+                        emg_mup_shape *out, size_t *a, size_t *z, double *level)
 {
     if (!v || !out || n < 3 || spike >= n || !(fs_hz > 0))
         return EDX_ERR_INVALID;
     double lo = v[0], hi = v[0];
-    for (size_t i = 1; i < n; i++)
-        lo = fmin(lo, v[i]), hi = fmax(hi, v[i]);
+    for (size_t i = 1; i < n; i++) { /* selects, not calls; a NaN sample is passed over */
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
     out->amplitude_uv = hi - lo;
-    double level = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * (hi - lo)));
-    level = fmax(level, MUP_LEVEL_NOISE * (noise_uv > 0 ? noise_uv : 0));
-    if (fabs(v[spike]) < level && hi < level && -lo < level)
+    *level = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * (hi - lo)));
+    *level = fmax(*level, MUP_LEVEL_NOISE * (noise_uv > 0 ? noise_uv : 0));
+    if (fabs(v[spike]) < *level && hi < *level && -lo < *level)
         return EDX_ERR_RANGE;
     double ms = 1000.0 / fs_hz;
-    size_t a, z;
-    int rc = markers(v, n, fs_hz, spike, out->amplitude_uv, &a, &z, &out->level_uv,
+    int rc = markers(v, n, fs_hz, spike, out->amplitude_uv, a, z, &out->level_uv,
                      &out->duration_measurable);
     if (rc)
         return rc;
-    out->onset_ms = (double)a * ms;
-    out->end_ms = (double)z * ms;
-    out->duration_ms = (double)(z - a + 1) * ms;
+    out->onset_ms = (double)*a * ms;
+    out->end_ms = (double)*z * ms;
+    out->duration_ms = (double)(*z - *a + 1) * ms;
+    return EDX_OK;
+}
+
+int emg_mup_markers(const double *v, size_t n, double fs_hz, size_t spike, double noise_uv,
+                    emg_mup_shape *out)
+{
+    size_t a, z;
+    double level;
+    return read_markers(v, n, fs_hz, spike, noise_uv, out, &a, &z, &level);
+}
+
+int emg_mup_measure(const double *v, size_t n, double fs_hz, size_t spike, double noise_uv,
+                    emg_mup_shape *out)
+{
+    size_t a, z;
+    double level;
+    int rc = read_markers(v, n, fs_hz, spike, noise_uv, out, &a, &z, &level);
+    if (rc)
+        return rc;
+    double ms = 1000.0 / fs_hz;
     out->phases = count_phases(v, a, z, fmax(level, MUP_LEVEL_FRAC * out->amplitude_uv));
     out->turns = emg_mup_count_turns(v, a, z, EMG_MUP_TURN_UV);
     double area = 0;

@@ -106,7 +106,7 @@ static int keep_own_part(const emg_mup_analyser *a, double *w, peel_span *sp)
     sp->hi = -1;
     emg_mup_shape sh;
     double ms = 1000.0 / a->fs;
-    int rc = emg_mup_measure(w, a->win, a->fs, a->pre, 0, &sh);
+    int rc = emg_mup_markers(w, a->win, a->fs, a->pre, 0, &sh);
     if (rc == EDX_ERR_NOMEM)
         return rc;
     if (rc != EDX_OK) {

@@ -18,6 +18,8 @@
 #define MUP_MERGE_NOISE 4.0 /* as for matching one discharge [E] */
 #define MUP_MERGE_MIN 3     /* tracks of fewer discharges are left as they are */
 #define MUP_MERGE_SHIFT_MS 5.0 /* a unit aligned on another of its slopes [E] */
+#define MUP_MERGE_COARSE_HZ 8000.0 /* from this rate every other shift is tried first [E] */
+#define MUP_MERGE_COARSE_SLACK 3.0 /* and kept up to this many times the limit [E] */
 #define MUP_LOCK_MAX_S 0.015   /* lags looked at: within one MUP's duration */
 #define MUP_LOCK_JITTER_S 0.0003 /* a fixed lag: +-0.3 ms [E] */
 #define MUP_LOCK_FRACTION 0.5  /* of the smaller track's discharges [E] */
@@ -104,6 +106,37 @@ static double merge_limit(const emg_mup_analyser *a, double ex, double ey, size_
     return e > 0 ? MUP_MERGE_MAX + MUP_MERGE_NOISE * 2.0 * (double)w * var / 8.0 / e : MUP_MERGE_MAX;
 }
 
+/* The shift of y against x (|s| <= smax) with the least distance, into
+ * *best_s, and that distance when it is below `limit` (otherwise a value
+ * at least `limit`). Every step-th shift first, with room to spare
+ * (MUP_MERGE_COARSE_SLACK times the limit): a distance changes smoothly
+ * with the shift where the samples are this close, so the least lies
+ * next to the least of those; then the shifts beside it. */
+static double best_shift(const double *x, const double *y, size_t w, int smax, double e_max,
+                         double limit, int step, int *best_s)
+{
+    double best = step > 1 ? MUP_MERGE_COARSE_SLACK * limit : limit;
+    *best_s = 0;
+    for (int s = -smax; s <= smax; s += step) {
+        double dist = emg_mup_distance_below(x, y, w, s, e_max, best);
+        if (dist < best)
+            best = dist, *best_s = s;
+    }
+    if (step == 1)
+        return best;
+    if (!(best < MUP_MERGE_COARSE_SLACK * limit))
+        return HUGE_VAL;
+    int around = *best_s;
+    for (int s = around - step + 1; s < around + step; s++) {
+        if (s == around || s < -smax || s > smax)
+            continue;
+        double dist = emg_mup_distance_below(x, y, w, s, e_max, best);
+        if (dist < best)
+            best = dist, *best_s = s;
+    }
+    return best;
+}
+
 int emg_mup_merge_tracks(emg_mup_analyser *a)
 {
     int smax = (int)(MUP_MERGE_SHIFT_MS * a->fs / 1000.0 + 0.5);
@@ -113,6 +146,10 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
         return EDX_ERR_NOMEM;
     double *et = wt + nt * w, *kt = et + nt; /* the templates' energies, kept at any shift */
     for (size_t i = 0; i < a->n_tracks; i++) {
+        if (a->tracks[i].n_times < MUP_MERGE_MIN) {
+            et[i] = kt[i] = 0; /* never compared */
+            continue;
+        }
         wide_template(a, &a->tracks[i], wt + i * w);
         et[i] = emg_mup_energy(wt + i * w, w);
         kt[i] = emg_mup_kept_energy(wt + i * w, et[i], w, (size_t)smax);
@@ -130,12 +167,8 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
             double limit = merge_limit(a, et[i], et[j], w), best = limit;
             if (emg_mup_shift_floor(et[i], kt[i], et[j], kt[j]) >= limit)
                 continue; /* sizes too far apart at any shift */
-            for (int s = -smax; s <= smax; s++) {
-                double dist =
-                    emg_mup_distance_below(wt + i * w, wt + j * w, w, s, fmax(et[i], et[j]), best);
-                if (dist < best)
-                    best = dist, best_s = s;
-            }
+            best = best_shift(wt + i * w, wt + j * w, w, smax, fmax(et[i], et[j]), limit,
+                              a->fs >= MUP_MERGE_COARSE_HZ ? 2 : 1, &best_s);
             if (best < limit) {
                 bool keep_i = ti->n_times >= tj->n_times;
                 rc = merge_into(a, keep_i ? ti : tj, keep_i ? tj : ti, keep_i ? best_s : -best_s);
@@ -341,7 +374,7 @@ static double variability_pct(emg_mup_analyser *a, const mup_track *t, const dou
     if (!(ea > 0))
         return NAN;
     for (size_t m = 0; m < t->n_members; m++) {
-        for (size_t k = 0; k < a->win; k++)
+        for (size_t k = a->mlo; k < a->mlo + a->mlen; k++) /* the spike part is all it reads */
             sc[k] = t->members[m * a->win + k];
         match_part_of(a, sc, row);
         double ed = 0;
