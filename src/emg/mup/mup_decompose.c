@@ -429,7 +429,7 @@ static int scan(emg_mup_analyser *a, size_t s, size_t e)
     size_t d0 = s - a->iso - 1, d1 = e + a->iso + 1; /* d over [d0, d1) */
     int rc = grow(&a->d, &a->d_cap, d1 - d0);
     if (!rc)
-        rc = grow(&a->scratch, &a->scratch_cap, 2 * (d1 - d0)); /* sampled slopes, then theirs */
+        rc = grow(&a->scratch, &a->scratch_cap, 2 * (d1 - d0)); /* slopes, then their sort room */
     if (rc)
         return rc;
     slope(a->buf + d0 - a->h, a->buf + d0 + a->h, d1 - d0, a->d);

@@ -133,9 +133,8 @@ static int keep_own_part(const emg_mup_analyser *a, double *w, peel_span *sp)
     return EDX_OK;
 }
 
-/* The kept averages of the unit tracks into pa; how many there are in
- * *units. EDX_OK or EDX_ERR_NOMEM. */
-static int unit_averages(emg_mup_analyser *a, peel_avgs *pa, double *scratch, size_t *units)
+/* The kept averages of the unit tracks into pa. EDX_OK or EDX_ERR_NOMEM. */
+static int unit_averages(emg_mup_analyser *a, peel_avgs *pa, double *scratch)
 {
     for (size_t i = 0; i < a->n_tracks; i++) {
         mup_track *t = &a->tracks[i];
@@ -146,7 +145,6 @@ static int unit_averages(emg_mup_analyser *a, peel_avgs *pa, double *scratch, si
         if (keep_own_part(a, pa->avg + i * a->win, &pa->span[i]) != EDX_OK)
             return EDX_ERR_NOMEM;
         pa->has[i] = true;
-        (*units)++;
     }
     return EDX_OK;
 }
@@ -158,7 +156,6 @@ int emg_mup_peel(emg_mup_analyser *a)
         units += is_unit_track(&a->tracks[i]) && a->tracks[i].n_members > 0;
     if (units < 2)
         return EDX_OK; /* no other unit to peel off */
-    units = 0;
     peel_avgs pa;
     pa.avg = malloc(n * a->win * sizeof *pa.avg);
     /* for emg_mup_average(), then for subtract_at() */
@@ -168,8 +165,8 @@ int emg_mup_peel(emg_mup_analyser *a)
     pa.span = malloc(n * sizeof *pa.span);
     int rc = pa.avg && scratch && pa.has && pa.span ? EDX_OK : EDX_ERR_NOMEM;
     if (!rc)
-        rc = unit_averages(a, &pa, scratch, &units);
-    for (size_t i = 0; i < n && units > 1 && !rc; i++) {
+        rc = unit_averages(a, &pa, scratch);
+    for (size_t i = 0; i < n && !rc; i++) {
         mup_track *t = &a->tracks[i];
         if (!pa.has[i])
             continue;

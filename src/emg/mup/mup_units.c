@@ -164,11 +164,11 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
             if (tj->is_merged || tj->n_times < MUP_MERGE_MIN || !sizes_close(ti, tj))
                 continue;
             int best_s = 0;
-            double limit = merge_limit(a, et[i], et[j], w), best = limit;
+            double limit = merge_limit(a, et[i], et[j], w);
             if (emg_mup_shift_floor(et[i], kt[i], et[j], kt[j]) >= limit)
                 continue; /* sizes too far apart at any shift */
-            best = best_shift(wt + i * w, wt + j * w, w, smax, fmax(et[i], et[j]), limit,
-                              a->fs >= MUP_MERGE_COARSE_HZ ? 2 : 1, &best_s);
+            double best = best_shift(wt + i * w, wt + j * w, w, smax, fmax(et[i], et[j]), limit,
+                                     a->fs >= MUP_MERGE_COARSE_HZ ? 2 : 1, &best_s);
             if (best < limit) {
                 bool keep_i = ti->n_times >= tj->n_times;
                 rc = merge_into(a, keep_i ? ti : tj, keep_i ? tj : ti, keep_i ? best_s : -best_s);
@@ -462,7 +462,7 @@ static int split_half_ms(const emg_mup_analyser *a, const mup_track *t, const si
         emg_mup_column_medians(t->members, pick, h, a->win, w);
         remove_baseline(a, w, scratch);
         emg_mup_shape sh;
-        rc = emg_mup_measure(w, a->win, a->fs, a->pre, end_noise(a, w, scratch), &sh);
+        rc = emg_mup_markers(w, a->win, a->fs, a->pre, end_noise(a, w, scratch), &sh);
         on[p] = rc == EDX_OK ? sh.onset_ms : NAN;
         end[p] = rc == EDX_OK ? sh.end_ms : NAN;
     }
