@@ -71,7 +71,8 @@ static double best_of_3_decode(const study *s, const study_muscle *m, double *by
 }
 
 /* Best of 3 of the spontaneous-activity analysis of the muscle (rest); sets
- * *mains_hz to the mains frequency it found (0: none), for the MUP analysis. */
+ * *mains_hz to the mains frequency it found (0: none, NAN: not looked for),
+ * for the MUP analysis. */
 static double best_of_3_spont(const study *s, const study_muscle *m, double *mains_hz)
 {
     double best = HUGE_VAL;
@@ -85,7 +86,7 @@ static double best_of_3_spont(const study *s, const study_muscle *m, double *mai
         emg_spont_result r;
         memset(&r, 0, sizeof r);
         int rc = emg_spont_analyse(f, m, &opt, &r, NULL);
-        *mains_hz = rc == EDX_OK ? r.mains_hz : 0;
+        *mains_hz = rc == EDX_OK ? r.mains_hz : NAN;
         emg_spont_free(&r);
         edf_close(f);
         if (rc != EDX_OK)

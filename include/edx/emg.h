@@ -300,7 +300,7 @@ typedef struct emg_spont_result {
     double rest_s;            /* rest analysed, seconds */
     bool is_rest_automatic;   /* no activation annotations: rest found by the analyser */
     double noise_uv;          /* median noise SD of the detection band */
-    double mains_hz;          /* 50, 60, or 0 */
+    double mains_hz;          /* 50, 60, 0 (none found), NAN (no rest to look in) */
     double mains_uv;          /* hum amplitude before removal */
     double sample_rate_hz;    /* of the analysis (after decimation) */
     emg_type_count count[EMG_TYPE_COUNT];

@@ -118,8 +118,10 @@ void emg_mup_free(emg_mup_analyser *a); /* NULL is fine */
 
 /* Mains hum (50 or 60 Hz, e.g. found at rest by emg_spont_analyse) to
  * remove from every sample before analysis, by the running template of
- * emg_mains; 0 (the default) looks for it in the first second fed, where
- * strong voluntary activity can hide it. Call before the first epoch.
+ * emg_mains; 0: known to be absent (looked for at rest, where it shows
+ * best, and not found), so neither removed nor looked for. Without a call
+ * the analyser looks for it in the first second fed, where strong
+ * voluntary activity can hide it. Call before the first epoch.
  * EDX_ERR_INVALID for another frequency or after feeding has begun. */
 int emg_mup_set_mains(emg_mup_analyser *a, double mains_hz);
 
@@ -134,6 +136,8 @@ const emg_mup_unit *emg_mup_unit_at(const emg_mup_analyser *a, size_t i);
 size_t emg_mup_epoch_count(const emg_mup_analyser *a);
 const emg_mup_epoch_stats *emg_mup_epoch_at(const emg_mup_analyser *a, size_t i);
 double emg_mup_rate_hz(const emg_mup_analyser *a);
+/* The mains frequency whose hum is removed (set or found): 50, 60, or 0. */
+double emg_mup_mains_hz(const emg_mup_analyser *a);
 
 /* ---- normal limits --------------------------------------------------------- */
 

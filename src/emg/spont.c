@@ -529,6 +529,7 @@ int emg_spont_analyse(edf_file *f, const study_muscle *m, const emg_options *opt
     out->is_rest_automatic = !m->has_activation_annotations;
     rc = ctx_init(&c);
     out->sample_rate_hz = c.fa;
+    out->mains_hz = n_spans ? 0 : NAN; /* NAN: not looked for */
     if (!rc && n_spans)
         rc = find_mains(&c, f, &spans[0]);
     for (size_t i = 0; i < n_spans && !rc; i++) {

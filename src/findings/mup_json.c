@@ -77,8 +77,8 @@ int fnd_mup_analyze_muscle(const study *s, const study_muscle *m, double mains_h
         warn(warnings, "MUP analysis: sampling rate below 4 kHz");
         return EDX_OK;
     }
-    if (!rc)
-        rc = emg_mup_set_mains(a, mains_hz == 50 || mains_hz == 60 ? mains_hz : 0);
+    if (!rc && (mains_hz == 0 || mains_hz == 50 || mains_hz == 60))
+        rc = emg_mup_set_mains(a, mains_hz); /* otherwise the analyser looks for it */
     if (rc) {
         emg_mup_free(a);
         return rc;

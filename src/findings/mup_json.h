@@ -13,7 +13,8 @@
 /*
  * Reads the muscle's minimal, moderate and maximal contraction epochs from
  * its file, block by block, and runs the MUP analyser over them, removing
- * mains hum at mains_hz (found at rest; 0: the analyser looks for it). *out is
+ * mains hum at mains_hz (found at rest: 50 or 60; 0: none found there, none
+ * removed; NAN: not looked for at rest, so the analyser looks for it). *out is
  * NULL (EDX_OK) when there is nothing to analyse; the reason is appended to
  * `warnings` (a JSON array). EDX_ERR_NOMEM, EDX_ERR_INVALID.
  */

@@ -149,7 +149,8 @@ static void events_name(const study *s, const study_muscle *m, char *buf, size_t
 }
 
 /* Runs the analyser; fills spontaneous, events and warnings. */
-/* Returns the mains frequency found at rest (0: none or not analysed). */
+/* Returns the mains frequency found at rest (0: none found, NAN: not looked
+ * for, as when the rest was not analysed). */
 static double spontaneous(const study *s, const study_muscle *m, fnd_result *out, json_t *j,
                           json_t *warnings, edx_diags *d)
 {
@@ -164,7 +165,7 @@ static double spontaneous(const study *s, const study_muscle *m, fnd_result *out
                                                      edx_strerror(rc)));
         json_object_set_new(j, "spontaneous", json_null());
         json_object_set_new(j, "events", json_null());
-        return 0;
+        return NAN;
     }
     json_object_set_new(j, "rest_s", fnd_num(r.rest_s, 1));
     json_object_set_new(j, "spontaneous", spontaneous_json(&r));

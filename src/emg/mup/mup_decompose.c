@@ -128,8 +128,10 @@ int emg_mup_set_mains(emg_mup_analyser *a, double mains_hz)
     if (!a || a->in_epoch || a->n_epochs > 0 || a->mains_state != 0 ||
         (mains_hz != 0 && mains_hz != 50 && mains_hz != 60))
         return EDX_ERR_INVALID;
-    if (mains_hz == 0)
+    if (mains_hz == 0) {
+        a->mains_state = -1; /* known absent: not looked for */
         return EDX_OK;
+    }
     int rc = emg_mains_init(&a->mains, a->fs, mains_hz, MUP_MAINS_CLIP_UV);
     if (rc == EDX_ERR_INVALID) {
         edx_diag_add(a->diags, EDX_SEV_WARNING, "EMG-MAINS-PERIOD", EDX_LOC_NONE,
@@ -599,4 +601,9 @@ const emg_mup_epoch_stats *emg_mup_epoch_at(const emg_mup_analyser *a, size_t i)
 double emg_mup_rate_hz(const emg_mup_analyser *a)
 {
     return a ? a->fs : NAN;
+}
+
+double emg_mup_mains_hz(const emg_mup_analyser *a)
+{
+    return a && a->mains_state == 1 ? a->mains_hz : 0;
 }
