@@ -249,7 +249,22 @@ static void to_float(const double *restrict x, size_t n, float *restrict out)
         out[k] = (float)x[k];
 }
 
-static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double time_s)
+/* The member window of a candidate at buffer position p + frac into the
+ * float row: the spike part from a->win_buf (taken first, for matching),
+ * the rest interpolated straight into the row. */
+static void take_member(emg_mup_analyser *a, size_t p, double frac, float *row)
+{
+    double t0 = (double)p + frac - (double)a->pre;
+    emg_mup_interp_run_float(a->buf, a->buf_len, t0, 0, a->mlo, row, 1);
+    to_float(a->win_buf + a->mlo, a->mlen, row + a->mlo);
+    emg_mup_interp_run_float(a->buf, a->buf_len, t0, a->mlo + a->mlen, a->win,
+                             row + a->mlo + a->mlen, 1);
+}
+
+/* Adds a discharge at time_s (buffer position p + frac, spike part c) to
+ * track t. */
+static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double time_s, size_t p,
+                     double frac)
 {
     if (t->n_times == t->cap_times) {
         size_t n = t->cap_times ? 2 * t->cap_times : 64;
@@ -261,9 +276,8 @@ static int track_add(emg_mup_analyser *a, mup_track *t, const double *c, double 
     }
     t->times[t->n_times++] = time_s;
     if (t->n_members < EMG_MUP_MAX_MEMBERS) {
-        float *row = t->members + t->n_members * a->win;
         t->member_t[t->n_members] = time_s;
-        to_float(a->win_buf, a->win, row);
+        take_member(a, p, frac, t->members + t->n_members * a->win);
         t->n_members++;
     }
     if (t->n_tmpl < MUP_TEMPLATE_N) {
@@ -373,11 +387,7 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     double t = a->epoch_t0_s + ((double)(a->buf_abs0 + (int64_t)p) + frac) / a->fs;
     if (best->n_times && t - best->times[best->n_times - 1] < MUP_SAME_DISCHARGE_S)
         return EDX_OK; /* another slope of the discharge just taken */
-    if (best->n_members < EMG_MUP_MAX_MEMBERS) { /* the rest of the member's window */
-        take_window(a, p, frac, 0, a->mlo);
-        take_window(a, p, frac, a->mlo + a->mlen, a->win);
-    }
-    return track_add(a, best, c, t);
+    return track_add(a, best, c, t, p, frac);
 }
 
 /* Whether |d[0]| = v is the largest of |d[-iso..iso]|, the first of equal

@@ -179,35 +179,90 @@ static size_t one_fraction_run(double t, size_t n)
 /* o[j] = the cubic through p[j .. j + 3] at fraction f, j in [0, len): one
  * fraction for the whole run, so the cubic is four fixed weights (those of
  * emg_mup_cubic(), gathered by sample), four products a sample. */
+typedef struct {
+    double w0, w1, w2, w3;
+} cubic_weights;
+
+static cubic_weights weights_at(double f)
+{
+    double f2 = f * f, f3 = f2 * f;
+    cubic_weights c = {0.5 * (-f + 2.0 * f2 - f3), 0.5 * (2.0 - 5.0 * f2 + 3.0 * f3),
+                       0.5 * (f + 4.0 * f2 - 3.0 * f3), 0.5 * (f3 - f2)};
+    return c;
+}
+
 EMG_MUP_HOT_CLONES
 static void cubic_run(const double *restrict p, size_t len, double f, double *restrict o)
 {
-    double f2 = f * f, f3 = f2 * f;
-    double w0 = 0.5 * (-f + 2.0 * f2 - f3), w1 = 0.5 * (2.0 - 5.0 * f2 + 3.0 * f3);
-    double w2 = 0.5 * (f + 4.0 * f2 - 3.0 * f3), w3 = 0.5 * (f3 - f2);
+    cubic_weights c = weights_at(f);
     size_t j = 0;
     for (; j + 4 <= len; j += 4) /* four at a time: one vector */
         for (size_t l = j; l < j + 4; l++)
-            o[l] = w0 * p[l] + w1 * p[l + 1] + w2 * p[l + 2] + w3 * p[l + 3];
+            o[l] = c.w0 * p[l] + c.w1 * p[l + 1] + c.w2 * p[l + 2] + c.w3 * p[l + 3];
     for (; j < len; j++)
-        o[j] = w0 * p[j] + w1 * p[j + 1] + w2 * p[j + 2] + w3 * p[j + 3];
+        o[j] = c.w0 * p[j] + c.w1 * p[j + 1] + c.w2 * p[j + 2] + c.w3 * p[j + 3];
 }
 
-void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
-                        double *restrict out)
+/* As cubic_run(), each value rounded to float and stored in o[j] (sign
+ * +1) or taken from it (sign -1): what a double run and a pass over it
+ * give, without the pass. */
+EMG_MUP_HOT_CLONES
+static void cubic_run_float(const double *restrict p, size_t len, double f, float *restrict o,
+                            int sign)
+{
+    cubic_weights c = weights_at(f);
+    size_t j = 0;
+    if (sign > 0) {
+        for (; j + 4 <= len; j += 4)
+            for (size_t l = j; l < j + 4; l++)
+                o[l] = (float)(c.w0 * p[l] + c.w1 * p[l + 1] + c.w2 * p[l + 2] + c.w3 * p[l + 3]);
+    } else {
+        for (; j + 4 <= len; j += 4)
+            for (size_t l = j; l < j + 4; l++)
+                o[l] -= (float)(c.w0 * p[l] + c.w1 * p[l + 1] + c.w2 * p[l + 2] + c.w3 * p[l + 3]);
+    }
+    for (; j < len; j++) {
+        float v = (float)(c.w0 * p[j] + c.w1 * p[j + 1] + c.w2 * p[j + 2] + c.w3 * p[j + 3]);
+        o[j] = sign > 0 ? v : o[j] - v;
+    }
+}
+
+/* The runs of emg_mup_interp_run() into out (double) or outf (float, with
+ * sign as for cubic_run_float()). */
+static void interp_runs(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
+                        double *restrict out, float *restrict outf, int sign)
 {
     for (size_t k = k0; k < k1;) {
         double t = t0 + (double)k;
         if (n < 4 || !(t >= 1.0 && t < (double)(n - 2))) { /* the ends: clamped */
-            out[k - k0] = emg_mup_interp(x, n, t);
+            double v = emg_mup_interp(x, n, t);
+            if (out)
+                out[k - k0] = v;
+            else
+                outf[k - k0] = sign > 0 ? (float)v : outf[k - k0] - (float)v;
             k++;
             continue;
         }
         size_t i = (size_t)t, len = one_fraction_run(t, n);
         len = len < k1 - k ? len : k1 - k;
-        cubic_run(x + i - 1, len, t - (double)i, out + (k - k0));
+        if (out)
+            cubic_run(x + i - 1, len, t - (double)i, out + (k - k0));
+        else
+            cubic_run_float(x + i - 1, len, t - (double)i, outf + (k - k0), sign);
         k += len;
     }
+}
+
+void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
+                        double *restrict out)
+{
+    interp_runs(x, n, t0, k0, k1, out, NULL, 1);
+}
+
+void emg_mup_interp_run_float(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
+                              float *restrict out, int sign)
+{
+    interp_runs(x, n, t0, k0, k1, NULL, out, sign);
 }
 
 /* Columns of member windows sorted at a time: EMG_MUP_MAX_MEMBERS rows of

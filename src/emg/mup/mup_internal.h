@@ -72,6 +72,11 @@ static inline double emg_mup_interp(const double *x, size_t n, double t)
 void emg_mup_interp_run(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
                         double *restrict out);
 
+/* The same values, rounded to float, into out[k - k0] (sign +1) or taken
+ * from it (sign -1). */
+void emg_mup_interp_run_float(const double *restrict x, size_t n, double t0, size_t k0, size_t k1,
+                              float *restrict out, int sign);
+
 /* Quantile p of v[0..n), interpolated between the order statistics about
  * p (n - 1) as in a sorted copy (reorders v). NAN when n = 0. */
 double emg_mup_quantile(double *v, size_t n, double p);

@@ -67,16 +67,29 @@ static double flank_noise(const double *s, size_t n, size_t nb, double *scratch)
     return m ? emg_mup_quantile(scratch, m, 0.5) / 0.6745 : 0;
 }
 
+/* The centred mean of v[i - h .. i + h] (fewer at the ends of v[0..n)):
+ * the lightly smoothed trace, read only where a marker is refined. */
+static double mean_about(const double *v, size_t n, size_t i, size_t h)
+{
+    size_t lo = i > h ? i - h : 0, hi = i + h + 1 < n ? i + h + 1 : n;
+    double s = 0;
+    for (size_t k = lo; k < hi; k++)
+        s += v[k];
+    return s / (double)(hi - lo);
+}
+
 /* Moves a marker found on the 1 ms mean inwards (dir -1 for the onset,
- * +1 for the end) to where the lightly smoothed trace f leaves the level:
- * the wide mean leaves it up to half its width early on a steep flank. */
-static size_t refine(const double *f, size_t marker, size_t spike, int dir, size_t h, double level)
+ * +1 for the end) to where v smoothed by a centred mean of 2 fh + 1
+ * samples leaves the level: the wide mean leaves it up to half its width
+ * early on a steep flank. */
+static size_t refine(const double *v, size_t n, size_t fh, size_t marker, size_t spike, int dir,
+                     size_t h, double level)
 {
     for (size_t k = 0; k <= h; k++) {
         size_t i = dir < 0 ? marker + k : marker - k;
         if ((dir < 0 && i >= spike) || (dir > 0 && i <= spike))
             break;
-        if (fabs(f[i]) >= level)
+        if (fabs(mean_about(v, n, i, fh)) >= level)
             return i;
     }
     return marker;
@@ -118,7 +131,7 @@ static int markers(const double *v, size_t n, double fs_hz, size_t spike, double
                    size_t *a, size_t *z, double *level_uv, bool *measurable)
 {
     double ms = 1000.0 / fs_hz;
-    double *s = malloc(3 * n * sizeof *s), *f = s + 2 * n;
+    double *s = malloc(2 * n * sizeof *s);
     if (!s)
         return EDX_ERR_NOMEM;
     size_t w = (size_t)(MUP_SMOOTH_MS / ms) | 1, nb = (size_t)(MUP_FLANK_MS / ms + 0.5);
@@ -126,11 +139,11 @@ static int markers(const double *v, size_t n, double fs_hz, size_t spike, double
     double base_uv = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
     double level = fmax(base_uv, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
     size_t quiet = (size_t)(MUP_QUIET_MS / ms) + 1;
-    edx_moving_mean(v, n, (size_t)(MUP_FINE_MS / ms) | 1, f);
     size_t a0 = edx_quiet_end(s, n, spike, -1, quiet, level), a1 = extend(s, n, a0, -1, base_uv);
     size_t z0 = edx_quiet_end(s, n, spike, +1, quiet, level), z1 = extend(s, n, z0, +1, base_uv);
-    *a = a1 != a0 ? a1 : refine(f, a0, spike, -1, w / 2, level);
-    *z = z1 != z0 ? z1 : refine(f, z0, spike, +1, w / 2, level);
+    size_t fh = ((size_t)(MUP_FINE_MS / ms) | 1) / 2;
+    *a = a1 != a0 ? a1 : refine(v, n, fh, a0, spike, -1, w / 2, level);
+    *z = z1 != z0 ? z1 : refine(v, n, fh, z0, spike, +1, w / 2, level);
     *level_uv = level;
     size_t edge = (size_t)(MUP_EDGE_MS / ms + 0.5);
     *measurable = *a >= edge && *z + edge < n && outside_rms(s, n, *a, *z, w) < level &&

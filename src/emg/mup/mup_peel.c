@@ -53,7 +53,7 @@ typedef struct {
  * changes nothing (at most the sign of a zero, which no average, median
  * or energy shows). */
 static void subtract_at(const emg_mup_analyser *a, float *row, double tm, const double *w,
-                        peel_span sp, double tb, double *tmp)
+                        peel_span sp, double tb)
 {
     double off = (tm - tb) * a->fs; /* member sample k is the average's sample k + off */
     long k0 = (long)ceil(-off), k1 = (long)floor((double)(a->win - 1) - off);
@@ -65,15 +65,13 @@ static void subtract_at(const emg_mup_analyser *a, float *row, double tm, const 
     k1 = k1 < (long)a->win - 1 ? k1 : (long)a->win - 1;
     if (k0 > k1)
         return;
-    emg_mup_interp_run(w, a->win, off, (size_t)k0, (size_t)k1 + 1, tmp);
-    for (long k = k0; k <= k1; k++)
-        row[k] -= (float)tmp[k - k0];
+    emg_mup_interp_run_float(w, a->win, off, (size_t)k0, (size_t)k1 + 1, row + k0, -1);
 }
 
 /* The kept averages of the tracks (avg: a->win samples each) and where
- * they are not zero (has: whether a track has one); tmp: a->win doubles. */
+ * they are not zero (has: whether a track has one). */
 typedef struct {
-    double *avg, *tmp;
+    double *avg;
     peel_span *span;
     bool *has;
 } peel_avgs;
@@ -91,7 +89,7 @@ static void peel_member(const emg_mup_analyser *a, size_t self, float *row, doub
         for (size_t i = edx_lower_bound(b->times, b->n_times, tm - span_s);
              i < b->n_times && b->times[i] < tm + span_s; i++)
             if (fabs(b->times[i] - tm) >= self_s)
-                subtract_at(a, row, tm, pa->avg + j * a->win, span[j], b->times[i], pa->tmp);
+                subtract_at(a, row, tm, pa->avg + j * a->win, span[j], b->times[i]);
     }
 }
 
@@ -158,9 +156,8 @@ int emg_mup_peel(emg_mup_analyser *a)
         return EDX_OK; /* no other unit to peel off */
     peel_avgs pa;
     pa.avg = malloc(n * a->win * sizeof *pa.avg);
-    /* for emg_mup_average(), then for subtract_at() */
+    /* for emg_mup_average() */
     double *scratch = malloc((4 * a->win + EMG_MUP_MAX_MEMBERS) * sizeof *scratch);
-    pa.tmp = scratch;
     pa.has = calloc(n, sizeof *pa.has);
     pa.span = malloc(n * sizeof *pa.span);
     int rc = pa.avg && scratch && pa.has && pa.span ? EDX_OK : EDX_ERR_NOMEM;

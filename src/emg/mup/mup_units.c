@@ -258,54 +258,40 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
 /* Keeps in rank[] the cleanest half of the members: those closest to the
  * preliminary average w over the whole window (fewest other units'
  * potentials in it). Returns how many. */
-/* dev[l] = the sum of squares of rows[l] - w about its mean, l < 4: four
- * members at a time, each summed in window order, so that the four sums
- * run side by side instead of waiting on one another. The differences are
- * laid out sample by sample (q: 4 win doubles), the four members' next to
- * each other, so that the four sums are one vector. */
+/* The sum of squares of row - w about its mean, in one pass: the sums of
+ * the differences and of their squares, each as four partial sums (one
+ * vector; four samples at a time), then sum sq - sum^2 / win. The
+ * differences are a few thousand uV at most over a few hundred samples, so
+ * the cancellation costs no digit that a ranking reads. */
 EMG_MUP_HOT_CLONES
-static void deviations4(size_t win, const float *restrict rows, const double *restrict w,
-                        double *restrict q, double *dev)
+static double deviation(size_t win, const float *restrict row, const double *restrict w)
 {
-    double mean[4] = {0, 0, 0, 0}, e[4] = {0, 0, 0, 0};
-    const float *r0 = rows, *r1 = rows + win, *r2 = rows + 2 * win, *r3 = rows + 3 * win;
-    for (size_t k = 0; k < win; k++) { /* four statements: one vector */
-        q[4 * k] = r0[k] - w[k];
-        q[4 * k + 1] = r1[k] - w[k];
-        q[4 * k + 2] = r2[k] - w[k];
-        q[4 * k + 3] = r3[k] - w[k];
-        for (size_t l = 0; l < 4; l++)
-            mean[l] += q[4 * k + l];
-    }
-    for (size_t l = 0; l < 4; l++)
-        mean[l] /= (double)win;
-    for (size_t k = 0; k < win; k++)
+    double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
+    size_t k = 0;
+    for (; k + 4 <= win; k += 4)
         for (size_t l = 0; l < 4; l++) {
-            double d = q[4 * k + l] - mean[l];
-            e[l] += d * d;
+            double d = (double)row[k + l] - w[k + l];
+            s[l] += d;
+            q[l] += d * d;
         }
-    for (size_t l = 0; l < 4; l++)
-        dev[l] = e[l];
+    for (; k < win; k++) {
+        double d = (double)row[k] - w[k];
+        s[0] += d;
+        q[0] += d * d;
+    }
+    double sum = (s[0] + s[1]) + (s[2] + s[3]), sq = (q[0] + q[1]) + (q[2] + q[3]);
+    double e = sq - sum * sum / (double)win;
+    return e > 0 ? e : 0;
 }
 
-/* dev: the first EMG_MUP_MAX_MEMBERS doubles of scratch (4 win + that). */
+/* dev: the first EMG_MUP_MAX_MEMBERS doubles of scratch. */
 static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, const double *w,
                        size_t *rank, double *scratch)
 {
     double *dev = scratch;
     size_t m = 0;
-    for (; m + 4 <= n; m += 4)
-        deviations4(a->win, rows + m * a->win, w, scratch + EMG_MUP_MAX_MEMBERS, dev + m);
-    for (; m < n; m++) {
-        const float *row = rows + m * a->win;
-        double e = 0, mean = 0;
-        for (size_t k = 0; k < a->win; k++)
-            mean += row[k] - w[k];
-        mean /= (double)a->win;
-        for (size_t k = 0; k < a->win; k++)
-            e += (row[k] - w[k] - mean) * (row[k] - w[k] - mean);
-        dev[m] = e;
-    }
+    for (; m < n; m++)
+        dev[m] = deviation(a->win, rows + m * a->win, w);
     for (m = 0; m < n; m++)
         rank[m] = m;
     for (size_t i = 1; i < n; i++) /* insertion sort by deviation */
