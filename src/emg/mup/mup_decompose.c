@@ -237,15 +237,11 @@ void match_part_of(const emg_mup_analyser *a, const double *w, double *c)
         c[k] = w[a->mlo + k] - m;
 }
 
-/* out[k] = (float)x[k], k < n: four at a time (one vector), then the rest. */
+/* out[k] = (float)x[k], k < n */
 EMG_MUP_HOT_CLONES
 static void to_float(const double *restrict x, size_t n, float *restrict out)
 {
-    size_t k = 0;
-    for (; k + 4 <= n; k += 4)
-        for (size_t l = k; l < k + 4; l++)
-            out[l] = (float)x[l];
-    for (; k < n; k++)
+    for (size_t k = 0; k < n; k++)
         out[k] = (float)x[k];
 }
 

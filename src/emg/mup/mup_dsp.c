@@ -176,9 +176,8 @@ static size_t one_fraction_run(double t, size_t n)
     return room < (double)len ? (size_t)room : len;
 }
 
-/* o[j] = the cubic through p[j .. j + 3] at fraction f, j in [0, len): one
- * fraction for the whole run, so the cubic is four fixed weights (those of
- * emg_mup_cubic(), gathered by sample), four products a sample. */
+/* The cubic of emg_mup_cubic() at fraction f as four weights, one per
+ * sample it reads. */
 typedef struct {
     double w0, w1, w2, w3;
 } cubic_weights;
@@ -191,15 +190,15 @@ static cubic_weights weights_at(double f)
     return c;
 }
 
+/* o[j] = the cubic through p[j .. j + 3] at fraction f, j in [0, len): one
+ * fraction for the whole run, so four fixed weights, four products a
+ * sample (a vector loop under the dynamic cost model, src/emg/mup/
+ * CMakeLists.txt). */
 EMG_MUP_HOT_CLONES
 static void cubic_run(const double *restrict p, size_t len, double f, double *restrict o)
 {
     cubic_weights c = weights_at(f);
-    size_t j = 0;
-    for (; j + 4 <= len; j += 4) /* four at a time: one vector */
-        for (size_t l = j; l < j + 4; l++)
-            o[l] = c.w0 * p[l] + c.w1 * p[l + 1] + c.w2 * p[l + 2] + c.w3 * p[l + 3];
-    for (; j < len; j++)
+    for (size_t j = 0; j < len; j++)
         o[j] = c.w0 * p[j] + c.w1 * p[j + 1] + c.w2 * p[j + 2] + c.w3 * p[j + 3];
 }
 
@@ -211,20 +210,12 @@ static void cubic_run_float(const double *restrict p, size_t len, double f, floa
                             int sign)
 {
     cubic_weights c = weights_at(f);
-    size_t j = 0;
-    if (sign > 0) {
-        for (; j + 4 <= len; j += 4)
-            for (size_t l = j; l < j + 4; l++)
-                o[l] = (float)(c.w0 * p[l] + c.w1 * p[l + 1] + c.w2 * p[l + 2] + c.w3 * p[l + 3]);
-    } else {
-        for (; j + 4 <= len; j += 4)
-            for (size_t l = j; l < j + 4; l++)
-                o[l] -= (float)(c.w0 * p[l] + c.w1 * p[l + 1] + c.w2 * p[l + 2] + c.w3 * p[l + 3]);
-    }
-    for (; j < len; j++) {
-        float v = (float)(c.w0 * p[j] + c.w1 * p[j + 1] + c.w2 * p[j + 2] + c.w3 * p[j + 3]);
-        o[j] = sign > 0 ? v : o[j] - v;
-    }
+    if (sign > 0)
+        for (size_t j = 0; j < len; j++)
+            o[j] = (float)(c.w0 * p[j] + c.w1 * p[j + 1] + c.w2 * p[j + 2] + c.w3 * p[j + 3]);
+    else
+        for (size_t j = 0; j < len; j++)
+            o[j] -= (float)(c.w0 * p[j] + c.w1 * p[j + 1] + c.w2 * p[j + 2] + c.w3 * p[j + 3]);
 }
 
 /* The runs of emg_mup_interp_run() into out (double) or outf (float, with
