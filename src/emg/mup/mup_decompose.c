@@ -25,6 +25,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,32 +315,77 @@ static int track_new(emg_mup_analyser *a, mup_track **out)
     return EDX_OK;
 }
 
-/* Whether a candidate whose samples span [lo, hi] and a template are sure
- * to lie at least `bound` apart (distance normalised by e_max) for their
- * extremes alone: a largest (or smallest) sample differs by no more than
- * |c - t|, so (hi - t's largest)^2 >= bound e_max rules out a distance
- * below the bound. The margin of 1e-6 is far above any rounding. */
-static bool extremes_too_far(double lo, double hi, const mup_track *t, double bound, double e_max)
+/* Floors under the distance (normalised by e_max) of a candidate and a
+ * template, lowered by 1e-6 of themselves, far more than any rounding:
+ * - their extremes: a largest (or smallest) sample differs by no more
+ *   than |c - t|, so the distance is at least (hi - t's largest)^2 / e_max;
+ * - their sizes (energies e_c and e_t, sums of squares in index order as
+ *   emg_mup_distance_below() takes them; r_c and r_t their square roots):
+ *   |c - t|^2 >= (|c| - |t|)^2, so the distance is at least
+ *   (1 - sqrt(lo / hi))^2; 0 when that is below 1e-6, where the rounding
+ *   of the square roots would matter, or an energy is 0 or NaN.
+ * The larger of the two, or 0 (with a NaN: no floor). */
+static double distance_floor(double lo, double hi, const mup_track *t, double e_c, double r_c,
+                             double e_max)
 {
     double dh = hi - t->tmpl_hi, dl = lo - t->tmpl_lo, d2 = dh * dh > dl * dl ? dh * dh : dl * dl;
-    return bound < HUGE_VAL && d2 >= bound * e_max * (1.0 + 1e-6);
+    double f = d2 / (e_max * (1.0 + 1e-6));
+    /* selects, not fmin and fmax calls: with a NaN the floor is 0 */
+    double e_lo = e_c < t->energy ? e_c : t->energy, e_hi = e_c < t->energy ? t->energy : e_c;
+    if (e_lo > 0) {
+        double gap = r_c - t->root_energy, g = gap * gap / (e_hi * (1.0 + 1e-6));
+        f = g >= 1e-6 && g > f ? g : f;
+    }
+    return f >= 0 ? f : 0;
 }
 
-/* Whether a candidate and a template of energies e_c and e_t (sums of
- * squares in index order, as emg_mup_distance_below() takes them; r_c and
- * r_t their square roots) are sure to lie at least `bound` apart:
- * |c - t|^2 >= (|c| - |t|)^2, so the distance is at least
- * (1 - sqrt(lo / hi))^2. The margin of 1e-6 is far above the rounding of
- * either side for bounds from 1e-6 up. */
-static bool sizes_too_far(double e_c, double r_c, double e_t, double r_t, double bound)
+/* A track that may match a candidate: its floor, its limit and its index. */
+typedef struct {
+    double floor, limit;
+    size_t i;
+} match_try;
+
+/* The tracks whose floor lies below their limit into tries[], by floor
+ * (ties in track order); returns how many. */
+static size_t match_tries(const emg_mup_analyser *a, const double *c_span, double e_c, double r_c,
+                          match_try *tries)
 {
-    /* selects, not fmin and fmax calls: with a NaN the answer is false
-     * either way */
-    double lo = e_c < e_t ? e_c : e_t, hi = e_c < e_t ? e_t : e_c;
-    if (!(lo > 0) || !(bound >= 1e-6) || !(bound < HUGE_VAL))
-        return false;
-    double gap = r_c - r_t;
-    return gap * gap >= bound * hi * (1.0 + 1e-6);
+    double noise_e = (double)a->mlen * a->noise_d * a->noise_d / 2.0;
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_tracks; i++) {
+        const mup_track *t = &a->tracks[i];
+        double limit = MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy;
+        double e_max = e_c > t->energy ? e_c : t->energy;
+        double f = distance_floor(c_span[0], c_span[1], t, e_c, r_c, e_max);
+        if (!(f < limit) && limit < HUGE_VAL)
+            continue;
+        size_t j = n++;
+        for (; j > 0 && tries[j - 1].floor > f; j--) /* insertion: stable */
+            tries[j] = tries[j - 1];
+        tries[j] = (match_try){f, limit, i};
+    }
+    return n;
+}
+
+/* The track nearest to candidate c (spanning c_span[0..1]) within its
+ * limit, the first of equals in track order; NULL when none. The tracks
+ * are tried from the lowest floor up, so the best distance found early
+ * bounds (and cuts short) the later ones, and once a floor reaches it no
+ * later track can do better. */
+static mup_track *nearest_track(emg_mup_analyser *a, const double *c, const double *c_span)
+{
+    match_try tries[EMG_MUP_MAX_UNITS];
+    double e_c = emg_mup_energy(c, a->mlen), r_c = sqrt(e_c), best_d = HUGE_VAL;
+    size_t n = match_tries(a, c_span, e_c, r_c, tries), best = SIZE_MAX;
+    for (size_t k = 0; k < n && !(tries[k].floor > best_d); k++) {
+        mup_track *t = &a->tracks[tries[k].i];
+        double limit = tries[k].limit, bound = best_d < limit ? best_d : limit;
+        double e_max = e_c > t->energy ? e_c : t->energy;
+        double dist = emg_mup_distance_below(c, t->tmpl, a->mlen, 0, e_max, bound);
+        if (dist < limit && (dist < best_d || (dist == best_d && tries[k].i < best)))
+            best_d = dist, best = tries[k].i;
+    }
+    return best == SIZE_MAX ? NULL : &a->tracks[best];
 }
 
 static int assign(emg_mup_analyser *a, size_t p, double frac)
@@ -359,21 +405,8 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     if (hi - lo < MUP_MIN_SPIKE_UV)
         return EDX_OK;
     a->n_spikes++;
-    mup_track *best = NULL;
-    double best_d = HUGE_VAL, noise_e = (double)a->mlen * a->noise_d * a->noise_d / 2.0;
-    double e_c = emg_mup_energy(c, a->mlen), r_c = sqrt(e_c);
-    for (size_t i = 0; i < a->n_tracks; i++) {
-        mup_track *t = &a->tracks[i];
-        double limit = MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy;
-        double bound = best_d < limit ? best_d : limit;
-        double e_max = e_c > t->energy ? e_c : t->energy;
-        if (sizes_too_far(e_c, r_c, t->energy, t->root_energy, bound) ||
-            extremes_too_far(lo, hi, t, bound, e_max))
-            continue;
-        double dist = emg_mup_distance_below(c, t->tmpl, a->mlen, 0, e_max, bound);
-        if (dist < best_d && dist < limit)
-            best_d = dist, best = t;
-    }
+    double span[2] = {lo, hi};
+    mup_track *best = nearest_track(a, c, span);
     int rc = EDX_OK;
     if (!best)
         rc = track_new(a, &best);
