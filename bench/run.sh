@@ -12,11 +12,15 @@
 #   emg     spontaneous-activity analysis of a 60-minute 48 kHz needle EMG recording
 #           (written once to $dir/edx-bench-emg-60.edf) against decoding it, and
 #           its peak RSS. Targets: <= 2 x decode time, <= 64 MB.
+#   mup     MUP analysis time against the spontaneous-activity analysis of the same
+#           muscles: simulates every scenario at each SEED (default 1 2 3) and runs
+#           bench_mup on each seed's needle files. Target: MUP adds <= 50 %.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .ci/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target edxreport bench_decode bench_accuracy bench_ncs bench_emg >/dev/null
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target edxreport bench_decode bench_accuracy bench_ncs bench_emg \
+  bench_mup >/dev/null
 what=${1:-decode}
 size=${2:-1100}
 dir=${EDX_BENCH_DIR:-/tmp}
@@ -29,5 +33,15 @@ case "$what" in
       bench/accuracy.sh "$@" ;;
   batch) shift; EDX_BIN="$PWD/build/edxreport" bench/batch.sh "$@" ;;
   emg) ./build/bench/bench_emg "$dir/edx-bench-emg-60.edf" 60 ;;
-  *) echo "unknown benchmark '$what' (decode, ncs, accuracy, batch, emg)" >&2; exit 64 ;;
+  mup) shift; seeds=${*:-1 2 3}
+    work=$(mktemp -d "$dir/edx-bench-mup.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+    for seed in $seeds; do
+      for sc in $(./build/edxreport simulate --list | awk '{print $1}'); do
+        ./build/edxreport simulate --scenario "$sc" --seed "$seed" -o "$work/$sc-seed$seed" >/dev/null
+      done
+      printf 'seed %s: ' "$seed"
+      ./build/bench/bench_mup --quiet "$work"/*-seed"$seed"/emg_*.edf | tail -n 1
+    done ;;
+  *) echo "unknown benchmark '$what' (decode, ncs, accuracy, batch, emg, mup)" >&2; exit 64 ;;
 esac
