@@ -319,14 +319,10 @@ static bool bigger_busy(const emg_spont_result *r, const emg_event *o, const emg
     return is_busy(r, o);
 }
 
-/* A discharge of a one- or two-discharge generator amid the irregular
- * firing of an end-plate train at its needle site, shaped like that
- * train's spikes: end-plate spikes summed or cut by a neighbour, which
- * matched no template, not a fasciculation [S53, S51]. */
-static bool amid_end_plate(const emg_spont_result *r, const emg_event *e)
+/* Whether discharge e lies within the span of an end-plate train at its
+ * needle site and is shaped like that train's spikes [S53, S51]. */
+static bool like_end_plate_here(const emg_spont_result *r, const emg_event *e)
 {
-    if (r->trains[e->unit - 1].n > 2)
-        return false;
     for (size_t k = 0; k < r->n_trains; k++) {
         const emg_train *ep = &r->trains[k];
         if (ep->type == EMG_END_PLATE && ep->site == e->site && ep->first_s <= e->time_s &&
@@ -336,12 +332,59 @@ static bool amid_end_plate(const emg_spont_result *r, const emg_event *e)
     return false;
 }
 
-static void fasc_context(emg_spont_result *r)
+/* A discharge of a one- or two-discharge generator amid the irregular
+ * firing of an end-plate train at its needle site, shaped like that
+ * train's spikes: end-plate spikes summed or cut by a neighbour, which
+ * matched no template, not a fasciculation [S53, S51]. A longer train most
+ * of whose discharges (more than half) are such spikes is a piece of the
+ * end-plate activity the template matching split off: a motor unit's
+ * discharges keep one MUP shape [S28], so the few of its discharges a
+ * neighbour stretched beyond an end-plate spike's duration, and a mean
+ * waveform stretched by the spikes around it, do not make it a
+ * fasciculating unit [E]. ep_like[k] counts train k's discharges that are
+ * such spikes. */
+static bool amid_end_plate(const emg_spont_result *r, const emg_event *e, const size_t *ep_like)
 {
+    size_t k = e->unit - 1, n = r->trains[k].n;
+    if (n > 2)
+        return 2 * ep_like[k] > n;
+    return like_end_plate_here(r, e);
+}
+
+/* Counts, per train, the discharges shaped like end-plate spikes amid an
+ * end-plate train of their site; NULL when memory fails. */
+static size_t *count_end_plate_like(const emg_spont_result *r)
+{
+    size_t *ep_like = calloc(r->n_trains ? r->n_trains : 1, sizeof *ep_like);
+    for (size_t i = 0; ep_like && i < r->n_events; i++) {
+        const emg_event *e = &r->events[i];
+        if (r->trains[e->unit - 1].type == EMG_FASCICULATION)
+            ep_like[e->unit - 1] += like_end_plate_here(r, e);
+    }
+    return ep_like;
+}
+
+int emg_end_plate_amid(emg_spont_result *r)
+{
+    size_t *ep_like = count_end_plate_like(r);
+    if (!ep_like)
+        return EDX_ERR_NOMEM;
     for (size_t i = 0; i < r->n_events; i++) {
         emg_event *e = &r->events[i];
-        if (e->type == EMG_FASCICULATION && amid_end_plate(r, e))
+        if (e->type == EMG_FASCICULATION && amid_end_plate(r, e, ep_like))
             e->type = EMG_END_PLATE;
+    }
+    free(ep_like);
+    return EDX_OK;
+}
+
+static int fasc_context(emg_spont_result *r)
+{
+    int rc = emg_end_plate_amid(r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r->n_events; i++) {
+        emg_event *e = &r->events[i];
         if (e->type != EMG_FASCICULATION)
             continue;
         bool busy = !event_is_mup_sized(e);
@@ -358,6 +401,7 @@ static void fasc_context(emg_spont_result *r)
             r->events[i].type = EMG_UNCLASSIFIED;
             r->events[i].flag_busy = 0;
         }
+    return EDX_OK;
 }
 
 static void fasciculations(emg_spont_result *r)
@@ -485,8 +529,9 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         for (size_t i = 0; i < n_spans; i++)
             r->rest_s += spans[i].b_s - spans[i].a_s;
     }
-    fasc_context(r);
-    rc = count_types(r);
+    rc = fasc_context(r);
+    if (!rc)
+        rc = count_types(r);
     if (rc)
         return rc;
     fasciculations(r);

@@ -168,6 +168,69 @@ static void test_event_like_end_plate(void **state)
     }
 }
 
+/* Fasciculation trains amid an end-plate train of 160 uV spikes (0-10 s,
+ * site 0) [S53, S51]: a generator most of whose discharges are such spikes
+ * is end-plate activity, all of it; a MUP-shaped one keeps its
+ * fasciculations, even with one spike-like discharge; a single spike-like
+ * discharge is end-plate activity inside the train's span only. */
+static void test_end_plate_amid(void **state)
+{
+    (void)state;
+    emg_train tr[5];
+    memset(tr, 0, sizeof tr);
+    tr[0].type = EMG_END_PLATE;
+    tr[0].first_s = 0.0;
+    tr[0].last_s = 10.0;
+    tr[0].shape.amplitude_uv = 160.0;
+    for (int k = 1; k < 5; k++)
+        tr[k].type = EMG_FASCICULATION;
+    tr[1].n = 5;
+    tr[2].n = 4;
+    tr[3].n = 1;
+    tr[4].n = 1;
+    static const struct {
+        double time_s;
+        uint32_t unit;
+        int polarity;
+        float duration_ms, amplitude_uv;
+        emg_type want;
+    } ev[] = {
+        {1.0, 2, -1, 3.5f, 170.0f, EMG_END_PLATE},
+        {2.0, 2, -1, 3.2f, 150.0f, EMG_END_PLATE},
+        {3.0, 2, -1, 8.0f, 200.0f, EMG_END_PLATE}, /* stretched by a neighbour */
+        {4.0, 2, -1, 4.0f, 180.0f, EMG_END_PLATE},
+        {5.0, 2, -1, 9.0f, 210.0f, EMG_END_PLATE},
+        {1.5, 3, +1, 10.0f, 600.0f, EMG_FASCICULATION},
+        {2.5, 3, +1, 11.0f, 620.0f, EMG_FASCICULATION},
+        {3.5, 3, -1, 5.0f, 200.0f, EMG_FASCICULATION}, /* one spike-like of four */
+        {4.5, 3, +1, 10.0f, 610.0f, EMG_FASCICULATION},
+        {6.0, 4, -1, 5.5f, 250.0f, EMG_END_PLATE},
+        {12.0, 5, -1, 5.5f, 250.0f, EMG_FASCICULATION}, /* after the end-plate train */
+    };
+    enum { N_EV = sizeof ev / sizeof ev[0] };
+    emg_event events[N_EV];
+    memset(events, 0, sizeof events);
+    for (size_t i = 0; i < N_EV; i++) {
+        events[i].time_s = ev[i].time_s;
+        events[i].unit = ev[i].unit;
+        events[i].type = EMG_FASCICULATION;
+        events[i].first_polarity = (int8_t)ev[i].polarity;
+        events[i].duration_ms = ev[i].duration_ms;
+        events[i].amplitude_uv = ev[i].amplitude_uv;
+    }
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.trains = tr;
+    r.n_trains = 5;
+    r.events = events;
+    r.n_events = N_EV;
+    assert_int_equal(emg_end_plate_amid(&r), EDX_OK);
+    for (size_t i = 0; i < N_EV; i++)
+        if (events[i].type != ev[i].want)
+            fail_msg("discharge at %.1f s of unit %u: got %s, want %s", ev[i].time_s, ev[i].unit,
+                     emg_type_name((emg_type)events[i].type), emg_type_name(ev[i].want));
+}
+
 static void test_timing_regular_with_misses(void **state)
 {
     (void)state;
@@ -235,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_timing_regular_with_misses),
         cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
         cmocka_unit_test(test_event_like_end_plate),
+        cmocka_unit_test(test_end_plate_amid),
         cmocka_unit_test(test_timing_bursts_and_doublets),
         cmocka_unit_test(test_timing_empty_and_single),
         cmocka_unit_test(test_type_names),
