@@ -378,14 +378,72 @@ int emg_end_plate_amid(emg_spont_result *r)
     return EDX_OK;
 }
 
-static int fasc_context(emg_spont_result *r)
+/* ---- sustained motor unit activity ----------------------------------------------------
+ * Fasciculations are isolated, random discharges at a very low rate [S34]
+ * (clinical.md 1.1). MUP-sized discharges of any generators at one needle
+ * site following one another less than 250 ms apart, five or more in a
+ * row, are sustained motor unit firing at recruitment rates [S54] - a
+ * voluntary contraction or a cramp, whose summed, ever-changing complexes
+ * match no template - not fasciculations; the runs are as for one unit's
+ * voluntary firing (RUN_GAP_S, RUN_MIN_N). A discharge counts when it and
+ * its generator's mean waveform are MUP-sized (a brief spike a neighbour
+ * stretched does not), and the generator is not an unplaced train of its
+ * own above 15 Hz (high-rate activity, judged by the 20 ms context below).
+ * Discharges already placed in another class (myokymic bursts,
+ * neuromyotonic trains, ...) are not counted: they are what they are. */
+static bool is_motor_unit_activity(const emg_spont_result *r, const emg_event *e)
+{
+    const emg_train *t = &r->trains[e->unit - 1];
+    const emg_features *f = &t->shape;
+    bool high_rate = t->type == EMG_UNCLASSIFIED && t->n >= 3 && t->rate_hz > HIGH_RATE_HZ;
+    return (e->type == EMG_FASCICULATION || e->type == EMG_UNCLASSIFIED || e->type == EMG_MUP) &&
+           !high_rate && event_is_mup_sized(e) &&
+           emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases);
+}
+
+/* Flags the fasciculation discharges of a run of motor unit activity of
+ * RUN_MIN_N or more (idx: the run's n event indices). */
+static void flag_run(emg_spont_result *r, const size_t *idx, size_t n)
+{
+    if (n < RUN_MIN_N)
+        return;
+    for (size_t k = 0; k < n; k++)
+        if (r->events[idx[k]].type == EMG_FASCICULATION)
+            r->events[idx[k]].flag_busy = 1;
+}
+
+static int sustained_activity(emg_spont_result *r)
+{
+    size_t *idx = malloc((r->n_events ? r->n_events : 1) * sizeof *idx), n = 0;
+    if (!idx)
+        return EDX_ERR_NOMEM;
+    const emg_event *last = NULL;
+    for (size_t i = 0; i < r->n_events; i++) {
+        const emg_event *e = &r->events[i];
+        if (!is_motor_unit_activity(r, e))
+            continue;
+        if (last && (e->site != last->site || e->time_s - last->time_s > RUN_GAP_S)) {
+            flag_run(r, idx, n);
+            n = 0;
+        }
+        idx[n++] = i;
+        last = e;
+    }
+    flag_run(r, idx, n);
+    free(idx);
+    return EDX_OK;
+}
+
+int emg_fasc_context(emg_spont_result *r)
 {
     int rc = emg_end_plate_amid(r);
+    if (!rc)
+        rc = sustained_activity(r);
     if (rc)
         return rc;
     for (size_t i = 0; i < r->n_events; i++) {
         emg_event *e = &r->events[i];
-        if (e->type != EMG_FASCICULATION)
+        if (e->type != EMG_FASCICULATION || e->flag_busy)
             continue;
         bool busy = !event_is_mup_sized(e);
         for (size_t j = i; j-- > 0 && e->time_s - r->events[j].time_s <= CONTEXT_S && !busy;)
@@ -529,7 +587,7 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         for (size_t i = 0; i < n_spans; i++)
             r->rest_s += spans[i].b_s - spans[i].a_s;
     }
-    rc = fasc_context(r);
+    rc = emg_fasc_context(r);
     if (!rc)
         rc = count_types(r);
     if (rc)

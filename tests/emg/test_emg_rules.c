@@ -231,6 +231,48 @@ static void test_end_plate_amid(void **state)
                      emg_type_name((emg_type)events[i].type), emg_type_name(ev[i].want));
 }
 
+/* Summed, ever-changing complexes of a cramp (each a generator of its own)
+ * 60 ms apart are sustained motor unit activity, not fasciculations
+ * [S34, S54]; four such 120 ms apart are not yet a run, and a discharge
+ * alone 2 s later is a fasciculation. */
+static void test_sustained_activity_is_not_fasciculation(void **state)
+{
+    (void)state;
+    enum { N = 11 };
+    emg_train tr[N];
+    emg_event ev[N];
+    memset(tr, 0, sizeof tr);
+    memset(ev, 0, sizeof ev);
+    double t_s[N] = {1.00, 1.06, 1.12, 1.18, 1.24, 1.30, 3.0, 3.12, 3.24, 3.36, 5.5};
+    emg_type want[N];
+    for (size_t k = 0; k < N; k++) {
+        tr[k].n = 1;
+        tr[k].type = EMG_FASCICULATION;
+        tr[k].shape.amplitude_uv = 900.0;
+        tr[k].shape.duration_ms = 12.0;
+        tr[k].shape.phases = k < 6 ? 9 : 3;
+        ev[k].time_s = t_s[k];
+        ev[k].unit = (uint32_t)(k + 1);
+        ev[k].type = EMG_FASCICULATION;
+        ev[k].amplitude_uv = 900.0f;
+        ev[k].duration_ms = 12.0f;
+        ev[k].phases = (uint8_t)tr[k].shape.phases;
+        ev[k].first_polarity = 1;
+        want[k] = k < 6 ? EMG_UNCLASSIFIED : EMG_FASCICULATION;
+    }
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.trains = tr;
+    r.n_trains = N;
+    r.events = ev;
+    r.n_events = N;
+    assert_int_equal(emg_fasc_context(&r), EDX_OK);
+    for (size_t k = 0; k < N; k++)
+        if (ev[k].type != want[k])
+            fail_msg("discharge at %.2f s: got %s, want %s", t_s[k],
+                     emg_type_name((emg_type)ev[k].type), emg_type_name(want[k]));
+}
+
 static void test_timing_regular_with_misses(void **state)
 {
     (void)state;
@@ -299,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
         cmocka_unit_test(test_event_like_end_plate),
         cmocka_unit_test(test_end_plate_amid),
+        cmocka_unit_test(test_sustained_activity_is_not_fasciculation),
         cmocka_unit_test(test_timing_bursts_and_doublets),
         cmocka_unit_test(test_timing_empty_and_single),
         cmocka_unit_test(test_type_names),
