@@ -123,6 +123,22 @@ size_t emg_train_times(const emg_spont_result *r, size_t k, double *times);
  * both are timed and classified again. EDX_OK or EDX_ERR_NOMEM. */
 int emg_split_mixed(emg_spont_result *r);
 
+/* Fasciculation discharges that are end-plate activity become end_plate
+ * (summary.c): those of a one- or two-discharge generator shaped like the
+ * spikes of an end-plate train at their needle site and within its span,
+ * and all of a longer fasciculation train most of whose discharges are
+ * (clinical.md 1.1 [S53, S51]). Before the fasciculations' context is
+ * judged. EDX_OK or EDX_ERR_NOMEM. */
+int emg_end_plate_amid(emg_spont_result *r);
+
+/* The fasciculations' context (summary.c), once events carry their
+ * trains' types: end-plate activity (emg_end_plate_amid); discharges in
+ * sustained motor unit activity (five or more MUP-sized discharges of any
+ * generators each < 250 ms after the one before [S34, S54]) and those
+ * within 20 ms of other high-rate or voluntary activity, or not MUP-sized
+ * themselves, become unclassified. EDX_OK or EDX_ERR_NOMEM. */
+int emg_fasc_context(emg_spont_result *r);
+
 /* Trains from the retired units, their classification, the events' types,
  * the automatic rest (without activation annotations), counts and grade. */
 int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m,

@@ -319,14 +319,10 @@ static bool bigger_busy(const emg_spont_result *r, const emg_event *o, const emg
     return is_busy(r, o);
 }
 
-/* A discharge of a one- or two-discharge generator amid the irregular
- * firing of an end-plate train at its needle site, shaped like that
- * train's spikes: end-plate spikes summed or cut by a neighbour, which
- * matched no template, not a fasciculation [S53, S51]. */
-static bool amid_end_plate(const emg_spont_result *r, const emg_event *e)
+/* Whether discharge e lies within the span of an end-plate train at its
+ * needle site and is shaped like that train's spikes [S53, S51]. */
+static bool like_end_plate_here(const emg_spont_result *r, const emg_event *e)
 {
-    if (r->trains[e->unit - 1].n > 2)
-        return false;
     for (size_t k = 0; k < r->n_trains; k++) {
         const emg_train *ep = &r->trains[k];
         if (ep->type == EMG_END_PLATE && ep->site == e->site && ep->first_s <= e->time_s &&
@@ -336,13 +332,118 @@ static bool amid_end_plate(const emg_spont_result *r, const emg_event *e)
     return false;
 }
 
-static void fasc_context(emg_spont_result *r)
+/* A discharge of a one- or two-discharge generator amid the irregular
+ * firing of an end-plate train at its needle site, shaped like that
+ * train's spikes: end-plate spikes summed or cut by a neighbour, which
+ * matched no template, not a fasciculation [S53, S51]. A longer train most
+ * of whose discharges (more than half) are such spikes is a piece of the
+ * end-plate activity the template matching split off: a motor unit's
+ * discharges keep one MUP shape [S28], so the few of its discharges a
+ * neighbour stretched beyond an end-plate spike's duration, and a mean
+ * waveform stretched by the spikes around it, do not make it a
+ * fasciculating unit [E]. ep_like[k] counts train k's discharges that are
+ * such spikes. */
+static bool amid_end_plate(const emg_spont_result *r, const emg_event *e, const size_t *ep_like)
 {
+    size_t k = e->unit - 1, n = r->trains[k].n;
+    if (n > 2)
+        return 2 * ep_like[k] > n;
+    return like_end_plate_here(r, e);
+}
+
+/* Counts, per train, the discharges shaped like end-plate spikes amid an
+ * end-plate train of their site; NULL when memory fails. */
+static size_t *count_end_plate_like(const emg_spont_result *r)
+{
+    size_t *ep_like = calloc(r->n_trains ? r->n_trains : 1, sizeof *ep_like);
+    for (size_t i = 0; ep_like && i < r->n_events; i++) {
+        const emg_event *e = &r->events[i];
+        if (r->trains[e->unit - 1].type == EMG_FASCICULATION)
+            ep_like[e->unit - 1] += like_end_plate_here(r, e);
+    }
+    return ep_like;
+}
+
+int emg_end_plate_amid(emg_spont_result *r)
+{
+    size_t *ep_like = count_end_plate_like(r);
+    if (!ep_like)
+        return EDX_ERR_NOMEM;
     for (size_t i = 0; i < r->n_events; i++) {
         emg_event *e = &r->events[i];
-        if (e->type == EMG_FASCICULATION && amid_end_plate(r, e))
+        if (e->type == EMG_FASCICULATION && amid_end_plate(r, e, ep_like))
             e->type = EMG_END_PLATE;
-        if (e->type != EMG_FASCICULATION)
+    }
+    free(ep_like);
+    return EDX_OK;
+}
+
+/* ---- sustained motor unit activity ----------------------------------------------------
+ * Fasciculations are isolated, random discharges at a very low rate [S34]
+ * (clinical.md 1.1). MUP-sized discharges of any generators at one needle
+ * site following one another less than 250 ms apart, five or more in a
+ * row, are sustained motor unit firing at recruitment rates [S54] - a
+ * voluntary contraction or a cramp, whose summed, ever-changing complexes
+ * match no template - not fasciculations; the runs are as for one unit's
+ * voluntary firing (RUN_GAP_S, RUN_MIN_N). A discharge counts when it and
+ * its generator's mean waveform are MUP-sized (a brief spike a neighbour
+ * stretched does not), and the generator is not an unplaced train of its
+ * own above 15 Hz (high-rate activity, judged by the 20 ms context below).
+ * Discharges already placed in another class (myokymic bursts,
+ * neuromyotonic trains, ...) are not counted: they are what they are. */
+static bool is_motor_unit_activity(const emg_spont_result *r, const emg_event *e)
+{
+    const emg_train *t = &r->trains[e->unit - 1];
+    const emg_features *f = &t->shape;
+    bool high_rate = t->type == EMG_UNCLASSIFIED && t->n >= 3 && t->rate_hz > HIGH_RATE_HZ;
+    return (e->type == EMG_FASCICULATION || e->type == EMG_UNCLASSIFIED || e->type == EMG_MUP) &&
+           !high_rate && event_is_mup_sized(e) &&
+           emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases);
+}
+
+/* Flags the fasciculation discharges of a run of motor unit activity of
+ * RUN_MIN_N or more (idx: the run's n event indices). */
+static void flag_run(emg_spont_result *r, const size_t *idx, size_t n)
+{
+    if (n < RUN_MIN_N)
+        return;
+    for (size_t k = 0; k < n; k++)
+        if (r->events[idx[k]].type == EMG_FASCICULATION)
+            r->events[idx[k]].flag_busy = 1;
+}
+
+static int sustained_activity(emg_spont_result *r)
+{
+    size_t *idx = malloc((r->n_events ? r->n_events : 1) * sizeof *idx), n = 0;
+    if (!idx)
+        return EDX_ERR_NOMEM;
+    const emg_event *last = NULL;
+    for (size_t i = 0; i < r->n_events; i++) {
+        const emg_event *e = &r->events[i];
+        if (!is_motor_unit_activity(r, e))
+            continue;
+        if (last && (e->site != last->site || e->time_s - last->time_s > RUN_GAP_S)) {
+            flag_run(r, idx, n);
+            n = 0;
+        }
+        idx[n++] = i;
+        last = e;
+    }
+    flag_run(r, idx, n);
+    free(idx);
+    return EDX_OK;
+}
+
+int emg_fasc_context(emg_spont_result *r)
+{
+    int rc = emg_end_plate_amid(r);
+    if (!rc)
+        rc = sustained_activity(r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r->n_events; i++) {
+        emg_event *e = &r->events[i];
+        if (e->type != EMG_FASCICULATION || e->flag_busy)
             continue;
         bool busy = !event_is_mup_sized(e);
         for (size_t j = i; j-- > 0 && e->time_s - r->events[j].time_s <= CONTEXT_S && !busy;)
@@ -358,6 +459,7 @@ static void fasc_context(emg_spont_result *r)
             r->events[i].type = EMG_UNCLASSIFIED;
             r->events[i].flag_busy = 0;
         }
+    return EDX_OK;
 }
 
 static void fasciculations(emg_spont_result *r)
@@ -485,8 +587,9 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         for (size_t i = 0; i < n_spans; i++)
             r->rest_s += spans[i].b_s - spans[i].a_s;
     }
-    fasc_context(r);
-    rc = count_types(r);
+    rc = emg_fasc_context(r);
+    if (!rc)
+        rc = count_types(r);
     if (rc)
         return rc;
     fasciculations(r);

@@ -168,6 +168,111 @@ static void test_event_like_end_plate(void **state)
     }
 }
 
+/* Fasciculation trains amid an end-plate train of 160 uV spikes (0-10 s,
+ * site 0) [S53, S51]: a generator most of whose discharges are such spikes
+ * is end-plate activity, all of it; a MUP-shaped one keeps its
+ * fasciculations, even with one spike-like discharge; a single spike-like
+ * discharge is end-plate activity inside the train's span only. */
+static void test_end_plate_amid(void **state)
+{
+    (void)state;
+    emg_train tr[5];
+    memset(tr, 0, sizeof tr);
+    tr[0].type = EMG_END_PLATE;
+    tr[0].first_s = 0.0;
+    tr[0].last_s = 10.0;
+    tr[0].shape.amplitude_uv = 160.0;
+    for (int k = 1; k < 5; k++)
+        tr[k].type = EMG_FASCICULATION;
+    tr[1].n = 5;
+    tr[2].n = 4;
+    tr[3].n = 1;
+    tr[4].n = 1;
+    static const struct {
+        double time_s;
+        uint32_t unit;
+        int polarity;
+        float duration_ms, amplitude_uv;
+        emg_type want;
+    } ev[] = {
+        {1.0, 2, -1, 3.5f, 170.0f, EMG_END_PLATE},
+        {2.0, 2, -1, 3.2f, 150.0f, EMG_END_PLATE},
+        {3.0, 2, -1, 8.0f, 200.0f, EMG_END_PLATE}, /* stretched by a neighbour */
+        {4.0, 2, -1, 4.0f, 180.0f, EMG_END_PLATE},
+        {5.0, 2, -1, 9.0f, 210.0f, EMG_END_PLATE},
+        {1.5, 3, +1, 10.0f, 600.0f, EMG_FASCICULATION},
+        {2.5, 3, +1, 11.0f, 620.0f, EMG_FASCICULATION},
+        {3.5, 3, -1, 5.0f, 200.0f, EMG_FASCICULATION}, /* one spike-like of four */
+        {4.5, 3, +1, 10.0f, 610.0f, EMG_FASCICULATION},
+        {6.0, 4, -1, 5.5f, 250.0f, EMG_END_PLATE},
+        {12.0, 5, -1, 5.5f, 250.0f, EMG_FASCICULATION}, /* after the end-plate train */
+    };
+    enum { N_EV = sizeof ev / sizeof ev[0] };
+    emg_event events[N_EV];
+    memset(events, 0, sizeof events);
+    for (size_t i = 0; i < N_EV; i++) {
+        events[i].time_s = ev[i].time_s;
+        events[i].unit = ev[i].unit;
+        events[i].type = EMG_FASCICULATION;
+        events[i].first_polarity = (int8_t)ev[i].polarity;
+        events[i].duration_ms = ev[i].duration_ms;
+        events[i].amplitude_uv = ev[i].amplitude_uv;
+    }
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.trains = tr;
+    r.n_trains = 5;
+    r.events = events;
+    r.n_events = N_EV;
+    assert_int_equal(emg_end_plate_amid(&r), EDX_OK);
+    for (size_t i = 0; i < N_EV; i++)
+        if (events[i].type != ev[i].want)
+            fail_msg("discharge at %.1f s of unit %u: got %s, want %s", ev[i].time_s, ev[i].unit,
+                     emg_type_name((emg_type)events[i].type), emg_type_name(ev[i].want));
+}
+
+/* Summed, ever-changing complexes of a cramp (each a generator of its own)
+ * 60 ms apart are sustained motor unit activity, not fasciculations
+ * [S34, S54]; four such 120 ms apart are not yet a run, and a discharge
+ * alone 2 s later is a fasciculation. */
+static void test_sustained_activity_is_not_fasciculation(void **state)
+{
+    (void)state;
+    enum { N = 11 };
+    emg_train tr[N];
+    emg_event ev[N];
+    memset(tr, 0, sizeof tr);
+    memset(ev, 0, sizeof ev);
+    double t_s[N] = {1.00, 1.06, 1.12, 1.18, 1.24, 1.30, 3.0, 3.12, 3.24, 3.36, 5.5};
+    emg_type want[N];
+    for (size_t k = 0; k < N; k++) {
+        tr[k].n = 1;
+        tr[k].type = EMG_FASCICULATION;
+        tr[k].shape.amplitude_uv = 900.0;
+        tr[k].shape.duration_ms = 12.0;
+        tr[k].shape.phases = k < 6 ? 9 : 3;
+        ev[k].time_s = t_s[k];
+        ev[k].unit = (uint32_t)(k + 1);
+        ev[k].type = EMG_FASCICULATION;
+        ev[k].amplitude_uv = 900.0f;
+        ev[k].duration_ms = 12.0f;
+        ev[k].phases = (uint8_t)tr[k].shape.phases;
+        ev[k].first_polarity = 1;
+        want[k] = k < 6 ? EMG_UNCLASSIFIED : EMG_FASCICULATION;
+    }
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.trains = tr;
+    r.n_trains = N;
+    r.events = ev;
+    r.n_events = N;
+    assert_int_equal(emg_fasc_context(&r), EDX_OK);
+    for (size_t k = 0; k < N; k++)
+        if (ev[k].type != want[k])
+            fail_msg("discharge at %.2f s: got %s, want %s", t_s[k],
+                     emg_type_name((emg_type)ev[k].type), emg_type_name(want[k]));
+}
+
 static void test_timing_regular_with_misses(void **state)
 {
     (void)state;
@@ -235,6 +340,8 @@ int main(void)
         cmocka_unit_test(test_timing_regular_with_misses),
         cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
         cmocka_unit_test(test_event_like_end_plate),
+        cmocka_unit_test(test_end_plate_amid),
+        cmocka_unit_test(test_sustained_activity_is_not_fasciculation),
         cmocka_unit_test(test_timing_bursts_and_doublets),
         cmocka_unit_test(test_timing_empty_and_single),
         cmocka_unit_test(test_type_names),
