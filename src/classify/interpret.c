@@ -98,8 +98,10 @@ static const char *impression(int winner, const cls_rule *r, const json_t *regio
                  "must be established before any diagnosis.", regs);
         break;
     case R_POLY:
-        snprintf(buf, size, "The findings are consistent with a %s polyneuropathy%s.",
-                 sub ? sub : "", sub && !strcmp(sub, "axonal") ? ", length-dependent" : "");
+        snprintf(buf, size, "The findings are consistent with a %s polyneuropathy.",
+                 sub && !strcmp(sub, "axonal") ? "length-dependent axonal"
+                 : sub                         ? sub
+                                               : "");
         break;
     case R_PNH:
         snprintf(buf, size, "The findings are consistent with peripheral nerve "

@@ -39,6 +39,8 @@ typedef struct cls_case {
                        "lumbosacral L4-L5 deep_peroneal -", "lumbosacral L2-L4 femoral -", \
                        "thoracic T10 intercostal -", "bulbar XII hypoglossal -"
 
+/* One line per case: kept out of the formatter. */
+/* clang-format off */
 static const cls_case cases[] = {
     {"normal", {NCS_NORMAL}, {ARM_LEG_NORMAL}, "normal", NULL},
     {"normal nerves, EMG not analysed", {NCS_NORMAL}, {"cervical C5-C6 axillary ?"}, "indeterminate", NULL},
@@ -72,6 +74,12 @@ static const cls_case cases[] = {
     /* neuropathies */
     {"axonal length-dependent", {"sural sensory A", "peroneal motor L", "median motor -", "median sensory -"},
      {"lumbosacral L4-L5 deep_peroneal f"}, "neuropathy", "axonal"},
+    {"axonal: sural and superficial peroneal absent, motor normal", {"sural sensory A",
+      "superficial_peroneal sensory A", "peroneal motor -", "tibial motor -", "median sensory -",
+      "median motor -"}, {"lumbosacral L4-L5 deep_peroneal Nf"}, "neuropathy", "axonal"},
+    {"one low distal leg SNAP alone: not a polyneuropathy", {"sural sensory -",
+      "superficial_peroneal sensory L", "peroneal motor -", "median sensory -"},
+     {"cervical C5-C6 axillary -"}, "indeterminate", NULL},
     {"sural sparing is not length-dependent", {"sural sensory -", "median sensory L", "ulnar sensory L"},
      {"cervical C5-C6 axillary -"}, "indeterminate", NULL},
     {"demyelinating: two nerves", {"median motor d", "ulnar motor B", "peroneal motor D", "sural sensory A"},
@@ -112,6 +120,7 @@ static const cls_case cases[] = {
      "peripheral_nerve_hyperexcitability", "neuromyotonia"},
     {"myokymia", {NCS_NORMAL}, {"lumbosacral L4-L5 deep_peroneal k"}, "peripheral_nerve_hyperexcitability", "myokymia"},
 };
+/* clang-format on */
 
 static json_t *flags_of(const char *codes, const char *want)
 {
@@ -218,6 +227,8 @@ static void test_cases(void **state)
         assert_non_null(strstr(st, "qualified physician"));
         if (strcmp(pat, "indeterminate"))
             assert_non_null(strstr(st, "consistent with"));
+        if (c->subtype && !strcmp(c->subtype, "axonal"))
+            assert_non_null(strstr(st, "a length-dependent axonal polyneuropathy."));
         assert_true(json_array_size(json_object_get(in, "evidence")) >= 9);
         json_decref(in);
         json_decref(f);
