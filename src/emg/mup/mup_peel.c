@@ -156,8 +156,8 @@ int emg_mup_peel(emg_mup_analyser *a)
         return EDX_OK; /* no other unit to peel off */
     peel_avgs pa;
     pa.avg = malloc(n * a->win * sizeof *pa.avg);
-    /* for emg_mup_average() */
-    double *scratch = malloc((4 * a->win + EMG_MUP_MAX_MEMBERS) * sizeof *scratch);
+    /* for emg_mup_average(): the members' deviations, then a baseline's samples */
+    double *scratch = malloc((a->win + EMG_MUP_MAX_MEMBERS) * sizeof *scratch);
     pa.has = calloc(n, sizeof *pa.has);
     pa.span = malloc(n * sizeof *pa.span);
     int rc = pa.avg && scratch && pa.has && pa.span ? EDX_OK : EDX_ERR_NOMEM;

@@ -255,9 +255,6 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
     return 1000.0 / emg_mup_quantile(isi, k, 0.5);
 }
 
-/* Keeps in rank[] the cleanest half of the members: those closest to the
- * preliminary average w over the whole window (fewest other units'
- * potentials in it). Returns how many. */
 /* The sum of squares of row - w about its mean, in one pass: the sums of
  * the differences and of their squares, each as four partial sums (one
  * vector; four samples at a time), then sum sq - sum^2 / win. The
@@ -284,7 +281,10 @@ static double deviation(size_t win, const float *restrict row, const double *res
     return e > 0 ? e : 0;
 }
 
-/* dev: the first EMG_MUP_MAX_MEMBERS doubles of scratch. */
+/* Keeps in rank[] the cleanest half of the members: those closest to the
+ * preliminary average w over the whole window (fewest other units'
+ * potentials in it). Returns how many. dev: the first EMG_MUP_MAX_MEMBERS
+ * doubles of scratch. */
 static size_t cleanest(const emg_mup_analyser *a, const float *rows, size_t n, const double *w,
                        size_t *rank, double *scratch)
 {
@@ -565,7 +565,8 @@ int emg_mup_finish_epoch(emg_mup_analyser *a)
     bool maximal = a->state == CONV_STATE_MAXIMAL; /* turns are counted there alone */
     e.turns_per_s = maximal && e.duration_s > 0 ? (double)a->turns / e.duration_s : NAN;
     e.mean_turn_amplitude_uv = maximal && a->turns ? a->turn_amp_sum / (double)a->turns : NAN;
-    size_t need = 4 * a->win + EMG_MUP_MAX_MEMBERS, first_unit = a->n_units;
+    /* the deviations or variabilities of the members, then a window */
+    size_t need = a->win + EMG_MUP_MAX_MEMBERS, first_unit = a->n_units;
     need = need > 2 * emg_mup_wide_len(a) ? need : 2 * emg_mup_wide_len(a);
     for (size_t i = 0; i < a->n_tracks; i++)
         need = a->tracks[i].n_times > need ? a->tracks[i].n_times : need;
