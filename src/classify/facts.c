@@ -169,10 +169,63 @@ static void comparison_fact(const json_t *c, cls_facts *f)
              edx_json_num(c, "difference_ms"), bad ? "abnormal" : "normal");
 }
 
+/* The superficial peroneal SNAP may be absent in normal subjects over 40;
+ * the side-to-side comparison decides (clinical.md 4.3, P&S [S84]). Not
+ * counted when the sural on the same side is present and normal and the
+ * other side shows no superficial peroneal response either. */
+#define SP_ABSENT_AGE_Y 40.0
+
+/* The sensory test of nerve on side (on the other side when !same). */
+static const cls_nerve *find_sensory(const cls_facts *f, const char *nerve, const char *side,
+                                     bool same)
+{
+    for (size_t i = 0; i < f->n_nerves; i++) {
+        const cls_nerve *n = &f->nerves[i];
+        if (!strcmp(n->nerve, nerve) && !strcmp(n->test, "sensory") &&
+            (strcmp(n->side, side) == 0) == same)
+            return n;
+    }
+    return NULL;
+}
+
+static void mark_expected_absence(cls_facts *f)
+{
+    if (!(f->age_years > SP_ABSENT_AGE_Y))
+        return;
+    for (size_t i = 0; i < f->n_nerves; i++) {
+        cls_nerve *n = &f->nerves[i];
+        if (strcmp(n->nerve, "superficial peroneal") || strcmp(n->test, "sensory") || !n->is_absent)
+            continue;
+        const cls_nerve *sural = find_sensory(f, "sural", n->side, true);
+        const cls_nerve *contra = find_sensory(f, "superficial peroneal", n->side, false);
+        n->is_absence_expected = sural && sural->is_measured && !cls_nerve_abnormal(sural) &&
+                                 !(contra && contra->is_measured && !contra->is_absent);
+    }
+}
+
+bool cls_nerve_abnormal(const cls_nerve *n)
+{
+    return n->is_measured && !n->is_absence_expected &&
+           (n->is_low || n->is_absent || n->is_prolonged || n->is_slow || n->has_block ||
+            n->has_dispersion || n->f_absent);
+}
+
+void cls_note_expected_absence(const cls_facts *f, cls_rule *r)
+{
+    for (size_t i = 0; i < f->n_nerves; i++)
+        if (f->nerves[i].is_absence_expected)
+            cls_note(r,
+                     "; %s %s SNAP absent at age %.0f with a normal sural on that side: not "
+                     "counted (may be absent in normal subjects over 40 [S84])",
+                     f->nerves[i].side, f->nerves[i].nerve, f->age_years);
+}
+
 void cls_facts_from_findings(const json_t *findings, cls_facts *f)
 {
     memset(f, 0, sizeof *f);
     f->temperature_c = edx_json_num(json_object_get(findings, "conditions"), "temperature_c");
+    f->age_years =
+        edx_json_num(json_object_get(json_object_get(findings, "study"), "patient"), "age_years");
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(findings, "nerve_conduction"), i, v)
@@ -183,6 +236,7 @@ void cls_facts_from_findings(const json_t *findings, cls_facts *f)
             muscle_fact(v, &f->muscles[f->n_muscles++]);
     json_array_foreach(json_object_get(findings, "ncs_comparisons"), i, v)
         comparison_fact(v, f);
+    mark_expected_absence(f);
 }
 
 bool cls_muscle_lmn(const cls_muscle *m)

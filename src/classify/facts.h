@@ -26,6 +26,10 @@ typedef struct cls_nerve {
     double dl_uln_ratio, cv_lln_ratio, amp_lln_ratio, f_uln_ratio;
     bool f_absent;
     bool is_lower_limb;
+    /* an absent superficial peroneal SNAP that is not counted: patient over
+     * 40, the sural on the same side normal, no present response on the
+     * other side (clinical.md 4.3 [S84]) */
+    bool is_absence_expected;
 } cls_nerve;
 
 typedef struct cls_muscle {
@@ -46,6 +50,7 @@ typedef struct cls_facts {
     cls_muscle muscles[CLS_MAX_MUSCLES];
     size_t n_muscles;
     double temperature_c;
+    double age_years; /* NAN: not known */
     /* the median comparison studies of "ncs_comparisons" (d2_d5, ring,
      * thumb, palmar, csi): how many were done, how many abnormal, and a
      * summary of them ("ring 0.62 ms abnormal; csi 1.10 ms abnormal") */
@@ -92,6 +97,11 @@ void cls_rule_normal(const cls_facts *f, cls_rule *r);
 /* Sensory conduction normal (no low/absent/prolonged/slow sensory test),
  * ignoring median sensory when `except_median` (an entrapment). */
 bool cls_sensory_normal(const cls_facts *f, bool except_median);
+/* A nerve test with an abnormal finding (an absence expected for the
+ * patient's age is not one). */
+bool cls_nerve_abnormal(const cls_nerve *n);
+/* Appends to r which absent responses were not counted, and why. */
+void cls_note_expected_absence(const cls_facts *f, cls_rule *r);
 /* Motor nerves with a demyelinating-range feature (clinical.md 5.1, 5.2). */
 size_t cls_demyelinating_nerves(const cls_facts *f, char *names, size_t size);
 

@@ -77,14 +77,16 @@ void cls_rule_mnd(const cls_facts *f, cls_rule *r, json_t *out_regions)
                 "conduction %s",
              n_reg, sensory_ok ? "normal" : "abnormal", no_block ? "absent" : "present",
              no_demy ? "absent" : "present");
+    cls_note_expected_absence(f, r);
 }
 
 static bool nerves_normal(const cls_facts *f)
 {
     for (size_t i = 0; i < f->n_nerves; i++) {
         const cls_nerve *n = &f->nerves[i];
-        if (n->is_measured && (n->is_low || n->is_absent || n->is_prolonged || n->is_slow ||
-                               n->has_block || n->has_dispersion))
+        if (n->is_measured && !n->is_absence_expected &&
+            (n->is_low || n->is_absent || n->is_prolonged || n->is_slow || n->has_block ||
+             n->has_dispersion))
             return false;
     }
     return true;
@@ -110,6 +112,7 @@ void cls_rule_benign_fasciculation(const cls_facts *f, cls_rule *r)
                 "%zu; abnormal recruitment in %zu; mostly complex fasciculations in %zu; nerve "
                 "conduction %s",
              fasc, fib, mup_bad, rec_bad, complex, ncs ? "normal" : "abnormal");
+    cls_note_expected_absence(f, r);
 }
 
 /* A muscle of the ulnar nerve on a side whose ulnar nerve conducts slowly
@@ -199,6 +202,7 @@ void cls_rule_radiculopathy(const cls_facts *f, cls_rule *r)
                 "conduction %s",
              r->subtype_buf[0] ? r->subtype_buf : "-", in, nn, out,
              sensory_ok ? "normal" : "abnormal");
+    cls_note_expected_absence(f, r);
 }
 
 /* MYOPATHIC_PATTERN (clinical.md 5.6 [S56, S50]). */
@@ -220,6 +224,7 @@ void cls_rule_myopathy(const cls_facts *f, cls_rule *r)
     cls_note(r, "muscles with myopathic MUPs: %zu (>= 2 needed), %zu of them with "
                 "fibrillations/PSWs; sensory conduction %s",
              myo, irritable, sensory_ok ? "normal" : "abnormal");
+    cls_note_expected_absence(f, r);
 }
 
 /* Myokymic or neuromyotonic discharges: peripheral nerve hyperexcitability
@@ -257,4 +262,5 @@ void cls_rule_normal(const cls_facts *f, cls_rule *r)
     r->holds = ncs && bad == 0 && assessed == f->n_muscles && f->n_nerves + f->n_muscles > 0;
     cls_note(r, "nerve conduction %s; muscles with abnormal findings: %zu of %zu (%zu assessed)",
              ncs ? "within normal limits" : "abnormal", bad, f->n_muscles, assessed);
+    cls_note_expected_absence(f, r);
 }

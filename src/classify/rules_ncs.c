@@ -19,12 +19,6 @@
 #define AXONAL_CV_LLN 0.8
 #define AXONAL_DL_ULN 1.25
 
-static bool nerve_abnormal(const cls_nerve *n)
-{
-    return n->is_measured && (n->is_low || n->is_absent || n->is_prolonged || n->is_slow ||
-                              n->has_block || n->has_dispersion || n->f_absent);
-}
-
 static bool is_test(const cls_nerve *n, const char *nerve, const char *test)
 {
     return !strcmp(n->nerve, nerve) && !strcmp(n->test, test);
@@ -36,7 +30,7 @@ bool cls_sensory_normal(const cls_facts *f, bool except_median)
         const cls_nerve *n = &f->nerves[i];
         if (strcmp(n->test, "sensory") || (except_median && !strcmp(n->nerve, "median")))
             continue;
-        if (nerve_abnormal(n))
+        if (cls_nerve_abnormal(n))
             return false;
     }
     return true;
@@ -84,7 +78,7 @@ static void count_abnormal(const cls_facts *f, size_t *upper, size_t *lower, siz
     *upper = *lower = *sens = *motor = 0;
     for (size_t i = 0; i < f->n_nerves; i++) {
         const cls_nerve *n = &f->nerves[i];
-        if (!nerve_abnormal(n) || !strcmp(n->test, "fwave"))
+        if (!cls_nerve_abnormal(n) || !strcmp(n->test, "fwave"))
             continue;
         *(n->is_lower_limb ? lower : upper) += 1;
         *(!strcmp(n->test, "sensory") ? sens : motor) += 1;
@@ -96,7 +90,7 @@ static bool distal_sensory_low(const cls_facts *f)
     for (size_t i = 0; i < f->n_nerves; i++) {
         const cls_nerve *n = &f->nerves[i];
         if ((is_test(n, "sural", "sensory") || is_test(n, "superficial peroneal", "sensory")) &&
-            n->is_measured && (n->is_low || n->is_absent))
+            n->is_measured && !n->is_absence_expected && (n->is_low || n->is_absent))
             return true;
     }
     return false;
@@ -138,6 +132,7 @@ void cls_rule_polyneuropathy(const cls_facts *f, cls_rule *r)
     cls_note(r, "sural or superficial peroneal SNAP %s; abnormal nerves: %zu lower limb, %zu "
                 "upper limb (%zu sensory, %zu motor); demyelinating-range nerves: %zu",
              sural ? "low or absent" : "normal or not studied", low, up, sens, mot, n_demy);
+    cls_note_expected_absence(f, r);
     if (r->holds) {
         r->subtype = axonal_range(f) ? "axonal" : "mixed";
         cls_note(r, "; length-dependent %s, %s", kind,
@@ -150,7 +145,7 @@ void cls_rule_polyneuropathy(const cls_facts *f, cls_rule *r)
 static bool any_abnormal(const cls_facts *f, const char *nerve, const char *test)
 {
     for (size_t i = 0; i < f->n_nerves; i++)
-        if (is_test(&f->nerves[i], nerve, test) && nerve_abnormal(&f->nerves[i]))
+        if (is_test(&f->nerves[i], nerve, test) && cls_nerve_abnormal(&f->nerves[i]))
             return true;
     return false;
 }

@@ -10,7 +10,8 @@
  * L low, A absent, P prolonged, S slow, B conduction block, D temporal
  * dispersion, d velocity at 60 % of the LLN, E across-elbow slowing (ulnar),
  * C a median comparison study (ring finger) abnormal, K one done and normal,
- * - normal.
+ * O on the left (other) side, - normal. Cases that depend on age are in
+ * aged_cases.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -122,6 +123,35 @@ static const cls_case cases[] = {
 };
 /* clang-format on */
 
+/* Cases that depend on the patient's age: an absent superficial peroneal SNAP
+ * over 40, with a normal sural on that side and no response on the other
+ * side, is not counted (clinical.md 4.3 [S84]). */
+typedef struct cls_aged_case {
+    int age_years; /* 0: not in the findings */
+    cls_case c;
+} cls_aged_case;
+
+#define SP_ABSENT "superficial_peroneal sensory A"
+#define L5_MUSCLES                                                                                 \
+    "lumbosacral L4-L5 deep_peroneal f", "lumbosacral L5-S1 tibial_posterior Nf",                  \
+        "lumbosacral S1-S2 tibial -"
+
+/* clang-format off */
+static const cls_aged_case aged_cases[] = {
+    {50, {"L5 radiculopathy, superficial peroneal absent at 50", {NCS_NORMAL, SP_ABSENT}, {L5_MUSCLES}, "radiculopathy", "l5"}},
+    {38, {"L5 pattern, superficial peroneal absent at 38", {NCS_NORMAL, SP_ABSENT}, {L5_MUSCLES}, "indeterminate", NULL}},
+    {0, {"L5 pattern, superficial peroneal absent, age unknown", {NCS_NORMAL, SP_ABSENT}, {L5_MUSCLES}, "indeterminate", NULL}},
+    {50, {"L5 pattern, the other side's superficial peroneal present", {NCS_NORMAL, SP_ABSENT, "superficial_peroneal sensory O"},
+     {L5_MUSCLES}, "indeterminate", NULL}},
+    {50, {"L5 pattern, sural absent too", {"median motor -", "median sensory -", "sural sensory A", SP_ABSENT},
+     {L5_MUSCLES}, "neuropathy", "axonal"}},
+    {41, {"normal at 41, superficial peroneal absent", {NCS_NORMAL, SP_ABSENT}, {ARM_LEG_NORMAL}, "normal", NULL}},
+    {40, {"normal at 40, superficial peroneal absent", {NCS_NORMAL, SP_ABSENT}, {ARM_LEG_NORMAL}, "indeterminate", NULL}},
+    {50, {"sural low: an absent superficial peroneal counts at 50", {"sural sensory L", SP_ABSENT, "peroneal motor -",
+      "median sensory -"}, {ARM_LEG_NORMAL}, "neuropathy", "axonal"}},
+};
+/* clang-format on */
+
 static json_t *flags_of(const char *codes, const char *want)
 {
     json_t *a = json_array();
@@ -161,9 +191,9 @@ static json_t *nerve_json(const char *spec)
     }
     for (char *p = nerve; *p; p++)
         *p = *p == '_' ? ' ' : *p;
-    return json_pack("{s:s, s:s, s:s, s:s, s:[o], s:o, s:o, s:[]}", "nerve", nerve, "side", "R",
-                     "test", test, "recording_site", "x", "sites", site, "segments", segs,
-                     "fwave", json_null(), "warnings");
+    return json_pack("{s:s, s:s, s:s, s:s, s:[o], s:o, s:o, s:[]}", "nerve", nerve, "side",
+                     strchr(codes, 'O') ? "L" : "R", "test", test, "recording_site", "x", "sites",
+                     site, "segments", segs, "fwave", json_null(), "warnings");
 }
 
 static json_t *kind(size_t trains)
@@ -198,11 +228,11 @@ static json_t *muscle_json(const char *spec)
                      "pattern", strchr(c, 'r') ? "reduced" : "normal");
 }
 
-static void test_cases(void **state)
+/* Builds the findings of case c (with the patient's age when > 0), interprets
+ * them and checks the pattern and the statement. */
+static void run_case(const cls_case *c, int age_years)
 {
-    (void)state;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const cls_case *c = &cases[i];
+    {
         json_t *ncs = json_array(), *emg = json_array(), *cmp = json_array();
         for (size_t k = 0; k < MAXI && c->nerves[k]; k++) {
             json_array_append_new(ncs, nerve_json(c->nerves[k]));
@@ -216,6 +246,9 @@ static void test_cases(void **state)
             json_array_append_new(emg, muscle_json(c->muscles[k]));
         json_t *f = json_pack("{s:{s:f}, s:o, s:o, s:o}", "conditions", "temperature_c", 33.0,
                               "nerve_conduction", ncs, "ncs_comparisons", cmp, "needle_emg", emg);
+        if (age_years > 0)
+            json_object_set_new(f, "study",
+                                json_pack("{s:{s:i}}", "patient", "age_years", age_years));
         json_t *in = cls_interpret(f);
         assert_non_null(in);
         const char *pat = json_string_value(json_object_get(in, "pattern"));
@@ -233,6 +266,15 @@ static void test_cases(void **state)
         json_decref(in);
         json_decref(f);
     }
+}
+
+static void test_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(&cases[i], 0);
+    for (size_t i = 0; i < sizeof aged_cases / sizeof aged_cases[0]; i++)
+        run_case(&aged_cases[i].c, aged_cases[i].age_years);
 }
 
 /* Only the MND pattern names regions; the carpal tunnel beside it is kept. */
