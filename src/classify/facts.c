@@ -142,6 +142,7 @@ static void muscle_fact(const json_t *m, cls_muscle *c)
         c->has_fib_psw = grade ? strcmp(grade, "0") != 0 : fib > 0;
         c->has_fasc = count_of(sp, "fasciculation", "units") > 0 ||
                       count_of(sp, "fasciculation", "discharges") > 0;
+        c->fasc_discharges = count_of(sp, "fasciculation", "discharges");
         if (c->has_fasc)
             c->fasc_complex_pct = edx_json_num(json_object_get(sp, "fasciculation"), "complex_pct");
         c->has_myokymia = count_of(sp, "myokymic", "trains") > 0;

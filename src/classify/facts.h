@@ -38,7 +38,8 @@ typedef struct cls_muscle {
     bool is_rest_short;
     bool has_fib_psw;        /* fibrillations or positive sharp waves */
     bool has_fasc;
-    double fasc_complex_pct; /* NAN when no fasciculation */
+    size_t fasc_discharges;  /* fasciculations in the muscle */
+    double fasc_complex_pct; /* of those discharges; NAN when no fasciculation */
     bool has_myokymia, has_neuromyotonia, has_crd, has_myotonia;
     const char *mup;         /* "normal", "neurogenic", "myopathic", "indeterminate", NULL */
     const char *recruitment; /* "normal", "reduced", "early", NULL */

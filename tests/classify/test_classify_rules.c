@@ -4,8 +4,9 @@
  * thresholds (clinical.md 5), through cls_interpret() on findings JSON.
  *
  * Muscles: "region roots nerve codes"; codes: N neurogenic MUPs, M
- * myopathic MUPs, f fibrillations/PSWs (grade 1+), a simple fasciculations,
- * c complex fasciculations, k myokymic, n neuromyotonic, r reduced
+ * myopathic MUPs, f fibrillations/PSWs (grade 1+), a simple fasciculations
+ * (8 discharges), c fasciculations 80 % complex (8), q one complex
+ * fasciculation, k myokymic, n neuromyotonic, r reduced
  * recruitment, s short rest, - nothing. Nerves: "nerve test codes"; codes:
  * L low, A absent, P prolonged, S slow, B conduction block, D temporal
  * dispersion, d velocity at 60 % of the LLN, E across-elbow slowing (ulnar),
@@ -70,6 +71,14 @@ static const cls_case cases[] = {
      {"cervical C5-C6 axillary a", "lumbosacral L4-L5 deep_peroneal af"}, "indeterminate", NULL},
     {"complex fasciculations: not benign", {NCS_NORMAL},
      {"cervical C5-C6 axillary c", "lumbosacral L4-L5 deep_peroneal -"}, "indeterminate", NULL},
+    {"one complex fasciculation among simple ones (6 %): benign", {NCS_NORMAL},
+     {"cervical C5-C6 axillary a", "lumbosacral L4-L5 deep_peroneal a", "lumbosacral S1-S2 tibial q"},
+     "benign_fasciculation", NULL},
+    {"complex fasciculations 40 % of the study's: benign", {NCS_NORMAL},
+     {"cervical C5-C6 axillary a", "lumbosacral L4-L5 deep_peroneal c"}, "benign_fasciculation", NULL},
+    {"complex fasciculations 53 % of the study's: not benign", {NCS_NORMAL},
+     {"cervical C5-C6 axillary a", "lumbosacral L4-L5 deep_peroneal c", "lumbosacral S1-S2 tibial c"},
+     "indeterminate", NULL},
     {"fasciculation + reduced recruitment: not benign", {NCS_NORMAL},
      {"cervical C5-C6 axillary ar"}, "indeterminate", NULL},
     /* neuropathies */
@@ -208,15 +217,19 @@ static json_t *muscle_json(const char *spec)
     assert_int_equal(sscanf(spec, "%15s %15s %47s %15s", region, roots, nerve, c), 4);
     for (char *p = nerve; *p; p++)
         *p = *p == '_' ? ' ' : *p;
-    bool fasc = strchr(c, 'a') || strchr(c, 'c');
-    json_t *sp = json_pack("{s:o, s:o, s:{s:I, s:I, s:f, s:f}, s:o, s:o, s:o, s:o, s:s}",
-                           "fibrillation", kind(strchr(c, 'f') ? 3 : 0), "positive_sharp_wave",
-                           kind(0), "fasciculation", "units", (json_int_t)(fasc ? 2 : 0),
-                           "discharges", (json_int_t)(fasc ? 8 : 0), "per_min", fasc ? 8.0 : 0.0,
-                           "complex_pct", strchr(c, 'c') ? 80.0 : 0.0, "complex_repetitive",
-                           kind(0), "myotonic", kind(0), "myokymic", kind(strchr(c, 'k') ? 2 : 0),
-                           "neuromyotonic", kind(strchr(c, 'n') ? 2 : 0), "fib_psw_grade",
-                           strchr(c, 'f') ? "2+" : "0");
+    bool fasc = strchr(c, 'a') || strchr(c, 'c') || strchr(c, 'q');
+    bool one = strchr(c, 'q') != NULL;
+    json_t *sp = json_pack(
+        "{s:o, s:o, s:{s:I, s:I, s:f, s:f}, s:o, s:o, s:o, s:o, s:s}", "fibrillation",
+        kind(strchr(c, 'f') ? 3 : 0), "positive_sharp_wave", kind(0), "fasciculation", "units",
+        (json_int_t)(fasc ? (one ? 1 : 2) : 0), "discharges",
+        (json_int_t)(fasc ? (one ? 1 : 8) : 0), "per_min", fasc ? 8.0 : 0.0, "complex_pct",
+        strchr(c, 'c') ? 80.0
+        : one          ? 100.0
+                       : 0.0,
+        "complex_repetitive", kind(0), "myotonic", kind(0), "myokymic",
+        kind(strchr(c, 'k') ? 2 : 0), "neuromyotonic", kind(strchr(c, 'n') ? 2 : 0),
+        "fib_psw_grade", strchr(c, 'f') ? "2+" : "0");
     if (strchr(c, '?')) { /* not analysed */
         json_decref(sp);
         sp = json_null();
