@@ -98,6 +98,8 @@ static const rule_case cases[] = {
     {"myotonic: rate and amplitude wax and wane", FIB, 150, WAXING, 25, 80, 120, EMG_MYOTONIC},
     {"myokymic bursts", MUP, 500, BURSTS, 2, 40, 60, EMG_MYOKYMIC},
     {"neuromyotonic train", MUP, 500, RIGID, 220, 0, 200, EMG_NEUROMYOTONIC},
+    {"units merged above 150 Hz (a cramp), irregular: not neuromyotonic", MUP, 500, RANDOM, 300, 0,
+     200, EMG_UNCLASSIFIED},
     {"small irregular potentials: not placed", FIB, 30, RANDOM, 1, 0, 10, EMG_UNCLASSIFIED},
 };
 
