@@ -232,6 +232,51 @@ static void test_pure_noise(void **state)
             assert_true(isnan(r.onset_latency_ms) && isnan(r.peak_latency_ms));
             assert_true(r.noise_uv > 3.5 && r.noise_uv < 7.0);
         }
+        /* a calm pre-stimulus part before noisier samples: still absent */
+        for (size_t j = 0; j < 40; j++)
+            x[j] *= 0.1;
+        ncs_sweep_input calm = input(x, N_HAND + 40, 40 / FS, NCS_SENSORY);
+        measure_ok(&calm, &r, NULL);
+        assert_true(r.is_absent);
+        assert_true(isnan(r.onset_latency_ms));
+    }
+}
+
+/* A SNAP-sized pulse (negative half sine of 1 ms) whose pre-stimulus part is
+ * quieter than the rest of the sweep (an average whose 2 ms before the
+ * stimulus happen to be calm, or noise that rises after the shock): the
+ * onset's noise floor also reads the quiet windows after the stimulus, so
+ * the 1 % onset is not walked back into the noise. One line per case. */
+typedef struct onset_case {
+    double pre_noise_uv, post_noise_uv, amp_uv, max_err_ms;
+} onset_case;
+
+static const onset_case onset_cases[] = {
+    {0.1, 1.0, 20.0, 0.20},
+    {0.2, 1.0, 40.0, 0.10},
+    {0.5, 0.5, 20.0, 0.10},
+};
+
+static void test_onset_noise_floor(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof onset_cases / sizeof onset_cases[0]; c++) {
+        const onset_case *k = &onset_cases[c];
+        double on = 5.0 + asin(0.01) / 3.14159265358979323846 * 1.0, worst = 0;
+        for (uint64_t seed = 1; seed <= 20; seed++) {
+            uint64_t g = seed * 7919;
+            double x[N_HAND + 40];
+            for (size_t j = 0; j < N_HAND + 40; j++)
+                x[j] = (j < 40 ? k->pre_noise_uv : k->post_noise_uv) * gauss(&g);
+            add_pulse(x, N_HAND + 40, 40 + 100, 20, k->amp_uv);
+            ncs_sweep_input in = input(x, N_HAND + 40, 40 / FS, NCS_SENSORY);
+            ncs_response r;
+            measure_ok(&in, &r, NULL);
+            assert_false(r.is_absent);
+            worst = fmax(worst, fabs(r.onset_latency_ms - on));
+        }
+        print_message("onset case %zu: worst |error| %.3f ms\n", c, worst);
+        assert_true(worst <= k->max_err_ms);
     }
 }
 
@@ -425,7 +470,7 @@ int main(void)
         cmocka_unit_test(test_snap_on_large_tail), cmocka_unit_test(test_sign_flipped),
         cmocka_unit_test(test_pure_noise),         cmocka_unit_test(test_clipped),
         cmocka_unit_test(test_bad_input),          cmocka_unit_test(test_accuracy),
-        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_determinism),        cmocka_unit_test(test_onset_noise_floor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
