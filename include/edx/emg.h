@@ -190,6 +190,13 @@ typedef struct emg_features {
     double after_peak_ms;
 } emg_features;
 int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_uv, emg_features *f);
+/* The same, measured around the deflection at index pk (a potential aligned
+ * there) rather than the largest in x, the potential ending where the
+ * signal has stayed at baseline for quiet_ms (emg_features_measure: 3 ms):
+ * a larger neighbour elsewhere in the window, beyond that stretch of
+ * baseline, is not measured as this potential. */
+int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, double noise_uv,
+                            double quiet_ms, emg_features *f);
 
 /* Standard deviation of x[0..n) about its mean: the noise left in an
  * averaged waveform, read from a stretch of it before the potential. */

@@ -106,14 +106,24 @@ static int count_turns(const double *x, size_t a, size_t z, double step)
 
 int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_uv, emg_features *f)
 {
-    if (!x || !f || n == 0 || !(fs_hz > 0))
+    if (!x || n == 0)
+        return EDX_ERR_INVALID;
+    size_t pk = 0;
+    for (size_t i = 1; i < n; i++)
+        if (fabs(x[i]) > fabs(x[pk]))
+            pk = i;
+    return emg_features_measure_at(x, n, pk, fs_hz, noise_uv, QUIET_MS, f);
+}
+
+int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, double noise_uv,
+                            double quiet_ms, emg_features *f)
+{
+    if (!x || !f || n == 0 || pk >= n || !(fs_hz > 0) || !(quiet_ms >= 0))
         return EDX_ERR_INVALID;
     memset(f, 0, sizeof *f);
     double ms = 1000.0 / fs_hz;
-    size_t pk = 0, imax = 0, imin = 0;
+    size_t imax = 0, imin = 0;
     for (size_t i = 1; i < n; i++) {
-        if (fabs(x[i]) > fabs(x[pk]))
-            pk = i;
         if (x[i] > x[imax])
             imax = i;
         if (x[i] < x[imin])
@@ -126,7 +136,7 @@ int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_u
     f->main_sign = x[pk] >= 0 ? 1 : -1;
     double noise = noise_uv > 0 ? noise_uv : 0;
     size_t a, z;
-    size_t quiet = (size_t)(QUIET_MS * fs_hz / 1000.0) + 1;
+    size_t quiet = (size_t)(quiet_ms * fs_hz / 1000.0) + 1;
     double sm[SMOOTH_MAX];
     const double *xs = n <= SMOOTH_MAX ? smooth(x, n, (size_t)(SMOOTH_MS * fs_hz / 1000.0), sm) : x;
     /* departure: 5 % of the amplitude, at most 10 uV (how a reader sees a

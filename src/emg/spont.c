@@ -27,6 +27,13 @@
 #define DOMINATED_MS 4.0
 #define DOMINATED_RATIO 4.0
 #define PEEL_FRAC 0.25 /* what is left must be a quarter of the first peak [E] */
+/* One discharge, measured amid its neighbours, ends at 1 ms of baseline: a
+ * component beyond that is another potential or a satellite, not part of
+ * its duration [S58] (as the MUP markers, edxreport(1)). */
+#define SINGLE_QUIET_MS 1.0
+/* ... while its slow phase, near the noise, may dip to baseline that long:
+ * where it ends, and its size, are read with 3 ms (a PSW's 5-30 ms [S52]) [E] */
+#define TAIL_QUIET_MS 3.0
 #define BLOCK_SAMPLES 16384
 #define NOISE_STRIDE 8 /* every 8th sample is plenty for a median [E] */
 
@@ -256,8 +263,11 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
     emg_resample(c->scratch + 2, c->len + 2, frac, c->bsnip, c->len);
     if (dominated(c))
         return EDX_OK;
-    emg_features f;
-    emg_features_measure(c->snip, c->len, c->fa, c->noise_uv, &f);
+    /* f: the potential with its slow phase whole (where its tail ends, its
+     * size for the train); own: what the events table lists of it */
+    emg_features f, own;
+    emg_features_measure_at(c->snip, c->len, c->pre, c->fa, c->noise_uv, TAIL_QUIET_MS, &f);
+    emg_features_measure_at(c->snip, c->len, c->pre, c->fa, c->noise_uv, SINGLE_QUIET_MS, &own);
     double t_s = t_pk + frac / c->fa;
     unsigned site = site_of(c->m, t_s);
     double amp = f.amplitude_uv; /* peak to peak: whichever phase is largest */
@@ -281,9 +291,15 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
     c->last_peak_s = t_pk;
     c->last_end_s = fmax(c->last_end_s,
                          t_pk + (f.end_ms - (double)c->pre * 1000.0 / c->fa) / 1000.0);
-    emg_event e = {t_s, (float)f.amplitude_uv, (float)f.duration_ms, *unit, EMG_UNCLASSIFIED,
-                   (uint8_t)(f.phases > 255 ? 255 : f.phases), (int8_t)f.first_polarity,
-                   (uint8_t)(site > 255 ? 255 : site), 0};
+    emg_event e = {t_s,
+                   (float)own.amplitude_uv,
+                   (float)own.duration_ms,
+                   *unit,
+                   EMG_UNCLASSIFIED,
+                   (uint8_t)(own.phases > 255 ? 255 : own.phases),
+                   (int8_t)own.first_polarity,
+                   (uint8_t)(site > 255 ? 255 : site),
+                   0};
     return push_event(c, &e);
 }
 

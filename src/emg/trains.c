@@ -39,6 +39,9 @@
 #define RHYTHM_FRACTION 0.9   /* nearly every interval fits: the rate is the rhythm's [E] */
 /* End-plate spike: initial negative, 3-5 ms, 100-200 uV, irregular [S53, S51]. */
 #define EP_MAX_MS (5.0 + MEASURE_ALLOWANCE_MS)
+/* End-plate noise (miniature end-plate potentials): monophasic negative,
+ * ~10-40 uV, < 100 uV [S53]; physiological and never a discharge. */
+#define EP_NOISE_MAX_UV 100.0
 /* MUP-sized at rest: > ~100 uV, > ~5 ms (clinical.md 1.3); FPs 0.1-3.6 mV,
  * ALS TA 123-1480 uV, 2.8-23.9 ms [S28]; polyphasic = 5 phases or more [S55]. */
 #define MUP_MIN_UV 100.0
@@ -317,6 +320,12 @@ static bool is_fib_shape(const emg_features *f)
            f->phases >= 2 && f->phases <= 3 && f->first_polarity != 0;
 }
 
+/* Monophasic negative and under 100 uV: end-plate noise, not a spike [S53]. */
+static bool is_end_plate_noise(const emg_features *f)
+{
+    return f->phases <= 1 && f->first_polarity < 0 && f->amplitude_uv < EP_NOISE_MAX_UV;
+}
+
 static emg_type high_rate(const emg_train *t)
 {
     const emg_features *f = &t->shape;
@@ -348,11 +357,11 @@ emg_type emg_classify_train(const emg_train *t)
     if (ty != EMG_UNCLASSIFIED)
         return ty;
     if (t->n >= 3 && f->first_polarity < 0 && f->duration_ms <= EP_MAX_MS && !is_regular(t))
-        return EMG_END_PLATE;
-    if (is_mup_sized(f) && t->n_bursts >= MYOKYMIC_MIN_BURSTS &&
-        t->burst_fraction >= MYOKYMIC_IN_BURSTS && isfinite(t->burst_interval_cv) &&
-        t->burst_interval_cv <= MYOKYMIC_BURST_CV && t->min_interval_ms >= MYOKYMIC_MIN_IDI_MS)
-        return EMG_MYOKYMIC;
+        return is_end_plate_noise(f) ? EMG_UNCLASSIFIED : EMG_END_PLATE;
+    /* a single-fibre spike firing in one regular rhythm at 0.5-15 Hz [S52,
+     * S51] before bursts: myokymic bursts fire at 20-70 Hz within [S96], and
+     * a regular fibrillation at 10-15 Hz has every interval under the
+     * 100 ms that groups discharges into a burst */
     if (t->n >= MIN_TRAIN_N && is_regular(t) && t->rate_hz >= FIB_RATE_MIN_HZ &&
         t->rate_hz <= FIB_RATE_MAX_HZ) {
         if (is_psw_shape(f))
@@ -360,6 +369,10 @@ emg_type emg_classify_train(const emg_train *t)
         if (is_fib_shape(f))
             return EMG_FIBRILLATION;
     }
+    if (is_mup_sized(f) && t->n_bursts >= MYOKYMIC_MIN_BURSTS &&
+        t->burst_fraction >= MYOKYMIC_IN_BURSTS && isfinite(t->burst_interval_cv) &&
+        t->burst_interval_cv <= MYOKYMIC_BURST_CV && t->min_interval_ms >= MYOKYMIC_MIN_IDI_MS)
+        return EMG_MYOKYMIC;
     if (is_mup_sized(f)) {
         /* random single discharges [S34]; a regular train is not one */
         if (t->n <= 2 || (t->median_interval_ms >= 1000.0 * ISOLATED_S &&

@@ -35,6 +35,10 @@
 #define CLAMP_PEAK 0.1   /* ... plus this share of the discharge's peak [E] */
 #define FLANK_MS 2.0     /* the start of the window: before any potential [E] */
 #define FLANK_GAP_MS 3.5 /* ... ending this far before the aligned peak [E] */
+/* A mean waveform ends at 3 ms of baseline: the neighbours of its
+ * discharges have averaged out, and a slow phase hovering near a level the
+ * residual noise raised (a small PSW's) stays whole [E]. */
+#define MEAN_QUIET_MS 3.0
 #define TIMING_FIT 0.1
 /* cheap test first: the amplitude within 0.5..2 of the last discharge's (the
  * gain test that follows is stricter) */
@@ -478,7 +482,7 @@ static void close_unit(emg_units *u, emg_unit_rec *r, double noise_uv)
     double left = noise_uv / sqrt(fmin((double)r->n, AVERAGE_MAX));
     if (flank >= 8 && flank + (size_t)(FLANK_GAP_MS * u->fs_hz / 1000.0) <= u->pre)
         left = fmax(left, fmin(emg_flank_noise_uv(u->work, flank), noise_uv));
-    emg_features_measure(u->work, u->len, u->fs_hz, left, &r->shape);
+    emg_features_measure_at(u->work, u->len, u->pre, u->fs_hz, left, MEAN_QUIET_MS, &r->shape);
     free(r->tmpl);
     r->tmpl = NULL;
 }

@@ -232,6 +232,56 @@ static void test_features_polyphasic_mup(void **state)
     assert_float_equal(g.duration_ms, f.duration_ms, 1e-9);
 }
 
+/* A small spike measured where it is aligned, with a larger end-plate spike
+ * 20 ms later in the window: its own size and duration, not the
+ * neighbour's (emg_features_measure would measure the neighbour). */
+static void test_features_at_aligned_peak(void **state)
+{
+    (void)state;
+    double x[400] = {0};
+    synth_shape small = synth_end_plate(60.0), big = synth_end_plate(180.0);
+    synth_add(x, 400, FS, &small, 5.0);
+    synth_add(x, 400, FS, &big, 25.0);
+    size_t pk = 0;
+    for (size_t i = 0; i < 150; i++)
+        pk = fabs(x[i]) > fabs(x[pk]) ? i : pk;
+    emg_features own, largest;
+    assert_int_equal(emg_features_measure_at(x, 400, pk, FS, 2.0, 3.0, &own), EDX_OK);
+    assert_int_equal(emg_features_measure(x, 400, FS, 2.0, &largest), EDX_OK);
+    assert_int_equal(own.peak_index, pk);
+    assert_true(own.amplitude_uv > 50 && own.amplitude_uv < 70);
+    assert_true(own.duration_ms < 5.0);
+    assert_true(largest.amplitude_uv > 160);
+    assert_int_equal(emg_features_measure_at(x, 400, 400, FS, 2.0, 3.0, &own), EDX_ERR_INVALID);
+}
+
+/* A simple (triphasic) fasciculation-sized potential with an end-plate
+ * spike beginning about 2 ms after it has returned to baseline: measured as
+ * one discharge (1 ms of baseline ends it [S58]) it stays simple and brief;
+ * a 3 ms stretch would take the spike into its duration and phases. */
+static void test_features_single_ends_at_baseline(void **state)
+{
+    (void)state;
+    double x[400] = {0};
+    synth_shape mup = {{{120.0, -2.5, 0.7}, {-400.0, 0.0, 0.7}, {200.0, 2.5, 1.0}}, 3};
+    synth_shape ep = synth_end_plate(150.0);
+    synth_add(x, 400, FS, &mup, 10.0);
+    synth_add(x, 400, FS, &ep, 18.5);
+    size_t pk = (size_t)(10.0 * FS / 1000.0 + 0.5);
+    emg_features alone, single, mean;
+    double y[400] = {0};
+    synth_add(y, 400, FS, &mup, 10.0);
+    assert_int_equal(emg_features_measure_at(y, 400, pk, FS, 2.0, 1.0, &alone), EDX_OK);
+    assert_int_equal(emg_features_measure_at(x, 400, pk, FS, 2.0, 1.0, &single), EDX_OK);
+    assert_int_equal(emg_features_measure_at(x, 400, pk, FS, 2.0, 3.0, &mean), EDX_OK);
+    assert_int_equal(single.phases, 3);
+    assert_int_equal(single.first_polarity, 1);
+    assert_float_equal(single.duration_ms, alone.duration_ms, 1e-9);
+    assert_float_equal(single.amplitude_uv, alone.amplitude_uv, 1e-9);
+    assert_true(mean.duration_ms > single.duration_ms + 3.0);
+    assert_true(mean.phases > 3);
+}
+
 /* ---- alignment and matching ------------------------------------------------------------- */
 
 static void test_peak_refine_and_resample(void **state)
@@ -437,6 +487,8 @@ int main(void)
         cmocka_unit_test(test_detect_runs),
         cmocka_unit_test(test_features_fibrillation),
         cmocka_unit_test(test_features_end_plate_spike),
+        cmocka_unit_test(test_features_at_aligned_peak),
+        cmocka_unit_test(test_features_single_ends_at_baseline),
         cmocka_unit_test(test_features_psw),
         cmocka_unit_test(test_features_polyphasic_mup),
         cmocka_unit_test(test_peak_refine_and_resample),

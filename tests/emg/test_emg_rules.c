@@ -141,6 +141,47 @@ static void test_monophasic_wave_is_not_a_fasciculation(void **state)
     assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
 }
 
+/* End-plate noise (monophasic negative, < 100 uV [S53]) firing irregularly
+ * is not an end-plate spike train; a biphasic spike of the same size is. */
+static void test_end_plate_noise_is_not_a_discharge(void **state)
+{
+    (void)state;
+    static double t[MAX_N];
+    static float amp[MAX_N];
+    rule_case c = {"end-plate noise", EP, 60, RANDOM, 20, 0, 200, EMG_UNCLASSIFIED};
+    synth_rng r = {77};
+    emg_train tr;
+    memset(&tr, 0, sizeof tr);
+    emg_train_timing(t, amp, make_times(&c, t, amp, &r), &tr);
+    tr.shape = shape_of(EP, 60.0);
+    assert_int_equal(emg_classify_train(&tr), EMG_END_PLATE);
+    tr.shape.phases = 1; /* the positive phase lost: noise */
+    assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
+    tr.shape.amplitude_uv = 120.0; /* a spike too large for noise */
+    assert_int_equal(emg_classify_train(&tr), EMG_END_PLATE);
+}
+
+/* A regular 12 Hz fibrillation measured at 5.5 ms and 114 uV (MUP-sized
+ * by the letter) has every interval under the 100 ms that groups
+ * discharges into bursts; its one rhythm at 0.5-15 Hz makes it a
+ * fibrillation [S52, S51], not myokymic bursts (20-70 Hz within [S96]). */
+static void test_regular_fib_is_not_myokymic(void **state)
+{
+    (void)state;
+    static double t[MAX_N];
+    static float amp[MAX_N];
+    rule_case c = {"12 Hz fib", FIB, 114, REGULAR, 12, 0, 200, EMG_FIBRILLATION};
+    synth_rng r = {91};
+    emg_train tr;
+    memset(&tr, 0, sizeof tr);
+    emg_train_timing(t, amp, make_times(&c, t, amp, &r), &tr);
+    tr.shape = shape_of(FIB, 114.0);
+    tr.shape.duration_ms = 5.5;
+    tr.shape.phases = 3;
+    assert_true(tr.n_bursts >= 3 && tr.burst_fraction >= 0.7);
+    assert_int_equal(emg_classify_train(&tr), EMG_FIBRILLATION);
+}
+
 /* One discharge against an end-plate train of 160 uV spikes [S53, S51]. */
 static void test_event_like_end_plate(void **state)
 {
@@ -343,6 +384,8 @@ int main(void)
         cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
         cmocka_unit_test(test_event_like_end_plate),
         cmocka_unit_test(test_end_plate_amid),
+        cmocka_unit_test(test_end_plate_noise_is_not_a_discharge),
+        cmocka_unit_test(test_regular_fib_is_not_myokymic),
         cmocka_unit_test(test_sustained_activity_is_not_fasciculation),
         cmocka_unit_test(test_timing_bursts_and_doublets),
         cmocka_unit_test(test_timing_empty_and_single),
