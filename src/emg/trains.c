@@ -76,6 +76,11 @@
 #define MYOKYMIC_IN_BURSTS 0.7   /* most discharges belong to bursts [E] */
 #define MYOKYMIC_BURST_CV 0.5    /* bursts recur (semi-)rhythmically [S43] [E] */
 #define MYOKYMIC_MIN_IDI_MS 10.0 /* intraburst <= 70 Hz [S96] with margin [E] */
+/* The bursts are of MUPs [S43]: the longest MUP-like potential in the
+ * reference, a fasciculation in ALS, lasts 23.9 ms [S28]. A mean waveform
+ * longer than that has not returned to baseline - many units firing
+ * together, a cramp (clinical.md 1.1) - and is no myokymic discharge. */
+#define MYOKYMIC_MAX_MS 24.0
 /* Neuromyotonic: one motor unit firing > 150 Hz [S44] (clinical.md 1.1).
  * One unit's intervals follow its own rhythm, so most of them fit the
  * train's base interval; several units merged into one train (a cramp, many
@@ -369,9 +374,10 @@ emg_type emg_classify_train(const emg_train *t)
         if (is_fib_shape(f))
             return EMG_FIBRILLATION;
     }
-    if (is_mup_sized(f) && t->n_bursts >= MYOKYMIC_MIN_BURSTS &&
-        t->burst_fraction >= MYOKYMIC_IN_BURSTS && isfinite(t->burst_interval_cv) &&
-        t->burst_interval_cv <= MYOKYMIC_BURST_CV && t->min_interval_ms >= MYOKYMIC_MIN_IDI_MS)
+    if (is_mup_sized(f) && f->duration_ms <= MYOKYMIC_MAX_MS &&
+        t->n_bursts >= MYOKYMIC_MIN_BURSTS && t->burst_fraction >= MYOKYMIC_IN_BURSTS &&
+        isfinite(t->burst_interval_cv) && t->burst_interval_cv <= MYOKYMIC_BURST_CV &&
+        t->min_interval_ms >= MYOKYMIC_MIN_IDI_MS)
         return EMG_MYOKYMIC;
     if (is_mup_sized(f)) {
         /* random single discharges [S34]; a regular train is not one */

@@ -124,6 +124,28 @@ static void test_rules_table(void **state)
     }
 }
 
+/* Myokymic bursts are of MUPs: the same grouped firing whose mean waveform
+ * never returns to baseline within 24 ms (summed units of a cramp) is not
+ * myokymic; at 24 ms it still is (clinical.md 1.1 [S43, S28]). */
+static void test_summed_bursts_are_not_myokymic(void **state)
+{
+    (void)state;
+    static double t[MAX_N];
+    static float amp[MAX_N];
+    const rule_case c = {"bursts", MUP, 500, BURSTS, 2, 40, 60, EMG_MYOKYMIC};
+    synth_rng r = {77};
+    emg_train tr;
+    memset(&tr, 0, sizeof tr);
+    emg_train_timing(t, amp, make_times(&c, t, amp, &r), &tr);
+    tr.shape = shape_of(MUP, 500.0);
+    assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+    tr.shape.duration_ms = 24.0;
+    assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+    tr.shape.duration_ms = 31.5;
+    tr.shape.phases = 6;
+    assert_int_not_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+}
+
 /* A MUP is at least biphasic: one long monophasic wave at rest, however
  * large, is not a fasciculation (clinical.md 2.1). */
 static void test_monophasic_wave_is_not_a_fasciculation(void **state)
@@ -382,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_rules_table),
         cmocka_unit_test(test_timing_regular_with_misses),
         cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
+        cmocka_unit_test(test_summed_bursts_are_not_myokymic),
         cmocka_unit_test(test_event_like_end_plate),
         cmocka_unit_test(test_end_plate_amid),
         cmocka_unit_test(test_end_plate_noise_is_not_a_discharge),
