@@ -242,6 +242,56 @@ static void test_pure_noise(void **state)
     }
 }
 
+/* No response at all: only a sensory stimulus artefact (a 0.1 ms shock of
+ * amp, then a fast overshoot of -0.3 amp, tau 0.1 ms, and a slow tail of
+ * 0.05 amp, tau 0.5 ms, of the simulator's shape) in Gaussian noise, 2 ms
+ * before the stimulus and 12 ms after it, many seeds. The artefact is
+ * judged over on its slow tail, where the fast overshoot has not quite
+ * gone: what a tail fitted over 0.75 ms leaves of it at the artefact end
+ * must not be read as a SNAP starting there. One line per case: at most
+ * max_present of the seeds may read present (one seed of the smallest
+ * artefact still reads a 1 µV, 5 SD remainder of the tail starting 0.12 ms
+ * after the artefact end, past the one-sample rule of sweep.c step 2c). */
+typedef struct tail_noise_case {
+    double art_uv, sign, noise_uv;
+    int max_present;
+} tail_noise_case;
+
+static const tail_noise_case tail_noise_cases[] = {
+    {1050.0, 1.0, 0.4, 0},  {1050.0, -1.0, 0.4, 0},  {1860.0, 1.0, 0.4, 0}, {1860.0, -1.0, 0.4, 0},
+    {1860.0, 1.0, 0.25, 0}, {1860.0, -1.0, 0.25, 0}, {600.0, 1.0, 0.2, 1},  {600.0, -1.0, 0.2, 0},
+};
+
+#define TAIL_NOISE_SEEDS 200
+
+static void test_artefact_tail_noise_absent(void **state)
+{
+    (void)state;
+    size_t pre = 40, n = pre + 240;
+    for (size_t c = 0; c < sizeof tail_noise_cases / sizeof tail_noise_cases[0]; c++) {
+        const tail_noise_case *k = &tail_noise_cases[c];
+        int present = 0;
+        for (uint64_t seed = 1; seed <= TAIL_NOISE_SEEDS; seed++) {
+            uint64_t g = seed * 104729 + c;
+            double x[280];
+            for (size_t j = 0; j < n; j++) {
+                double t = ((double)j - (double)pre) / FS * 1000.0, u = t - 0.1;
+                double a =
+                    t < 0     ? 0.0
+                    : t < 0.1 ? k->art_uv
+                              : -0.3 * k->art_uv * exp(-u / 0.1) + 0.05 * k->art_uv * exp(-u / 0.5);
+                x[j] = k->sign * a + k->noise_uv * gauss(&g);
+            }
+            ncs_sweep_input in = input(x, n, (double)pre / FS, NCS_SENSORY);
+            ncs_response r;
+            measure_ok(&in, &r, NULL);
+            present += !r.is_absent;
+        }
+        print_message("tail noise case %zu: %d of %d present\n", c, present, TAIL_NOISE_SEEDS);
+        assert_true(present <= k->max_present);
+    }
+}
+
 /* A SNAP-sized pulse (negative half sine of 1 ms) whose pre-stimulus part is
  * quieter than the rest of the sweep (an average whose 2 ms before the
  * stimulus happen to be calm, or noise that rises after the shock): the
@@ -465,12 +515,19 @@ static void test_determinism(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pulse_with_prestim), cmocka_unit_test(test_pulse_without_prestim),
-        cmocka_unit_test(test_artefact_tail),      cmocka_unit_test(test_snap_on_tail),
-        cmocka_unit_test(test_snap_on_large_tail), cmocka_unit_test(test_sign_flipped),
-        cmocka_unit_test(test_pure_noise),         cmocka_unit_test(test_clipped),
-        cmocka_unit_test(test_bad_input),          cmocka_unit_test(test_accuracy),
-        cmocka_unit_test(test_determinism),        cmocka_unit_test(test_onset_noise_floor),
+        cmocka_unit_test(test_pulse_with_prestim),
+        cmocka_unit_test(test_pulse_without_prestim),
+        cmocka_unit_test(test_artefact_tail),
+        cmocka_unit_test(test_snap_on_tail),
+        cmocka_unit_test(test_snap_on_large_tail),
+        cmocka_unit_test(test_sign_flipped),
+        cmocka_unit_test(test_pure_noise),
+        cmocka_unit_test(test_clipped),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_accuracy),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_onset_noise_floor),
+        cmocka_unit_test(test_artefact_tail_noise_absent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
