@@ -82,6 +82,18 @@ static emg_features shape_of(shape_kind k, double amp)
     return f;
 }
 
+/* The timing of case c's discharges (seed seed) and the shape of its
+ * waveform at its amplitude, into tr. */
+static void train_of(const rule_case *c, uint64_t seed, emg_train *tr)
+{
+    static double t[MAX_N];
+    static float amp[MAX_N];
+    synth_rng r = {seed};
+    memset(tr, 0, sizeof *tr);
+    emg_train_timing(t, amp, make_times(c, t, amp, &r), tr);
+    tr->shape = shape_of(c->shape, c->amp_uv);
+}
+
 static const rule_case cases[] = {
     {"fibrillation, regular, some missed", FIB, 80, REGULAR, 5, 0, 80, EMG_FIBRILLATION},
     {"fibrillation at the end plate, initial negative [S47]", EP, 60, REGULAR, 3, 0, 40,
@@ -106,16 +118,10 @@ static const rule_case cases[] = {
 static void test_rules_table(void **state)
 {
     (void)state;
-    static double t[MAX_N];
-    static float amp[MAX_N];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const rule_case *c = &cases[i];
-        synth_rng r = {1000 + i};
         emg_train tr;
-        memset(&tr, 0, sizeof tr);
-        size_t n = make_times(c, t, amp, &r);
-        emg_train_timing(t, amp, n, &tr);
-        tr.shape = shape_of(c->shape, c->amp_uv);
+        train_of(c, 1000 + i, &tr);
         emg_type got = emg_classify_train(&tr);
         if (got != c->want)
             fail_msg("%s: got %s, want %s (rate %.1f Hz, regular %.2f, cv %.3f)", c->name,
@@ -130,14 +136,9 @@ static void test_rules_table(void **state)
 static void test_summed_bursts_are_not_myokymic(void **state)
 {
     (void)state;
-    static double t[MAX_N];
-    static float amp[MAX_N];
     const rule_case c = {"bursts", MUP, 500, BURSTS, 2, 40, 60, EMG_MYOKYMIC};
-    synth_rng r = {77};
     emg_train tr;
-    memset(&tr, 0, sizeof tr);
-    emg_train_timing(t, amp, make_times(&c, t, amp, &r), &tr);
-    tr.shape = shape_of(MUP, 500.0);
+    train_of(&c, 77, &tr);
     assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
     tr.shape.duration_ms = 24.0;
     assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
@@ -168,14 +169,9 @@ static void test_monophasic_wave_is_not_a_fasciculation(void **state)
 static void test_end_plate_noise_is_not_a_discharge(void **state)
 {
     (void)state;
-    static double t[MAX_N];
-    static float amp[MAX_N];
-    rule_case c = {"end-plate noise", EP, 60, RANDOM, 20, 0, 200, EMG_UNCLASSIFIED};
-    synth_rng r = {77};
+    const rule_case c = {"end-plate noise", EP, 60, RANDOM, 20, 0, 200, EMG_UNCLASSIFIED};
     emg_train tr;
-    memset(&tr, 0, sizeof tr);
-    emg_train_timing(t, amp, make_times(&c, t, amp, &r), &tr);
-    tr.shape = shape_of(EP, 60.0);
+    train_of(&c, 77, &tr);
     assert_int_equal(emg_classify_train(&tr), EMG_END_PLATE);
     tr.shape.phases = 1; /* the positive phase lost: noise */
     assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
@@ -190,14 +186,9 @@ static void test_end_plate_noise_is_not_a_discharge(void **state)
 static void test_regular_fib_is_not_myokymic(void **state)
 {
     (void)state;
-    static double t[MAX_N];
-    static float amp[MAX_N];
-    rule_case c = {"12 Hz fib", FIB, 114, REGULAR, 12, 0, 200, EMG_FIBRILLATION};
-    synth_rng r = {91};
+    const rule_case c = {"12 Hz fib", FIB, 114, REGULAR, 12, 0, 200, EMG_FIBRILLATION};
     emg_train tr;
-    memset(&tr, 0, sizeof tr);
-    emg_train_timing(t, amp, make_times(&c, t, amp, &r), &tr);
-    tr.shape = shape_of(FIB, 114.0);
+    train_of(&c, 91, &tr);
     tr.shape.duration_ms = 5.5;
     tr.shape.phases = 3;
     assert_true(tr.n_bursts >= 3 && tr.burst_fraction >= 0.7);
