@@ -167,6 +167,8 @@ size_t edx_quiet_end(const double *s, size_t n, size_t from, int dir, size_t qui
 
 /* First index in sorted v[0..n) with v[i] >= x (n when none; src/common/sorted.c). */
 size_t edx_lower_bound(const double *v, size_t n, double x);
+/* qsort comparator of doubles in ascending order (src/common/sorted.c). */
+int edx_cmp_double(const void *a, const void *b);
 
 /* The program version ("0.1.0"). */
 const char *edx_version(void);

@@ -1,5 +1,5 @@
 /*
- * sorted.c - lookups in sorted arrays of times.
+ * sorted.c - lookups in sorted arrays of times, and the order that sorts them.
  */
 #include "edx/common.h"
 
@@ -14,4 +14,10 @@ size_t edx_lower_bound(const double *v, size_t n, double x)
             hi = mid;
     }
     return lo;
+}
+
+int edx_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }

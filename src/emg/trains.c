@@ -95,15 +95,9 @@
 
 /* ---- timing -------------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double quantile(double *v, size_t n, double p)
 {
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, edx_cmp_double);
     return v[(size_t)(p * (double)(n - 1) + 0.5)];
 }
 
@@ -125,7 +119,7 @@ static double fit_share(const double *idi, size_t m, double base)
 static double regularity(const double *idi, size_t m, double *scratch, emg_train *t)
 {
     memcpy(scratch, idi, m * sizeof *scratch);
-    qsort(scratch, m, sizeof *scratch, cmp_double);
+    qsort(scratch, m, sizeof *scratch, edx_cmp_double);
     size_t n_cand = m / 2 + 1, step = n_cand > 64 ? n_cand / 64 : 1;
     double base = scratch[0], best = -1;
     for (size_t i = 0; i < n_cand; i += step) {

@@ -179,19 +179,13 @@ bool emg_in_contraction(const emg_ctx *c, double t_s, double span_s)
     return false;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void layout_sites(emg_ctx *c)
 {
     const sim_muscle_plan *p = c->plan;
     double mv[SIM_MAX_NEEDLE_MOVES];
     size_t nm = p->n_needle_moves;
     memcpy(mv, p->needle_move_s, nm * sizeof *mv);
-    qsort(mv, nm, sizeof *mv, cmp_double);
+    qsort(mv, nm, sizeof *mv, edx_cmp_double);
     c->n_sites = nm + 1;
     c->site_start_s[0] = 0;
     for (size_t i = 0; i < nm; i++) {

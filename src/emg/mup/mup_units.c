@@ -36,12 +36,6 @@
  * about 1 ms [E]. */
 #define MUP_SPLIT_MAX_MS 5.0
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int merge_into(emg_mup_analyser *a, mup_track *dst, mup_track *src, int shift)
 {
     size_t need = dst->n_times + src->n_times;
@@ -199,7 +193,7 @@ static bool is_locked(const mup_track *t, const mup_track *u, double *lag)
     }
     if (n < MUP_LOCK_FRACTION * (double)t->n_times)
         return false;
-    qsort(lag, n, sizeof *lag, cmp_double);
+    qsort(lag, n, sizeof *lag, edx_cmp_double);
     size_t mode = 0, lo = 0; /* most lags within 2 x MUP_LOCK_JITTER_S of each other */
     for (size_t hi = 0; hi < n; hi++) {
         while (lag[hi] - lag[lo] > 2.0 * MUP_LOCK_JITTER_S)
@@ -219,7 +213,7 @@ int emg_mup_drop_locked(emg_mup_analyser *a)
         return EDX_ERR_NOMEM;
     /* once for all pairs, not again for each pair */
     for (size_t i = 0; i < a->n_tracks; i++)
-        qsort(a->tracks[i].times, a->tracks[i].n_times, sizeof *a->tracks[i].times, cmp_double);
+        qsort(a->tracks[i].times, a->tracks[i].n_times, sizeof *a->tracks[i].times, edx_cmp_double);
     for (size_t i = 0; i < a->n_tracks; i++) {
         mup_track *u = &a->tracks[i];
         if (u->is_merged || u->n_times < MUP_MIN_DISCHARGES)
@@ -240,7 +234,7 @@ int emg_mup_drop_locked(emg_mup_analyser *a)
 /* Median rate from intervals of voluntary length; NAN when fewer than 3. */
 static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
 {
-    qsort(times, n, sizeof *times, cmp_double);
+    qsort(times, n, sizeof *times, edx_cmp_double);
     size_t k = 0;
     for (size_t i = 1; i < n; i++) {
         double ms = (times[i] - times[i - 1]) * 1000.0;
@@ -413,7 +407,7 @@ static int push_unit(emg_mup_analyser *a, const emg_mup_unit *u)
  * the same discharge seen at two of its slopes. */
 void emg_mup_one_per_discharge(mup_track *t)
 {
-    qsort(t->times, t->n_times, sizeof *t->times, cmp_double);
+    qsort(t->times, t->n_times, sizeof *t->times, edx_cmp_double);
     size_t k = 0;
     for (size_t i = 0; i < t->n_times; i++)
         if (k == 0 || t->times[i] - t->times[k - 1] >= MUP_SAME_DISCHARGE_S)
