@@ -117,6 +117,14 @@ void emg_rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps
  * returns how many (pieces.c). */
 size_t emg_train_times(const emg_spont_result *r, size_t k, double *times);
 
+/* Trains that are part of another's discharges (summary.c): another fibre
+ * of a complex at a fixed lag, or a single fibre potential's lesser phase
+ * detected on its own, within the potential's duration of a larger
+ * train's; their discharges are removed and they are left empty and
+ * unclassified. Events sorted by time, trains[k] of unit k + 1. EDX_OK or
+ * EDX_ERR_NOMEM. */
+int emg_drop_locked(emg_spont_result *r);
+
 /* Splits each train whose discharges fall into two amplitude groups of
  * which one fires with a rhythm of its own (split.c): the upper group
  * becomes a new train (unit id = its index + 1, after the others), and

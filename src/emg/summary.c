@@ -44,8 +44,19 @@ const char *emg_type_name(emg_type t)
 #define LOCK_WINDOW_S 0.015
 #define LOCK_SHARE 0.8
 #define LOCK_SD_S 0.0005
+/* A single fibre's potential lasts 1-5 ms [S52]: a lesser phase of one
+ * detected on its own lies within that (and 2 ms of measuring allowance,
+ * trains.c) of the main phase, at a lag that jitters as its timing is read
+ * off a small deflection in noise. A train of smaller potentials 80 % of
+ * whose discharges lie that close to a larger train's is part of it, when
+ * independent firing would bring fewer than half as many that close [E]. */
+#define PHASE_WINDOW_S 0.007
+#define PHASE_CHANCE 0.5
 
-static bool is_locked(const double *b, size_t nb, const double *a, size_t na)
+/* Discharges of b[0..nb) within window_s of one of a[0..na) (both
+ * sorted); *lag_sd_s: SD of their lags. */
+static size_t near_hits(const double *b, size_t nb, const double *a, size_t na, double window_s,
+                        double *lag_sd_s)
 {
     size_t j = 0, hits = 0;
     double s = 0, s2 = 0;
@@ -53,16 +64,38 @@ static bool is_locked(const double *b, size_t nb, const double *a, size_t na)
         while (j + 1 < na && fabs(a[j + 1] - b[i]) <= fabs(a[j] - b[i]))
             j++;
         double lag = b[i] - a[j];
-        if (fabs(lag) <= LOCK_WINDOW_S) {
+        if (fabs(lag) <= window_s) {
             hits++;
             s += lag;
             s2 += lag * lag;
         }
     }
-    if ((double)hits < LOCK_SHARE * (double)nb || hits < 5)
+    double mean = hits ? s / (double)hits : 0;
+    *lag_sd_s = hits ? sqrt(fmax(s2 / (double)hits - mean * mean, 0)) : INFINITY;
+    return hits;
+}
+
+static bool is_locked(const double *b, size_t nb, const double *a, size_t na)
+{
+    double sd;
+    size_t hits = near_hits(b, nb, a, na, LOCK_WINDOW_S, &sd);
+    return (double)hits >= LOCK_SHARE * (double)nb && hits >= 5 && sd < LOCK_SD_S;
+}
+
+/* Whether single-fibre train b (times tb[0..nb)) is a lesser phase of the
+ * potentials of train a (ta[0..na)). */
+static bool is_lesser_phase(const emg_train *b, const double *tb, size_t nb, const emg_train *a,
+                            const double *ta, size_t na)
+{
+    const emg_features *fb = &b->shape;
+    if (nb < 5 || na < 2 || fb->amplitude_uv >= a->shape.amplitude_uv ||
+        emg_is_mup_sized(fb->amplitude_uv, fb->duration_ms, fb->phases))
         return false;
-    double mean = s / (double)hits;
-    return sqrt(fmax(s2 / (double)hits - mean * mean, 0)) < LOCK_SD_S;
+    double sd, span_s = ta[na - 1] - ta[0];
+    size_t hits = near_hits(tb, nb, ta, na, PHASE_WINDOW_S, &sd);
+    double chance = span_s > 0 ? fmin(1.0, 2.0 * PHASE_WINDOW_S * (double)na / span_s) : 1.0;
+    return (double)hits >= LOCK_SHARE * (double)nb &&
+           chance * (double)nb < PHASE_CHANCE * (double)hits;
 }
 
 /* Marks in locked_to[k] the train each locked train belongs to (0: none). */
@@ -78,7 +111,8 @@ static void link_locked(const emg_spont_result *r, const size_t *off, const doub
             bool bigger = na > nb || (na == nb && a->shape.amplitude_uv > b->shape.amplitude_uv);
             if (j == k || a->site != b->site || !bigger || locked_to[j] == b->unit)
                 continue;
-            if (is_locked(times + off[k], nb, times + off[j], na))
+            if (is_locked(times + off[k], nb, times + off[j], na) ||
+                is_lesser_phase(b, times + off[k], nb, a, times + off[j], na))
                 locked_to[k] = a->unit;
         }
     }
@@ -97,6 +131,29 @@ static void drop_locked(emg_spont_result *r, const uint32_t *locked_to)
             r->trains[k].n = 0;
             r->trains[k].type = EMG_UNCLASSIFIED;
         }
+}
+
+int emg_drop_locked(emg_spont_result *r)
+{
+    size_t nt = r->n_trains, ne = r->n_events;
+    size_t *off = calloc(nt + 2, sizeof *off);
+    double *times = malloc((ne ? ne : 1) * sizeof *times);
+    uint32_t *locked_to = calloc(nt ? nt : 1, sizeof *locked_to);
+    int rc = off && times && locked_to ? EDX_OK : EDX_ERR_NOMEM;
+    for (size_t i = 0; !rc && i < ne; i++)
+        off[r->events[i].unit + 1]++; /* ids start at 1: off[id + 1] counts unit id */
+    for (size_t k = 1; !rc && k <= nt + 1; k++)
+        off[k] += off[k - 1]; /* train k (unit k + 1) starts at off[k + 1] */
+    for (size_t i = 0; !rc && i < ne; i++)
+        times[off[r->events[i].unit]++] = r->events[i].time_s; /* events sorted by time */
+    if (!rc) { /* the fill moved each start to the next train's: off[k] starts train k */
+        link_locked(r, off, times, locked_to);
+        drop_locked(r, locked_to);
+    }
+    free(off);
+    free(times);
+    free(locked_to);
+    return rc;
 }
 
 static int build_trains(emg_spont_result *r, const emg_units *u)
@@ -128,19 +185,11 @@ static int build_trains(emg_spont_result *r, const emg_units *u)
     }
     if (!rc)
         r->n_trains = nu;
-    uint32_t *locked_to = rc ? NULL : calloc(nu ? nu : 1, sizeof *locked_to);
-    if (!rc && !locked_to)
-        rc = EDX_ERR_NOMEM;
-    if (!rc) {
-        link_locked(r, off, times, locked_to);
-        drop_locked(r, locked_to);
-    }
-    free(locked_to);
     free(off);
     free(times);
     free(amps);
     free(fill);
-    return rc;
+    return rc ? rc : emg_drop_locked(r);
 }
 
 /* ---- rest ------------------------------------------------------------------------- */

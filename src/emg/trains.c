@@ -319,6 +319,20 @@ static bool is_fib_shape(const emg_features *f)
            f->phases >= 2 && f->phases <= 3 && f->first_polarity != 0;
 }
 
+/* A regular train's spike: bi- or triphasic, or one phase when the mean
+ * waveform shows no other. A fibre's lesser phases, a fraction of its main
+ * one, sink below three noise SD of the mean of a small fibrillation's
+ * discharges (amplitude near the noise); what its one phase could
+ * otherwise be, end-plate noise, is monophasic but irregular [S53], and
+ * the regular firing the caller requires is the fibrillating fibre's
+ * [S51, S47]. */
+static bool is_regular_spike_shape(const emg_features *f)
+{
+    return is_fib_shape(f) ||
+           (f->phases == 1 && f->first_polarity != 0 &&
+            f->duration_ms <= FIB_MAX_MS + FIB_ALLOWANCE_MS && f->amplitude_uv < FIB_MAX_UV);
+}
+
 /* Monophasic negative and under 100 uV: end-plate noise, not a spike [S53]. */
 static bool is_end_plate_noise(const emg_features *f)
 {
@@ -365,7 +379,7 @@ emg_type emg_classify_train(const emg_train *t)
         t->rate_hz <= FIB_RATE_MAX_HZ) {
         if (is_psw_shape(f))
             return EMG_PSW;
-        if (is_fib_shape(f))
+        if (is_regular_spike_shape(f))
             return EMG_FIBRILLATION;
     }
     if (is_mup_sized(f) && f->duration_ms <= MYOKYMIC_MAX_MS &&

@@ -195,6 +195,30 @@ static void test_regular_fib_is_not_myokymic(void **state)
     assert_int_equal(emg_classify_train(&tr), EMG_FIBRILLATION);
 }
 
+/* A small fibrillation (near the noise) whose mean waveform shows only its
+ * main phase: regular firing at 0.5-15 Hz makes it a fibrillating fibre
+ * [S51, S47], whichever the main phase's sign; the same monophasic
+ * negative potential firing irregularly is end-plate noise [S53]. */
+static void test_regular_monophasic_spike_is_fib(void **state)
+{
+    (void)state;
+    const rule_case c = {"small fib", FIB, 25, REGULAR, 4, 0, 60, EMG_FIBRILLATION};
+    emg_train tr;
+    train_of(&c, 93, &tr);
+    tr.shape.phases = 1;
+    tr.shape.duration_ms = 1.3;
+    tr.shape.after_peak_ms = 0.7;
+    tr.shape.first_polarity = tr.shape.main_sign = 1;
+    assert_int_equal(emg_classify_train(&tr), EMG_FIBRILLATION);
+    tr.shape.first_polarity = tr.shape.main_sign = -1;
+    assert_int_equal(emg_classify_train(&tr), EMG_FIBRILLATION);
+    const rule_case irr = {"end-plate noise", FIB, 25, RANDOM, 20, 0, 200, EMG_UNCLASSIFIED};
+    emg_features shape = tr.shape;
+    train_of(&irr, 94, &tr);
+    tr.shape = shape;
+    assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
+}
+
 /* One discharge against an end-plate train of 160 uV spikes [S53, S51]. */
 static void test_event_like_end_plate(void **state)
 {
@@ -400,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_end_plate_amid),
         cmocka_unit_test(test_end_plate_noise_is_not_a_discharge),
         cmocka_unit_test(test_regular_fib_is_not_myokymic),
+        cmocka_unit_test(test_regular_monophasic_spike_is_fib),
         cmocka_unit_test(test_sustained_activity_is_not_fasciculation),
         cmocka_unit_test(test_timing_bursts_and_doublets),
         cmocka_unit_test(test_timing_empty_and_single),

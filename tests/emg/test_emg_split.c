@@ -5,7 +5,8 @@
  * size group where the other rhythm misses one go back to it; two fibres
  * of one size are told apart by their rhythms; irregular
  * discharges with two sizes, and irregular spikes of one spread of sizes,
- * stay one train.
+ * stay one train; a fibre potential's lesser phase detected as a train of
+ * its own goes (src/emg/summary.c).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -183,6 +184,73 @@ static void test_end_plate_spread_kept(void **state)
     free_result(&r);
 }
 
+/* Train k of r (unit k + 1) from the events of that unit: single-fibre
+ * shape of amp_uv, timed and classified. */
+static void time_train(emg_spont_result *r, size_t k, double amp_uv)
+{
+    double times[MAX_EVENTS];
+    float amps[MAX_EVENTS];
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == k + 1) {
+            times[n] = r->events[i].time_s;
+            amps[n++] = r->events[i].amplitude_uv;
+        }
+    emg_train *t = &r->trains[k];
+    t->unit = (uint32_t)(k + 1);
+    t->shape = (emg_features){.amplitude_uv = amp_uv,
+                              .duration_ms = 1.5,
+                              .phases = 1,
+                              .first_polarity = 1,
+                              .main_sign = 1,
+                              .max_pos_uv = amp_uv,
+                              .after_peak_ms = 0.8,
+                              .area_uv_ms = amp_uv / 2};
+    emg_train_timing(times, amps, n, t);
+    t->type = emg_classify_train(t);
+}
+
+/* A 60 uV fibre at 8 Hz (train 1) and, in train 2, a 15 uV lesser phase
+ * of each of its discharges detected on its own 1.5 ms later, its timing
+ * jittering by up to 1 ms in noise; train 3, an independent 15 uV fibre
+ * at 3 Hz. Train 2 is part of train 1's potential (a fibre potential
+ * lasts 1-5 ms [S52]) and goes; train 3 stays a fibrillation. */
+static void test_lesser_phase_dropped(void **state)
+{
+    (void)state;
+    synth_rng g = {21};
+    emg_event ev[MAX_EVENTS];
+    size_t n_main = fibre(ev, 8.0, 1.0, 60.0, &g), n = n_main;
+    for (size_t i = 0; i < n_main; i++) {
+        ev[n] = discharge(ev[i].time_s + 0.0015 + 0.002 * (synth_uniform(&g) - 0.5), 15.0, 1);
+        ev[n++].unit = 2;
+    }
+    size_t n_other = fibre(ev + n, 3.0, 1.07, 15.0, &g);
+    for (size_t i = n; i < n + n_other; i++)
+        ev[i].unit = 3;
+    n += n_other;
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    emg_spont_result r = {0};
+    r.events = malloc(n * sizeof *r.events);
+    r.trains = calloc(3, sizeof *r.trains);
+    assert_non_null(r.events);
+    assert_non_null(r.trains);
+    memcpy(r.events, ev, n * sizeof *ev);
+    r.n_events = n;
+    r.n_trains = 3;
+    time_train(&r, 0, 60.0);
+    time_train(&r, 1, 15.0);
+    time_train(&r, 2, 15.0);
+    assert_int_equal(r.trains[1].type, EMG_FIBRILLATION); /* regular: by itself a fib */
+    assert_int_equal(emg_drop_locked(&r), EDX_OK);
+    assert_int_equal(count_unit(&r, 1), n_main);
+    assert_int_equal(count_unit(&r, 2), 0);
+    assert_int_equal(r.trains[1].type, EMG_UNCLASSIFIED);
+    assert_int_equal(count_unit(&r, 3), n_other);
+    assert_int_equal(r.trains[2].type, EMG_FIBRILLATION);
+    free_result(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_two_rhythms_split),
         cmocka_unit_test(test_irregular_two_sizes_kept),
         cmocka_unit_test(test_end_plate_spread_kept),
+        cmocka_unit_test(test_lesser_phase_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
