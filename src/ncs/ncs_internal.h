@@ -41,6 +41,15 @@ void ncs_parabolic(const double *x, size_t n, size_t j, double *pos, double *val
  * three-point parabola). */
 void ncs_peak_fit(const double *x, size_t n, size_t j, size_t half, double *pos, double *val);
 
+/* Least-squares scale g of x against the reference ref over [on, end),
+ * both about their mean over [b0, on) (b0 < on < end); *se = its standard
+ * error by the Newey-West estimator (Bartlett weights, lags up to a quarter
+ * of the span), which holds when the residual noise is correlated from
+ * sample to sample, as hum and 1/f noise are; an error counted as white
+ * would be several times too small. */
+double ncs_scale_fit(const double *x, const double *ref, size_t b0, size_t on, size_t end,
+                     double *se);
+
 /* Integral (samples x µV) of max(0, b - x) between the sub-sample positions
  * from and to, trapezoids with partial end intervals. */
 double ncs_neg_area(const double *x, size_t n, double b, double from, double to);

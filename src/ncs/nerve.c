@@ -133,33 +133,16 @@ static size_t average_rows(const ncs_aligned *a, const bool *use, double *avg)
     return used;
 }
 
-/* Least-squares scale of sweep x against the average over [on, end), both
- * about their mean over [b0, on); *se = its standard error from the
- * residual. */
-static double sweep_scale(const double *x, const double *avg, size_t b0, size_t on, size_t end,
-                          double *se)
-{
-    double b = ncs_mean(x, b0, on), b_avg = ncs_mean(avg, b0, on), num = 0, den = 0;
-    for (size_t k = on; k < end; k++) {
-        num += (x[k] - b) * (avg[k] - b_avg);
-        den += (avg[k] - b_avg) * (avg[k] - b_avg);
-    }
-    double g = den > 0 ? num / den : 0, rss = 0;
-    for (size_t k = on; k < end; k++) {
-        double e = (x[k] - b) - g * (avg[k] - b_avg);
-        rss += e * e;
-    }
-    *se = den > 0 && end > on + 1 ? sqrt(rss / (double)(end - on - 1) / den) : 0;
-    return g;
-}
-
 /* Each sweep's size relative to the average: least-squares scale over the
  * response of the first average (onset to twice its duration later, about
  * the mean of the 0.5 ms before the onset), so the stimulus artefact does not
  * count. A sweep is supramaximal unless it is below the largest by more than
  * SUPRAMAXIMAL_FRAC and by more than twice the standard error of the
  * difference: in noise, a sweep is not dropped for a difference the noise
- * alone makes. Without a measurable first average all are kept. */
+ * alone makes. The standard errors allow for noise correlated from sample
+ * to sample (ncs_scale_fit): hum, 1/f noise and the baseline's own error
+ * move a whole sweep's scale, and an error counted as white dropped
+ * supramaximal sweeps of noisy sites. Without a measurable first average all are kept. */
 static void keep_supramaximal(const ncs_aligned *a, const double *avg, const ncs_response *r,
                               bool *use)
 {
@@ -174,7 +157,7 @@ static void keep_supramaximal(const ncs_aligned *a, const double *avg, const ncs
     double scale[NCS_ALIGNED_MAX], se[NCS_ALIGNED_MAX];
     size_t top = 0;
     for (size_t i = 0; i < a->n_sweeps; i++) {
-        scale[i] = sweep_scale(a->x + i * a->len, avg, b0, on, end, &se[i]);
+        scale[i] = ncs_scale_fit(a->x + i * a->len, avg, b0, on, end, &se[i]);
         top = scale[i] > scale[top] ? i : top;
     }
     for (size_t i = 0; i < a->n_sweeps; i++) {

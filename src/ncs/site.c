@@ -127,3 +127,56 @@ void ncs_peak_fit(const double *x, size_t n, size_t j, size_t half, double *pos,
     *pos = (double)j + v;
     *val = a - b * b / (4.0 * c);
 }
+
+/* Newey-West long-run variance of the score (residual x regressor) over
+ * [on, end): sum over lags l <= lmax of Bartlett weight x autocovariance
+ * (Newey & West, Econometrica 1987;55:703). */
+static double score_variance(const double *x, double b, const double *ref, double b_ref, double g,
+                             size_t on, size_t end)
+{
+    size_t lmax = (end - on) / 4;
+    double v = 0;
+    for (size_t l = 0; l <= lmax; l++) {
+        double w = l == 0 ? 1.0 : 2.0 * (1.0 - (double)l / (double)(lmax + 1)), s = 0;
+        for (size_t k = on + l; k < end; k++) {
+            double rk = ref[k] - b_ref, rl = ref[k - l] - b_ref;
+            s += ((x[k] - b) - g * rk) * rk * ((x[k - l] - b) - g * rl) * rl;
+        }
+        v += w * s;
+    }
+    return v;
+}
+
+/* Variance of the mean of x over [b0, on) about b, by the same estimator
+ * (Bartlett weights, lags up to a quarter of the span). */
+static double baseline_variance(const double *x, double b, size_t b0, size_t on)
+{
+    size_t n = on - b0, lmax = n / 4;
+    double v = 0;
+    for (size_t l = 0; l <= lmax && n > 1; l++) {
+        double w = l == 0 ? 1.0 : 2.0 * (1.0 - (double)l / (double)(lmax + 1)), s = 0;
+        for (size_t k = b0 + l; k < on; k++)
+            s += (x[k] - b) * (x[k - l] - b);
+        v += w * s;
+    }
+    return v > 0 ? v / ((double)n * (double)(n - 1)) : 0;
+}
+
+double ncs_scale_fit(const double *x, const double *ref, size_t b0, size_t on, size_t end,
+                     double *se)
+{
+    double b = ncs_mean(x, b0, on), b_ref = ncs_mean(ref, b0, on), num = 0, den = 0;
+    for (size_t k = on; k < end; k++) {
+        num += (x[k] - b) * (ref[k] - b_ref);
+        den += (ref[k] - b_ref) * (ref[k] - b_ref);
+    }
+    double g = den > 0 ? num / den : 0, m = (double)(end - on), sum_ref = 0;
+    for (size_t k = on; k < end; k++)
+        sum_ref += ref[k] - b_ref;
+    double v = den > 0 && m > 1 ? score_variance(x, b, ref, b_ref, g, on, end) * m / (m - 1.0) : 0;
+    /* the baseline's own error shifts the whole span: g moves by it times
+     * sum(ref) / den */
+    double vb = baseline_variance(x, b, b0, on) * sum_ref * sum_ref;
+    *se = den > 0 ? sqrt(v + vb) / den : 0;
+    return g;
+}
