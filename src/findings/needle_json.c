@@ -28,23 +28,32 @@ static json_t *kind_json(const emg_spont_result *r, emg_type t)
                      per_min(r->count[t].discharges, r->rest_s));
 }
 
-/* The fasciculating units, each with its own rate (per-unit rates and the
- * muscle's rate are kept apart: clinical.md 1.4). */
+/* The fasciculating units: the trains with discharges classified as
+ * fasciculations, each with how many (per-unit rates and the muscle's rate
+ * are kept apart: clinical.md 1.4). A train's other discharges (end-plate
+ * spikes or unclassified amid irregular activity) are not counted here, so
+ * the list adds up to the muscle's "discharges". NULL without memory. */
 static json_t *fasc_units_json(const emg_spont_result *r)
 {
-    json_t *a = json_array();
+    size_t *n_fasc = calloc(r->n_trains + 1, sizeof *n_fasc);
+    json_t *a = n_fasc ? json_array() : NULL;
+    for (size_t i = 0; a && i < r->n_events; i++)
+        if (r->events[i].type == EMG_FASCICULATION && r->events[i].unit >= 1 &&
+            r->events[i].unit <= r->n_trains)
+            n_fasc[r->events[i].unit - 1]++;
     for (size_t k = 0; a && k < r->n_trains; k++) {
         const emg_train *t = &r->trains[k];
-        if (t->type != EMG_FASCICULATION)
+        if (!n_fasc[k])
             continue;
         json_array_append_new(
             a, json_pack("{s:I, s:i, s:I, s:o, s:o, s:o, s:i, s:b, s:i}", "unit",
-                         (json_int_t)t->unit, "site", (int)t->site, "discharges", (json_int_t)t->n,
-                         "amplitude_uv", fnd_num(t->shape.amplitude_uv, 1), "duration_ms",
-                         fnd_num(t->shape.duration_ms, 2), "first_s", fnd_num(t->first_s, 3),
-                         "phases", t->shape.phases, "is_complex", t->shape.phases >= 5, "doublets",
-                         t->doublets));
+                         (json_int_t)t->unit, "site", (int)t->site, "discharges",
+                         (json_int_t)n_fasc[k], "amplitude_uv", fnd_num(t->shape.amplitude_uv, 1),
+                         "duration_ms", fnd_num(t->shape.duration_ms, 2), "first_s",
+                         fnd_num(t->first_s, 3), "phases", t->shape.phases, "is_complex",
+                         t->shape.phases >= 5, "doublets", t->doublets));
     }
+    free(n_fasc);
     return a;
 }
 

@@ -165,6 +165,34 @@ static char *findings_of(const fnd_context *ctx, const char *dir, size_t *size, 
     return text;
 }
 
+/* Each muscle's list of fasciculating units adds up to its fasciculation
+ * discharges, and holds at least the units counted at one site. */
+static void check_fasciculating_units(const json_t *findings, const char *sample)
+{
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(findings, "needle_emg"), i, m)
+    {
+        const json_t *f = json_object_get(json_object_get(m, "spontaneous"), "fasciculation");
+        const json_t *list = json_object_get(f, "unit_list"), *u;
+        json_int_t sum = 0;
+        size_t k;
+        json_array_foreach(list, k, u)
+        {
+            json_int_t n = json_integer_value(json_object_get(u, "discharges"));
+            if (n < 1)
+                fail_msg("%s muscle %zu: a listed unit without fasciculations", sample, i);
+            sum += n;
+        }
+        if (sum != json_integer_value(json_object_get(f, "discharges")))
+            fail_msg("%s muscle %zu: units list %lld discharges, muscle %lld", sample, i,
+                     (long long)sum,
+                     (long long)json_integer_value(json_object_get(f, "discharges")));
+        if ((json_int_t)json_array_size(list) < json_integer_value(json_object_get(f, "units")))
+            fail_msg("%s muscle %zu: fewer units listed than counted", sample, i);
+    }
+}
+
 static void test_samples_validate_and_repeat(void **state)
 {
     (void)state;
@@ -186,6 +214,7 @@ static void test_samples_validate_and_repeat(void **state)
         char err[600] = "";
         if (!validate(schema, schema, f1, "$", err, sizeof err))
             fail_msg("%s: %s", samples[i], err);
+        check_fasciculating_units(f1, samples[i]);
         free(a), free(b), json_decref(f1), json_decref(f2);
     }
     fnd_context_free(ctx);
