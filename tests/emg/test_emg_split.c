@@ -185,17 +185,11 @@ static void test_end_plate_spread_kept(void **state)
 }
 
 /* Train k of r (unit k + 1) from the events of that unit: single-fibre
- * shape of amp_uv, timed and classified. */
+ * shape of amp_uv, timed and classified (emg_rebuild_train). */
 static void time_train(emg_spont_result *r, size_t k, double amp_uv)
 {
     double times[MAX_EVENTS];
     float amps[MAX_EVENTS];
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_events; i++)
-        if (r->events[i].unit == k + 1) {
-            times[n] = r->events[i].time_s;
-            amps[n++] = r->events[i].amplitude_uv;
-        }
     emg_train *t = &r->trains[k];
     t->unit = (uint32_t)(k + 1);
     t->shape = (emg_features){.amplitude_uv = amp_uv,
@@ -206,8 +200,7 @@ static void time_train(emg_spont_result *r, size_t k, double amp_uv)
                               .max_pos_uv = amp_uv,
                               .after_peak_ms = 0.8,
                               .area_uv_ms = amp_uv / 2};
-    emg_train_timing(times, amps, n, t);
-    t->type = emg_classify_train(t);
+    emg_rebuild_train(r, k, times, amps);
 }
 
 /* A 60 uV fibre at 8 Hz (train 1) and, in train 2, a 15 uV lesser phase
