@@ -132,6 +132,27 @@ static void test_duration_not_measurable(void **state)
     assert_false(s.duration_measurable);
 }
 
+/* A MUP whose late phases oscillate: a 1 mV triphasic MUP over 6 ms, then
+ * three 1 ms periods of +-25 uV (phases, not baseline: L = 10 uV) up to
+ * 24 ms. A 1 ms moving mean cancels a 1 ms period, so read on it alone the
+ * MUP would end with the spike (21 ms); its duration runs to 24 ms [S58]. */
+static void test_oscillating_late_phases(void **state)
+{
+    (void)state;
+    double fs = 10000.0, v[400];
+    sine_mup(v, 400, fs, 15.0, 6.0, 3, 500.0);
+    for (size_t i = 0; i < 400; i++) {
+        double t = (double)i * 1000.0 / fs;
+        if (t >= 21.0 && t < 24.0)
+            v[i] += 25.0 * sin(2.0 * PI * (t - 21.0));
+    }
+    emg_mup_shape s;
+    assert_int_equal(emg_mup_measure(v, 400, fs, 160, 0.0, &s), EDX_OK);
+    assert_float_equal(s.onset_ms, 15.0, 0.15);
+    assert_float_equal(s.end_ms, 24.0, 0.3);
+    assert_true(s.duration_measurable);
+}
+
 static void test_flat_is_range(void **state)
 {
     (void)state;
@@ -571,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_triphasic_4khz),
         cmocka_unit_test(test_satellite),
         cmocka_unit_test(test_flat_is_range),
+        cmocka_unit_test(test_oscillating_late_phases),
         cmocka_unit_test(test_tail_under_noise_level),
         cmocka_unit_test(test_duration_not_measurable),
         cmocka_unit_test(test_two_units_10khz),

@@ -5,15 +5,22 @@
  *   amplitude   peak to peak (largest negative to largest positive).
  *   markers     onset and end (edxreport(1), "MOTOR UNIT POTENTIALS"): the
  *               average is smoothed by a centred 1 ms moving mean (the level
- *               of the trace as a reader sees it, without its noise);
- *               walking outwards from the main spike, the MUP ends where
- *               the smoothed trace has stayed within L of the baseline for
- *               MUP_QUIET_MS. L is 5 % of the amplitude held within 2-10 uV
- *               (the 10 uV of a visual reading at the usual 100 uV/div gain
- *               [U]), and never within 3 SD of the noise left in the
- *               smoothed average (from its first and last MUP_FLANK_MS). A
- *               component beyond that stretch of baseline is a satellite,
- *               not part of the duration [S58].
+ *               of the trace as a reader sees it, without its noise) and by
+ *               a light 0.3 ms one (that keeps phases of about 1 ms period,
+ *               which the 1 ms mean cancels); walking outwards from the main
+ *               spike, the MUP ends where the 1 ms trace has stayed within
+ *               L of the baseline, and the light one within L plus twice its
+ *               noise, for MUP_QUIET_MS. L is 5 % of the amplitude held
+ *               within 2-10 uV (the 10 uV of a visual reading at the usual
+ *               100 uV/div gain [U]), and never within 3 SD of the noise
+ *               left in the smoothed average (from its first and last
+ *               MUP_FLANK_MS). A marker is moved inwards (at most 0.5 ms)
+ *               only on a steep flank, which the 1 ms mean leaves early; on
+ *               a slow one the noise of the light trace, not the MUP, would
+ *               stop that walk, always inside the end (on simulated
+ *               averages 0.2 ms short per MUP [E]). A component beyond that
+ *               stretch of baseline is a satellite, not part of the
+ *               duration [S58].
  *   phases      baseline crossings + 1 between the markers, counting only
  *               excursions beyond max(L, 5 % of the amplitude); >= 5 is
  *               polyphasic [S55].
@@ -47,7 +54,14 @@
 #define MUP_LEVEL_MAX_UV 10.0   /* visual reading at 100 uV/div [U] */
 #define MUP_LEVEL_NOISE 3.0     /* x residual noise rms */
 #define MUP_SMOOTH_MS 1.0       /* moving mean the markers are read on [E] */
-#define MUP_FINE_MS 0.2         /* lighter smoothing the markers are refined on [E] */
+#define MUP_FINE_MS 0.3         /* light mean that keeps phases of ~1 ms period [E] */
+/* The light trace's level lies MUP_FINE_MARGIN noise rms above its own 3 SD
+ * floor: its noise (about twice that of the 1 ms mean) is not read as a
+ * phase [E]. A flank the 1 ms mean leaves early: the light trace reaches
+ * MUP_STEEP times the level within half that mean's width [E]. */
+#define MUP_FINE_MARGIN 2.0
+#define MUP_STEEP 5.0
+#define MUP_REFINE_NOISE 3.0    /* a marker moves in only over f clearly below the level [E] */
 #define MUP_QUIET_MS 1.0        /* baseline stretch that ends a MUP [E] */
 #define MUP_FLANK_MS 2.0        /* window ends giving the residual noise */
 #define MUP_RISE_SEARCH_MS 1.5
@@ -67,29 +81,44 @@ static double flank_noise(const double *s, size_t n, size_t nb, double *scratch)
     return m ? emg_mup_quantile(scratch, m, 0.5) / 0.6745 : 0;
 }
 
-/* The centred mean of v[i - h .. i + h] (fewer at the ends of v[0..n)):
- * the lightly smoothed trace, read only where a marker is refined. */
-static double mean_about(const double *v, size_t n, size_t i, size_t h)
+/* From `from` outwards (dir), the last sample where the MUP is off the
+ * baseline before `quiet` samples on it: where |s| (the 1 ms mean) reaches
+ * `level` or |f| (the light mean) reaches `level_fine`. */
+static size_t quiet_end(const double *s, const double *f, size_t n, size_t from, int dir,
+                        size_t quiet, double level, double level_fine)
 {
-    size_t lo = i > h ? i - h : 0, hi = i + h + 1 < n ? i + h + 1 : n;
-    double s = 0;
-    for (size_t k = lo; k < hi; k++)
-        s += v[k];
-    return s / (double)(hi - lo);
+    size_t marker = from, run = 0;
+    for (size_t i = from; run < quiet;) {
+        bool off = fabs(s[i]) >= level || fabs(f[i]) >= level_fine;
+        marker = off ? i : marker;
+        run = off ? 0 : run + 1;
+        if ((dir > 0 && i + 1 >= n) || (dir < 0 && i == 0))
+            break;
+        i = dir > 0 ? i + 1 : i - 1;
+    }
+    return marker;
 }
 
-/* Moves a marker found on the 1 ms mean inwards (dir -1 for the onset,
- * +1 for the end) to where v smoothed by a centred mean of 2 fh + 1
- * samples leaves the level: the wide mean leaves it up to half its width
- * early on a steep flank. */
-static size_t refine(const double *v, size_t n, size_t fh, size_t marker, size_t spike, int dir,
-                     size_t h, double level)
+/* Moves a marker inwards (dir -1 for the onset, +1 for the end), by at
+ * most h samples, to where the light mean f reaches the level less
+ * MUP_REFINE_NOISE times its noise: the 1 ms mean leaves the baseline up
+ * to half its width early on a flank that climbs steeply from it, which
+ * is only moved for when f reaches MUP_STEEP times the level within those
+ * h samples. On a slow flank it is not: there f lies about the level and
+ * its noise, not the MUP, would set where the walk stops (always inwards). */
+static size_t refine(const double *f, size_t n, size_t marker, size_t spike, int dir, size_t h,
+                     double level, double noise_fine)
 {
-    for (size_t k = 0; k <= h; k++) {
+    bool steep = false;
+    for (size_t k = 0; k <= h && !steep; k++) {
+        size_t i = dir < 0 ? marker + k : marker - k;
+        steep = i < n && fabs(f[i]) >= MUP_STEEP * level;
+    }
+    for (size_t k = 0; k <= h && steep; k++) {
         size_t i = dir < 0 ? marker + k : marker - k;
         if ((dir < 0 && i >= spike) || (dir > 0 && i <= spike))
             break;
-        if (fabs(mean_about(v, n, i, fh)) >= level)
+        if (fabs(f[i]) >= level - MUP_REFINE_NOISE * noise_fine)
             return i;
     }
     return marker;
@@ -131,19 +160,24 @@ static int markers(const double *v, size_t n, double fs_hz, size_t spike, double
                    size_t *a, size_t *z, double *level_uv, bool *measurable)
 {
     double ms = 1000.0 / fs_hz;
-    double *s = malloc(2 * n * sizeof *s);
+    double *s = malloc(3 * n * sizeof *s);
     if (!s)
         return EDX_ERR_NOMEM;
+    double *f = s + n, *scratch = s + 2 * n;
     size_t w = (size_t)(MUP_SMOOTH_MS / ms) | 1, nb = (size_t)(MUP_FLANK_MS / ms + 0.5);
+    nb = nb ? nb : 1;
     edx_moving_mean(v, n, w, s);
+    edx_moving_mean(v, n, (size_t)(MUP_FINE_MS / ms + 0.5) | 1, f);
     double base_uv = fmin(MUP_LEVEL_MAX_UV, fmax(MUP_LEVEL_MIN_UV, MUP_LEVEL_FRAC * amplitude_uv));
-    double level = fmax(base_uv, MUP_LEVEL_NOISE * flank_noise(s, n, nb ? nb : 1, s + n));
+    double level = fmax(base_uv, MUP_LEVEL_NOISE * flank_noise(s, n, nb, scratch));
+    double noise_fine = flank_noise(f, n, nb, scratch);
+    double level_fine = fmax(base_uv, MUP_LEVEL_NOISE * noise_fine) + MUP_FINE_MARGIN * noise_fine;
     size_t quiet = (size_t)(MUP_QUIET_MS / ms) + 1;
-    size_t a0 = edx_quiet_end(s, n, spike, -1, quiet, level), a1 = extend(s, n, a0, -1, base_uv);
-    size_t z0 = edx_quiet_end(s, n, spike, +1, quiet, level), z1 = extend(s, n, z0, +1, base_uv);
-    size_t fh = ((size_t)(MUP_FINE_MS / ms) | 1) / 2;
-    *a = a1 != a0 ? a1 : refine(v, n, fh, a0, spike, -1, w / 2, level);
-    *z = z1 != z0 ? z1 : refine(v, n, fh, z0, spike, +1, w / 2, level);
+    size_t a0 = quiet_end(s, f, n, spike, -1, quiet, level, level_fine);
+    size_t z0 = quiet_end(s, f, n, spike, +1, quiet, level, level_fine);
+    size_t a1 = extend(s, n, a0, -1, base_uv), z1 = extend(s, n, z0, +1, base_uv);
+    *a = a1 != a0 ? a1 : refine(f, n, a0, spike, -1, w / 2, level, noise_fine);
+    *z = z1 != z0 ? z1 : refine(f, n, z0, spike, +1, w / 2, level, noise_fine);
     *level_uv = level;
     size_t edge = (size_t)(MUP_EDGE_MS / ms + 0.5);
     *measurable = *a >= edge && *z + edge < n && outside_rms(s, n, *a, *z, w) < level &&
