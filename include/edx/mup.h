@@ -81,12 +81,15 @@ typedef struct emg_mup_unit {
     size_t n_discharges;    /* assigned to it in that epoch */
     size_t n_averaged;      /* discharges in the average */
     double first_s, last_s; /* first and last discharge */
-    double rate_hz;         /* median instantaneous rate (intervals 20-250 ms) */
+    double rate_hz;         /* 1 / firing interval (intervals 20-250 ms; missed discharges
+                               allowed for, see emg_mup_firing_interval_ms) */
     double max_rate_hz;     /* 90th percentile of instantaneous rates */
     double variability_pct; /* median rms(discharge - average) / rms(average), spike part;
                                NAN for a rejected unit */
     double residual_uv;     /* noise left in the average (its window ends), rms */
     bool is_accepted;       /* enough discharges, a voluntary rate, near field */
+    bool is_faint;          /* its spikes lie below the measuring threshold: counted among
+                               the units firing, not measured */
     const char *reject;     /* why not accepted ("too few discharges", ...), or NULL */
     double *wave_uv;        /* the average (owned), wave_len samples */
     size_t wave_len;

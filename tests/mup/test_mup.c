@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "edx/mup.h"
+#include "emg/mup/mup_internal.h"
 
 #define PI 3.14159265358979323846
 
@@ -379,6 +380,59 @@ static void test_peel_keeps_own_tail(void **state)
     emg_mup_free(a);
 }
 
+/* A unit whose spikes rise above the counting threshold (3.5 x the slope
+ * noise) but not the measuring one (5 x) is counted among the units firing
+ * and left out of the MUP means; the large unit beside it is measured as
+ * before. (Detected at 5 x alone, the small unit was not seen at all.) */
+static void test_faint_unit_counted_not_measured(void **state)
+{
+    (void)state;
+    synth_unit u[2] = {{9.0, 800.0, 8.0, 3, 0}, {12.0, 325.0, 12.0, 3, 0}};
+    emg_mup_analyser *a = run(10000.0, CONV_STATE_MINIMAL, u, 2, 8.0);
+    const emg_mup_unit *x = find_unit(a, 800.0), *y = find_unit(a, 325.0);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_false(x->is_faint);
+    assert_true(y->is_faint);
+    assert_float_equal(y->rate_hz, 12.0, 1.0);
+    assert_int_equal(emg_mup_epoch_at(a, 0)->n_units, 2);
+    emg_mup_summary s;
+    assert_int_equal(emg_mup_summarise(a, NULL, &s), EDX_OK);
+    assert_int_equal(s.count, 1);
+    assert_float_equal(s.amplitude_uv_mean, 800.0, 40.0);
+    emg_mup_free(a);
+}
+
+/* A unit firing every 40 ms (25 Hz, +-10 %) of which two discharges in
+ * three went to no track (superimposed on others): its intervals are 40,
+ * 80, 120 ms and the median reads about 80 ms (12 Hz); the firing interval
+ * is 40 ms. A few stray short intervals (another unit's discharge taken
+ * for this one's) do not halve it; intervals with no common base give
+ * none. */
+static void test_firing_interval_with_missed_discharges(void **state)
+{
+    (void)state;
+    double isi[64], copy[64];
+    size_t k = 0;
+    rng_state = 777;
+    for (int i = 0; i < 40; i++) {
+        int m = i % 3 == 0 ? 1 : i % 3 == 1 ? 2 : 3; /* 1, 2 and 3 intervals spanned */
+        double sum = 0;
+        for (int j = 0; j < m; j++)
+            sum += 40.0 * (1.0 + 0.1 * (2.0 * rng_uniform() - 1.0));
+        isi[k++] = sum;
+    }
+    memcpy(copy, isi, k * sizeof *isi);
+    assert_true(emg_mup_quantile(copy, k, 0.5) > 70.0); /* what the median read */
+    memcpy(copy, isi, k * sizeof *isi);
+    assert_float_equal(emg_mup_firing_interval_ms(copy, k), 40.0, 2.5);
+    isi[k++] = 21.0, isi[k++] = 19.5, isi[k++] = 20.5; /* stray discharges */
+    memcpy(copy, isi, k * sizeof *isi);
+    assert_float_equal(emg_mup_firing_interval_ms(copy, k), 40.0, 2.5);
+    double none[4] = {30.0, 47.0, 71.0, 113.0};
+    assert_true(isnan(emg_mup_firing_interval_ms(none, 4)));
+}
+
 static void test_rate_limits(void **state)
 {
     (void)state;
@@ -609,6 +663,8 @@ int main(void)
         cmocka_unit_test(test_hum_and_neighbours),
         cmocka_unit_test(test_mains_modes),
         cmocka_unit_test(test_peel_keeps_own_tail),
+        cmocka_unit_test(test_faint_unit_counted_not_measured),
+        cmocka_unit_test(test_firing_interval_with_missed_discharges),
     };
     return cmocka_run_group_tests_name("mup", tests, NULL, NULL);
 }

@@ -3,9 +3,13 @@
  *
  * Detection: a slope signal d[i] = x[i+h] - x[i-h] (h = 0.1 ms) emphasises
  * the near-field spike of each MUP. A candidate is a peak of |d| above
- * max(5 x the robust noise of d (from every other slope of each 0.5 s
+ * max(3.5 x the robust noise of d (from every other slope of each 0.5 s
  * block), a 100 uV/ms slope) that is the largest within +-1 ms, with at
- * least MUP_MIN_SPIKE_UV peak to peak around it.
+ * least MUP_MIN_SPIKE_UV peak to peak around it. Candidates below 5 x
+ * (MUP_NOISE_K) are weak: they match and start weak tracks only, whose
+ * units are counted among those firing (recruitment) but not measured (too
+ * close to the noise; at 5 x the measured means were found right, and
+ * lower levels let such units shorten them [E]).
  * Its time is refined to a fraction of a sample (parabola through |d|),
  * and the window [-18, +27] ms is taken by cubic interpolation, so that
  * 4 kHz recordings are aligned as well as 10 kHz ones.
@@ -33,7 +37,8 @@
 
 #define MUP_SLOPE_HALF_MS 0.1
 #define MUP_ISOLATION_MS 1.0
-#define MUP_NOISE_K 5.0          /* detection threshold, x robust noise of d [E] */
+#define MUP_NOISE_K 5.0           /* spikes measured: x robust noise of d [E] */
+#define MUP_COUNT_K 3.5           /* spikes of units only counted: x robust noise of d [E] */
 #define MUP_MIN_SLOPE_UV_MS 100.0 /* smallest spike slope looked at [E] */
 #define MUP_MIN_SPIKE_UV 50.0    /* smallest spike measured [E] */
 #define MUP_PRE_MS 18.0
@@ -348,12 +353,14 @@ typedef struct {
 /* The tracks whose floor lies below their limit into tries[], by floor
  * (ties in track order); returns how many. */
 static size_t match_tries(const emg_mup_analyser *a, const double *c_span, double e_c, double r_c,
-                          match_try *tries)
+                          bool weak, match_try *tries)
 {
     double noise_e = (double)a->mlen * a->noise_d * a->noise_d / 2.0;
     size_t n = 0;
     for (size_t i = 0; i < a->n_tracks; i++) {
         const mup_track *t = &a->tracks[i];
+        if (t->is_weak != weak)
+            continue;
         double limit = MUP_MATCH_BASE + MUP_MATCH_NOISE * noise_e / t->energy;
         double e_max = e_c > t->energy ? e_c : t->energy;
         double f = distance_floor(c_span[0], c_span[1], t, e_c, r_c, e_max);
@@ -372,11 +379,12 @@ static size_t match_tries(const emg_mup_analyser *a, const double *c_span, doubl
  * are tried from the lowest floor up, so the best distance found early
  * bounds (and cuts short) the later ones, and once a floor reaches it no
  * later track can do better. */
-static mup_track *nearest_track(emg_mup_analyser *a, const double *c, const double *c_span)
+static mup_track *nearest_track(emg_mup_analyser *a, const double *c, const double *c_span,
+                                bool weak)
 {
     match_try tries[EMG_MUP_MAX_UNITS];
     double e_c = emg_mup_energy(c, a->mlen), r_c = sqrt(e_c), best_d = HUGE_VAL;
-    size_t n = match_tries(a, c_span, e_c, r_c, tries), best = SIZE_MAX;
+    size_t n = match_tries(a, c_span, e_c, r_c, weak, tries), best = SIZE_MAX;
     for (size_t k = 0; k < n && !(tries[k].floor > best_d); k++) {
         mup_track *t = &a->tracks[tries[k].i];
         double limit = tries[k].limit, bound = best_d < limit ? best_d : limit;
@@ -388,7 +396,7 @@ static mup_track *nearest_track(emg_mup_analyser *a, const double *c, const doub
     return best == SIZE_MAX ? NULL : &a->tracks[best];
 }
 
-static int assign(emg_mup_analyser *a, size_t p, double frac)
+static int assign(emg_mup_analyser *a, size_t p, double frac, bool weak)
 {
     /* the spike part first: most candidates go to units that keep no more
      * members, or are no spike at all, and need no more of their window */
@@ -404,15 +412,15 @@ static int assign(emg_mup_analyser *a, size_t p, double frac)
     }
     if (hi - lo < MUP_MIN_SPIKE_UV)
         return EDX_OK;
-    a->n_spikes++;
+    a->n_spikes += !weak;
     double span[2] = {lo, hi};
-    mup_track *best = nearest_track(a, c, span);
+    mup_track *best = nearest_track(a, c, span, weak);
     int rc = EDX_OK;
-    if (!best)
-        rc = track_new(a, &best);
+    if (!best && !(rc = track_new(a, &best)) && best)
+        best->is_weak = weak;
     if (rc || !best)
         return rc;
-    a->n_assigned++;
+    a->n_assigned += !weak;
     double t = a->epoch_t0_s + ((double)(a->buf_abs0 + (int64_t)p) + frac) / a->fs;
     if (best->n_times && t - best->times[best->n_times - 1] < MUP_SAME_DISCHARGE_S)
         return EDX_OK; /* another slope of the discharge just taken */
@@ -482,7 +490,7 @@ static int scan(emg_mup_analyser *a, size_t s, size_t e)
     double sd = emg_mup_robust_rms(a->scratch, nn, a->noise_d, a->scratch + nn);
     a->noise_sum += sd / sqrt(2.0) * (double)(e - s);
     a->noise_n += e - s;
-    double thr = fmax(MUP_NOISE_K * sd, a->min_d);
+    double thr = fmax(MUP_COUNT_K * sd, a->min_d), thr_measure = fmax(MUP_NOISE_K * sd, a->min_d);
     a->noise_d = sd;
     if (a->state == CONV_STATE_MAXIMAL) {
         /* the interference pattern only: no MUP is taken at full effort, and
@@ -500,7 +508,7 @@ static int scan(emg_mup_analyser *a, size_t s, size_t e)
         double ym = fabs(a->d[i - 1 - d0]), yp = fabs(a->d[i + 1 - d0]);
         double den = ym - 2.0 * v + yp;
         double frac = den < 0 ? 0.5 * (ym - yp) / den : 0;
-        rc = assign(a, i, fmax(-0.5, fmin(0.5, frac)));
+        rc = assign(a, i, fmax(-0.5, fmin(0.5, frac)), v < thr_measure);
         i += a->iso;
     }
     return rc;

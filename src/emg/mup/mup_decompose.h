@@ -24,6 +24,7 @@ typedef struct mup_track {
     double *times;    /* discharge times, s */
     size_t n_times, cap_times;
     bool is_merged;   /* merged into another track */
+    bool is_weak;     /* started by a spike below the measuring threshold: counted, not measured */
 } mup_track;
 
 struct emg_mup_analyser {

@@ -39,7 +39,7 @@
 
 static bool is_unit_track(const mup_track *t)
 {
-    return !t->is_merged && t->n_times >= MUP_MIN_DISCHARGES;
+    return !t->is_merged && !t->is_weak && t->n_times >= MUP_MIN_DISCHARGES;
 }
 
 /* The samples of a unit's kept average that are not zero: [lo, hi]. */

@@ -6,7 +6,8 @@
  * Recruitment (clinical reference 2.4):
  *   reduced  the recruitment ratio (fastest rate / units firing; the median
  *            over the moderate epochs, else the minimal ones) exceeds 5
- *            [S110, Daube rule] while the fastest unit fires faster than a
+ *            [S110, Daube rule] with half a unit more counted
+ *            (UNITS_HIDDEN), while the fastest unit fires faster than a
  *            normal first unit does when the second joins: 90 - 19 ms
  *            recruitment interval, i.e. > 14 Hz [S54];
  *   early    three or more units fire together while none fires as fast as
@@ -29,6 +30,11 @@
 #define EARLY_UNITS 3.0
 #define RISE_NEAR_MS 0.5             /* near field [clinical reference 2.1, U] */
 #define RATIO_MIN_RATE_HZ 10.0       /* ratio read only with a unit >= 10 Hz [S110] */
+/* Units firing beyond those separated: at moderate effort superimposition
+ * hides some (a unit amid others may seldom fire clear of them), and the
+ * ratio is a count of a few; reduced recruitment is read only when the
+ * ratio exceeds its limit with half a unit more counted [E]. */
+#define UNITS_HIDDEN 0.5
 
 const char *emg_mup_pattern_name(emg_mup_pattern p)
 {
@@ -58,19 +64,21 @@ static bool is_min_mod(conv_state s)
 /* What is read per epoch: the recruitment ratio (epochs with a unit at
  * 10 Hz or more [S110]), or the units firing while none reaches the
  * recruitment frequency (0 when one does; epochs with units). */
-typedef enum epoch_metric { METRIC_RATIO, METRIC_LOW_RATE_UNITS } epoch_metric;
+typedef enum epoch_metric { METRIC_RATIO, METRIC_RATIO_HIDDEN, METRIC_LOW_RATE_UNITS } epoch_metric;
 
 static bool metric_read(const emg_mup_epoch_stats *e, conv_state state, epoch_metric m)
 {
     if (e->state != state || !e->n_units)
         return false;
-    return m != METRIC_RATIO || e->max_rate_hz >= RATIO_MIN_RATE_HZ;
+    return m == METRIC_LOW_RATE_UNITS || e->max_rate_hz >= RATIO_MIN_RATE_HZ;
 }
 
 static double metric_of(const emg_mup_epoch_stats *e, epoch_metric m)
 {
     if (m == METRIC_RATIO)
         return e->recruitment_ratio;
+    if (m == METRIC_RATIO_HIDDEN)
+        return e->max_rate_hz / (e->units_estimate + UNITS_HIDDEN);
     return e->max_rate_hz < RECRUIT_FREQ_HZ ? e->units_estimate : 0.0;
 }
 
@@ -134,6 +142,7 @@ void emg_recruit_summarise(const emg_mup_analyser *a, emg_recruit_summary *r)
     static const conv_state ratio_order[2] = {CONV_STATE_MODERATE, CONV_STATE_MINIMAL};
     static const conv_state early_order[2] = {CONV_STATE_MINIMAL, CONV_STATE_MODERATE};
     r->recruitment_ratio = median_metric(a, ratio_order, METRIC_RATIO);
+    double ratio_hidden = median_metric(a, ratio_order, METRIC_RATIO_HIDDEN);
     double low = median_metric(a, early_order, METRIC_LOW_RATE_UNITS);
     r->units_at_low_rate = isnan(low) ? 0 : low;
     /* recruitment frequency: a unit that joined clearly after the first */
@@ -153,7 +162,7 @@ void emg_recruit_summarise(const emg_mup_analyser *a, emg_recruit_summary *r)
     }
     if (isnan(r->max_firing_hz))
         r->pattern = EMG_RECRUIT_UNKNOWN;
-    else if (r->recruitment_ratio > RATIO_REDUCED && r->max_firing_hz > RECRUIT_FAST_HZ)
+    else if (ratio_hidden > RATIO_REDUCED && r->max_firing_hz > RECRUIT_FAST_HZ)
         r->pattern = EMG_RECRUIT_REDUCED;
     else if (r->units_at_low_rate >= EARLY_UNITS)
         r->pattern = EMG_RECRUIT_EARLY;
@@ -226,7 +235,7 @@ static size_t distinct(const emg_mup_analyser *a, bool *keep, double *bx, double
 {
     size_t n = 0;
     for (size_t i = 0; i < a->n_units; i++) {
-        keep[i] = a->units[i].is_accepted;
+        keep[i] = a->units[i].is_accepted && !a->units[i].is_faint;
         for (size_t j = 0; j < i && keep[i]; j++)
             if (keep[j] && emg_mup_same_unit(a, &a->units[i], &a->units[j], bx, by)) {
                 if (is_cleaner(&a->units[i], &a->units[j]))

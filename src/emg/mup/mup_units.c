@@ -27,6 +27,13 @@
 #define MUP_MAX_RATE_HZ 50.0   /* highest voluntary rate [S110] */
 #define MUP_ISI_MIN_MS 20.0    /* 50 Hz */
 #define MUP_ISI_MAX_MS 250.0   /* 4 Hz */
+#define MUP_HARMONIC_MAX 4.0   /* multiples of the firing interval looked for [E] */
+#define MUP_HARMONIC_TOL                                                                           \
+    0.2                             /* an interval within 20 % of one: intervals of a unit at      \
+                                       steady voluntary firing vary by 10-20 % [E] */
+#define MUP_HARMONIC_SHARE 0.9      /* of the intervals the best candidate explains [E] */
+#define MUP_HARMONIC_ONES 3         /* times the firing interval itself is seen [E] */
+#define MUP_HARMONIC_ONES_SHARE 0.2 /* and at least this share of those it explains [E] */
 #define MUP_MIN_AMP_UV 50.0    /* [E] */
 #define MUP_BASE_MS 2.0        /* window ends that give the baseline */
 #define MUP_CLEAN_MIN 6        /* discharges the clean half must keep [E] */
@@ -155,7 +162,8 @@ int emg_mup_merge_tracks(emg_mup_analyser *a)
             continue;
         for (size_t j = i + 1; j < a->n_tracks && !ti->is_merged && !rc; j++) {
             mup_track *tj = &a->tracks[j];
-            if (tj->is_merged || tj->n_times < MUP_MERGE_MIN || !sizes_close(ti, tj))
+            if (tj->is_merged || tj->n_times < MUP_MERGE_MIN || !sizes_close(ti, tj) ||
+                tj->is_weak != ti->is_weak)
                 continue;
             int best_s = 0;
             double limit = merge_limit(a, et[i], et[j], w);
@@ -231,7 +239,58 @@ int emg_mup_drop_locked(emg_mup_analyser *a)
     return EDX_OK;
 }
 
-/* Median rate from intervals of voluntary length; NAN when fewer than 3. */
+/* How many of isi[0..k) lie within MUP_HARMONIC_TOL of 1 to
+ * MUP_HARMONIC_MAX times t; *ones: how many of them at once t. */
+static size_t harmonic_support(const double *isi, size_t k, double t, size_t *ones)
+{
+    size_t s = 0;
+    *ones = 0;
+    for (size_t j = 0; j < k; j++) {
+        double r = isi[j] / t, m = floor(r + 0.5);
+        if (m >= 1 && m <= MUP_HARMONIC_MAX && fabs(r / m - 1.0) <= MUP_HARMONIC_TOL) {
+            s++;
+            *ones += m == 1;
+        }
+    }
+    return s;
+}
+
+/* The interval a unit fires at when some of its discharges were not
+ * assigned to it (superimposed on other units' at moderate effort, where
+ * a unit keeps a third of them or fewer): its intervals then come as 2, 3
+ * or 4 times that interval, and their median reads the unit at half its
+ * rate or less. Of the intervals seen, the longest that explains nearly as
+ * many intervals as the best one does (MUP_HARMONIC_SHARE; every multiple
+ * of an interval is one of its half too) and is itself seen
+ * MUP_HARMONIC_ONES times; then the median of interval / multiple over
+ * those it explains. NAN when none qualifies. Overwrites isi. */
+double emg_mup_firing_interval_ms(double *isi, size_t k)
+{
+    size_t best = 0, ones;
+    for (size_t i = 0; i < k; i++) {
+        size_t s = harmonic_support(isi, k, isi[i], &ones);
+        best = s > best ? s : best;
+    }
+    double t = NAN;
+    for (size_t i = 0; i < k; i++) {
+        size_t s = harmonic_support(isi, k, isi[i], &ones);
+        if ((double)s >= MUP_HARMONIC_SHARE * (double)best && ones >= MUP_HARMONIC_ONES &&
+            (double)ones >= MUP_HARMONIC_ONES_SHARE * (double)s && !(isi[i] <= t))
+            t = isi[i];
+    }
+    if (isnan(t))
+        return NAN;
+    size_t m = 0;
+    for (size_t j = 0; j < k; j++) {
+        double r = isi[j] / t, h = floor(r + 0.5);
+        if (h >= 1 && h <= MUP_HARMONIC_MAX && fabs(r / h - 1.0) <= MUP_HARMONIC_TOL)
+            isi[m++] = isi[j] / h; /* m <= j: nothing unread is overwritten */
+    }
+    return emg_mup_quantile(isi, m, 0.5);
+}
+
+/* The rate from intervals of voluntary length: of the fundamental interval
+ * (emg_mup_firing_interval_ms), else their median; NAN when fewer than 3. */
 static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
 {
     qsort(times, n, sizeof *times, edx_cmp_double);
@@ -246,7 +305,8 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
         return NAN;
     double fast_ms = emg_mup_quantile(isi, k, 0.1);
     *p90_hz = 1000.0 / fast_ms;
-    return 1000.0 / emg_mup_quantile(isi, k, 0.5);
+    double median_ms = emg_mup_quantile(isi, k, 0.5), base_ms = emg_mup_firing_interval_ms(isi, k);
+    return 1000.0 / (isnan(base_ms) ? median_ms : base_ms);
 }
 
 /* The sum of squares of row - w about its mean, in one pass: the sums of
@@ -471,6 +531,7 @@ static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double 
     size_t rank[EMG_MUP_MAX_MEMBERS];
     size_t keep = ranked_average(a, t->members, t->n_members, u.wave_uv, scratch, rank);
     (void)noise_uv;
+    u.is_faint = t->is_weak;
     u.residual_uv = end_noise(a, u.wave_uv, scratch);
     int mrc = emg_mup_measure(u.wave_uv, u.wave_len, a->fs, u.spike, u.residual_uv, &u.shape);
     if (mrc == EDX_ERR_NOMEM) {
@@ -526,7 +587,9 @@ static void dedupe_epoch(emg_mup_analyser *a, size_t first_unit, double *scratch
             emg_mup_unit *x = &a->units[i], *y = &a->units[j];
             if (!y->is_accepted || !emg_mup_same_unit(a, x, y, scratch, scratch + w))
                 continue;
-            emg_mup_unit *drop = x->n_discharges > y->n_discharges ? y : x;
+            emg_mup_unit *drop = x->is_faint != y->is_faint          ? (x->is_faint ? x : y)
+                                 : x->n_discharges > y->n_discharges ? y
+                                                                     : x;
             drop->is_accepted = false;
             drop->reject = "the same unit as another";
         }
