@@ -351,7 +351,11 @@ static emg_type high_rate(const emg_train *t)
     bool rigid = t->n >= 10 && t->rate_hz >= CRD_RATE_MIN_HZ && t->rate_hz <= CRD_RATE_MAX_HZ &&
                  isfinite(t->interval_cv) && t->interval_cv <= CRD_MAX_CV &&
                  t->regular_fraction >= 0.9 && t->rate_swing < CRD_MAX_SWING;
-    bool complex = (f->phases >= CRD_MIN_PHASES || f->turns >= CRD_MIN_TURNS) && !is_psw_shape(f);
+    /* a serrated complex of several fibres lasts ~5-15 ms [S46, S52]: turns
+     * on a brief bi- or triphasic spike are one fibre's notch, and that
+     * spike firing at the fibrillation rate is a fibrillation [S52, S51] */
+    bool serrated = f->turns >= CRD_MIN_TURNS && !is_fib_shape(f);
+    bool complex = (f->phases >= CRD_MIN_PHASES || serrated) && !is_psw_shape(f);
     if (rigid && (t->rate_hz > FIB_RATE_MAX_HZ || complex))
         return EMG_CRD;
     if (t->n >= 10 && t->rate_hz >= MYOTONIC_RATE_MIN_HZ && t->rate_hz <= MYOTONIC_RATE_MAX_HZ &&
