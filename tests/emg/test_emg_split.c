@@ -146,6 +146,63 @@ static void test_two_rhythms_split(void **state)
     free_result(&r);
 }
 
+/* A fibre at rate_hz with interval jitter cv, amp_uv, from t0_s over 20 s,
+ * into ev; returns how many. */
+static size_t fibre_cv(emg_event *ev, double rate_hz, double cv, double t0_s, double amp_uv,
+                       synth_rng *g)
+{
+    size_t n = 0;
+    for (double t = t0_s; t < t0_s + 20.0; t += (1.0 + cv * synth_normal(g)) / rate_hz)
+        ev[n++] = discharge(t, amp_uv + 4.0 * synth_normal(g), 1);
+    return n;
+}
+
+/* Two fibres of one size at 5.0 and 5.4 Hz (rates 8 % apart, within the
+ * rhythm tolerance; interval CV 2 %): no two sizes, no rhythm holding most
+ * discharges. Following one fibre's phase from discharge to discharge
+ * takes it out; the other's remain: two fibrillation trains. Where the two
+ * fire together a discharge or two may go to the other. */
+static void test_two_fibres_one_rate_split(void **state)
+{
+    (void)state;
+    synth_rng g = {15};
+    emg_event ev[MAX_EVENTS];
+    size_t n_a = fibre_cv(ev, 5.0, 0.02, 1.0, 60.0, &g);
+    size_t n = n_a + fibre_cv(ev + n_a, 5.4, 0.02, 1.09, 60.0, &g);
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, 60.0);
+    assert_int_not_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 2);
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(r.trains[1].type, EMG_FIBRILLATION);
+    double lo = fmin(r.trains[0].rate_hz, r.trains[1].rate_hz);
+    double hi = fmax(r.trains[0].rate_hz, r.trains[1].rate_hz);
+    assert_true(fabs(lo - 5.0) < 0.15 && fabs(hi - 5.4) < 0.15);
+    size_t n_lo = count_unit(&r, r.trains[0].rate_hz < r.trains[1].rate_hz ? 1 : 2);
+    assert_true(n_lo + 4 >= n_a && n_lo <= n_a + 4);
+    free_result(&r);
+}
+
+/* Irregular spikes of one size at 12 Hz: dense enough that chains of
+ * discharges a fibrillation interval apart form by chance; none stands,
+ * the train stays whole. */
+static void test_irregular_one_size_kept(void **state)
+{
+    (void)state;
+    synth_rng g = {16};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0;
+    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 12.0)
+        ev[n++] = discharge(t, 60.0 + 4.0 * synth_normal(&g), 1);
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, 60.0);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 1);
+    assert_int_equal(count_unit(&r, 1), n);
+    free_result(&r);
+}
+
 /* Random discharges of two sizes: neither size keeps a rhythm, one train. */
 static void test_irregular_two_sizes_kept(void **state)
 {
@@ -249,6 +306,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_fibres_split),
         cmocka_unit_test(test_two_rhythms_split),
+        cmocka_unit_test(test_two_fibres_one_rate_split),
+        cmocka_unit_test(test_irregular_one_size_kept),
         cmocka_unit_test(test_irregular_two_sizes_kept),
         cmocka_unit_test(test_end_plate_spread_kept),
         cmocka_unit_test(test_lesser_phase_dropped),
