@@ -44,9 +44,10 @@
  * at 0.3, ten hits in a row by chance have odds of 6e-6 [E]. */
 #define MAX_CHANCE 0.3
 /* A chain holds at least this many discharges (split.c SPLIT_MIN_N) and
- * takes nine of ten it is due (split.c SPLIT_RHYTHM) [E]. */
+ * takes four of five it is due: a fibre near the noise has some of its
+ * discharges missed, and chance is judged apart (MAX_CHANCE) [E]. */
 #define MIN_CHAIN 10
-#define MIN_HIT_SHARE 0.9
+#define MIN_HIT_SHARE 0.8
 /* One of two (or three) fibres firing through the train: a third of its
  * discharges at least, over half its length - not a short run that a few
  * irregular discharges happened to form [E]. */
