@@ -6,7 +6,10 @@
  * of one size are told apart by their rhythms; irregular
  * discharges with two sizes, and irregular spikes of one spread of sizes,
  * stay one train; a fibre potential's lesser phase detected as a train of
- * its own goes (src/emg/summary.c).
+ * its own goes (src/emg/summary.c); two fibres of one size at nearly one
+ * rate are followed phase by phase (src/emg/phase.c); a fibre's discharge
+ * matched to another train where the fibre misses one goes back to it
+ * (src/emg/pieces.c).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -146,6 +149,8 @@ static void test_two_rhythms_split(void **state)
     free_result(&r);
 }
 
+static void time_train(emg_spont_result *r, size_t k, double amp_uv);
+
 /* A fibre at rate_hz with interval jitter cv, amp_uv, from t0_s over 20 s,
  * into ev; returns how many. */
 static size_t fibre_cv(emg_event *ev, double rate_hz, double cv, double t0_s, double amp_uv,
@@ -200,6 +205,49 @@ static void test_irregular_one_size_kept(void **state)
     assert_int_equal(emg_split_mixed(&r), EDX_OK);
     assert_int_equal(r.n_trains, 1);
     assert_int_equal(count_unit(&r, 1), n);
+    free_result(&r);
+}
+
+/* A 60 uV fibre at 6 Hz (train 1) whose every fifth discharge matched
+ * another train (train 2, unclassified, with four stray discharges of its
+ * own off the rhythm): the discharges half way across train 1's gaps go
+ * back to it (src/emg/pieces.c), the strays stay. Train 3, end-plate
+ * spikes at 40 Hz, dense enough to fill any gap by chance, gives none. */
+static void test_gap_filled_from_other_train(void **state)
+{
+    (void)state;
+    synth_rng g = {17};
+    emg_event ev[MAX_EVENTS];
+    size_t n_fib = fibre_cv(ev, 6.0, 0.02, 1.0, 60.0, &g), n = n_fib, n_moved = 0;
+    for (size_t i = 4; i + 1 < n_fib; i += 5) {
+        ev[i].unit = 2;
+        n_moved++;
+    }
+    for (size_t i = 0; i < 4; i++)
+        ev[n++] = (emg_event){2.03 + 4.0 * (double)i, 50.0f, 3.0f, 2, EMG_UNCLASSIFIED, 3, 1, 0, 0};
+    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 40.0) {
+        ev[n] = discharge(t, 60.0 + 4.0 * synth_normal(&g), -1);
+        ev[n++].unit = 3;
+    }
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    emg_spont_result r = {0};
+    r.events = malloc(n * sizeof *r.events);
+    r.trains = calloc(3, sizeof *r.trains);
+    assert_non_null(r.events);
+    assert_non_null(r.trains);
+    memcpy(r.events, ev, n * sizeof *ev);
+    r.n_events = n;
+    r.n_trains = 3;
+    for (size_t k = 0; k < 3; k++)
+        time_train(&r, k, 60.0);
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(r.trains[1].type, EMG_UNCLASSIFIED);
+    size_t n_ep = count_unit(&r, 3);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(count_unit(&r, 1), n_fib);
+    assert_int_equal(count_unit(&r, 2), 4);
+    assert_int_equal(count_unit(&r, 3), n_ep);
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
     free_result(&r);
 }
 
@@ -311,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_irregular_two_sizes_kept),
         cmocka_unit_test(test_end_plate_spread_kept),
         cmocka_unit_test(test_lesser_phase_dropped),
+        cmocka_unit_test(test_gap_filled_from_other_train),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
