@@ -227,17 +227,19 @@ static int join_sequels(emg_spont_result *r)
 
 /* ---- a fibre's discharge matched elsewhere -------------------------------------------
  * A fibrillating fibre fires regularly [S51, S52]: where its train misses
- * one discharge (neighbours two intervals apart) and a discharge of
- * another train of its site lies half way (each step within 12 % of the
- * interval, as split.c's GAP_TOLERANCE), of the fibre's size within a
- * factor two, that discharge is the fibre's, its waveform changed by noise
- * or by another potential on top so that it matched elsewhere [E]. Only
- * trains without a class of their own give discharges up (unclassified,
- * end-plate spikes), and only those too sparse to put one there by chance
- * in more than one gap of ten [E]. */
+ * discharges (neighbours a whole number of intervals apart, up to
+ * trains.c's MAX_MULTIPLE) and a discharge of another train of its site
+ * lies where one is due (whole intervals from both neighbours, each within
+ * 12 % of the interval, as split.c's GAP_TOLERANCE), of the fibre's size
+ * within a factor two, that discharge is the fibre's, its waveform changed
+ * by noise or by another potential on top so that it matched elsewhere
+ * [E]. Only trains without a class of their own give discharges up
+ * (unclassified, end-plate spikes), and only those too sparse to put one
+ * where a discharge is due by chance more than one time in ten [E]. */
 #define FILL_TOL 0.12
 #define FILL_AMP 2.0
 #define FILL_CHANCE 0.1
+#define FILL_MAX_MULTIPLE 6
 
 static bool keeps_rhythm(const emg_train *t)
 {
@@ -256,35 +258,38 @@ static bool may_give(const emg_train *a, const emg_train *b, double base)
     return rate * 2.0 * FILL_TOL * base <= FILL_CHANCE;
 }
 
-/* The gap of a[0..n) (interval base) t lies half way in: the index of the
- * discharge after it, or 0 when none. */
-static size_t gap_at(const double *a, size_t n, double base, double t)
+/* Where t falls in a gap of a[0..n) (interval base) where a discharge is
+ * due: the discharge after the gap times FILL_MAX_MULTIPLE plus the missed
+ * discharge's place in it (1..), or 0 when none is due there. */
+static size_t due_slot(const double *a, size_t n, double base, double t)
 {
     size_t lo = edx_lower_bound(a, n, t);
     if (lo == 0 || lo == n)
         return 0;
-    double tol = FILL_TOL * base;
-    bool half_way = fabs(a[lo] - a[lo - 1] - 2.0 * base) <= tol &&
-                    fabs(t - a[lo - 1] - base) <= tol && fabs(a[lo] - t - base) <= tol;
-    return half_way ? lo : 0;
+    double tol = FILL_TOL * base, gap = a[lo] - a[lo - 1];
+    double m = floor(gap / base + 0.5), j = floor((t - a[lo - 1]) / base + 0.5);
+    bool due = m >= 2 && m <= FILL_MAX_MULTIPLE && j >= 1 && j < m && fabs(gap - m * base) <= tol &&
+               fabs(t - a[lo - 1] - j * base) <= tol && fabs(a[lo] - t - (m - j) * base) <= tol;
+    return due ? lo * FILL_MAX_MULTIPLE + (size_t)j : 0;
 }
 
-/* Moves to rhythmic train a the discharges of other trains that fill its
- * gaps, one per gap; how many. times: a's; used: room for as many flags. */
+/* Moves to rhythmic train a the discharges of other trains where its
+ * missed ones are due, one each; how many. times: a's; used: room for
+ * FILL_MAX_MULTIPLE flags per discharge of a. */
 static size_t fill_train(emg_spont_result *r, size_t a, const double *times, size_t na,
                          unsigned char *used)
 {
     const emg_train *ta = &r->trains[a];
     double base = 1.0 / ta->rate_hz, amp = ta->shape.amplitude_uv;
     size_t moved = 0;
-    for (size_t i = 0; i < na; i++)
+    for (size_t i = 0; i < na * FILL_MAX_MULTIPLE; i++)
         used[i] = 0;
     for (size_t i = 0; i < r->n_events; i++) {
         emg_event *e = &r->events[i];
         if (e->unit == a + 1 || !may_give(ta, &r->trains[e->unit - 1], base) ||
             !(e->amplitude_uv * FILL_AMP >= amp && e->amplitude_uv <= FILL_AMP * amp))
             continue;
-        size_t g = gap_at(times, na, base, e->time_s);
+        size_t g = due_slot(times, na, base, e->time_s);
         if (g == 0 || used[g])
             continue;
         used[g] = 1;
@@ -307,7 +312,8 @@ static int fill_gaps(emg_spont_result *r)
 {
     double *times = malloc((r->n_events + 1) * sizeof *times);
     float *amps = malloc((r->n_events + 1) * sizeof *amps);
-    unsigned char *used = malloc(r->n_events + 1), *gave = calloc(r->n_trains + 1, 1);
+    unsigned char *used = malloc((r->n_events + 1) * FILL_MAX_MULTIPLE);
+    unsigned char *gave = calloc(r->n_trains + 1, 1);
     uint32_t *before = malloc((r->n_events + 1) * sizeof *before);
     int rc = times && amps && used && gave && before ? EDX_OK : EDX_ERR_NOMEM;
     for (size_t a = 0; !rc && a < r->n_trains; a++) {

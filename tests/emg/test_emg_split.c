@@ -251,6 +251,36 @@ static void test_gap_filled_from_other_train(void **state)
     free_result(&r);
 }
 
+/* A 50 uV fibre at 8 Hz (train 1) two of whose discharges in a row, every
+ * ninth and tenth, matched another train (train 2, whose mean waveform is
+ * not alike: no piece to join whole): both are due where they lie (whole
+ * intervals from the neighbours across the gap) and go back to train 1. */
+static void test_run_of_missed_filled(void **state)
+{
+    (void)state;
+    synth_rng g = {18};
+    emg_event ev[MAX_EVENTS];
+    size_t n = fibre_cv(ev, 8.0, 0.02, 1.0, 50.0, &g);
+    for (size_t i = 8; i + 2 < n; i += 10)
+        ev[i].unit = ev[i + 1].unit = 2;
+    emg_spont_result r = {0};
+    r.events = malloc(n * sizeof *r.events);
+    r.trains = calloc(2, sizeof *r.trains);
+    assert_non_null(r.events);
+    assert_non_null(r.trains);
+    memcpy(r.events, ev, n * sizeof *ev);
+    r.n_events = n;
+    r.n_trains = 2;
+    time_train(&r, 0, 50.0);
+    time_train(&r, 1, 50.0);
+    r.trains[1].shape.duration_ms = 4.0; /* its mean changed: not a piece alike */
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(count_unit(&r, 1), n);
+    assert_int_equal(count_unit(&r, 2), 0);
+    free_result(&r);
+}
+
 /* Random discharges of two sizes: neither size keeps a rhythm, one train. */
 static void test_irregular_two_sizes_kept(void **state)
 {
@@ -360,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_end_plate_spread_kept),
         cmocka_unit_test(test_lesser_phase_dropped),
         cmocka_unit_test(test_gap_filled_from_other_train),
+        cmocka_unit_test(test_run_of_missed_filled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
