@@ -8,6 +8,7 @@
  *   summary.c  per-muscle counts, grade, automatic rest, events table
  *   pieces.c   one generator's train found in pieces, joined
  *   split.c    two generators' discharges in one train, taken apart
+ *   phase.c    two fibres at nearly one rate, followed phase by phase
  */
 #ifndef EDX_EMG_INTERNAL_H
 #define EDX_EMG_INTERNAL_H
@@ -130,6 +131,13 @@ int emg_drop_locked(emg_spont_result *r);
  * becomes a new train (unit id = its index + 1, after the others), and
  * both are timed and classified again. EDX_OK or EDX_ERR_NOMEM. */
 int emg_split_mixed(emg_spont_result *r);
+
+/* One fibre's discharges among another's at nearly the same rate (phase.c):
+ * the longest chain of t[0..n) (sorted) that keeps a fibrillation rhythm,
+ * followed from discharge to discharge, when it is long, nearly unbroken
+ * and beyond chance given the other discharges; its discharges get mark[i]
+ * = 1 (the others 0). Returns how many, 0 when none stands. */
+size_t emg_phase_chain(const double *t, size_t n, unsigned char *mark);
 
 /* Fasciculation discharges that are end-plate activity become end_plate
  * (summary.c): those of a one- or two-discharge generator shaped like the

@@ -225,8 +225,121 @@ static int join_sequels(emg_spont_result *r)
     return rc;
 }
 
+/* ---- a fibre's discharge matched elsewhere -------------------------------------------
+ * A fibrillating fibre fires regularly [S51, S52]: where its train misses
+ * discharges (neighbours a whole number of intervals apart, up to
+ * trains.c's MAX_MULTIPLE) and a discharge of another train of its site
+ * lies where one is due (whole intervals from both neighbours, each within
+ * 12 % of the interval, as split.c's GAP_TOLERANCE), of the fibre's size
+ * within a factor two, that discharge is the fibre's, its waveform changed
+ * by noise or by another potential on top so that it matched elsewhere
+ * [E]. Only trains without a class of their own give discharges up
+ * (unclassified, end-plate spikes), and only those too sparse to put one
+ * where a discharge is due by chance more than one time in ten [E]. */
+#define FILL_TOL 0.12
+#define FILL_AMP 2.0
+#define FILL_CHANCE 0.1
+#define FILL_MAX_MULTIPLE 6
+
+static bool keeps_rhythm(const emg_train *t)
+{
+    return (t->type == EMG_FIBRILLATION || t->type == EMG_PSW) && t->regular_fraction >= 0.9 &&
+           t->rate_hz > 0;
+}
+
+/* Whether train b may give train a (interval base) discharges. */
+static bool may_give(const emg_train *a, const emg_train *b, double base)
+{
+    if (b == a || b->n == 0 || b->site != a->site ||
+        (b->type != EMG_UNCLASSIFIED && b->type != EMG_END_PLATE))
+        return false;
+    double span_s = b->last_s - b->first_s;
+    double rate = b->n >= 2 && span_s > 0 ? (double)(b->n - 1) / span_s : 0;
+    return rate * 2.0 * FILL_TOL * base <= FILL_CHANCE;
+}
+
+/* Where t falls in a gap of a[0..n) (interval base) where a discharge is
+ * due: the discharge after the gap times FILL_MAX_MULTIPLE plus the missed
+ * discharge's place in it (1..), or 0 when none is due there. */
+static size_t due_slot(const double *a, size_t n, double base, double t)
+{
+    size_t lo = edx_lower_bound(a, n, t);
+    if (lo == 0 || lo == n)
+        return 0;
+    double tol = FILL_TOL * base, gap = a[lo] - a[lo - 1];
+    double m = floor(gap / base + 0.5), j = floor((t - a[lo - 1]) / base + 0.5);
+    bool due = m >= 2 && m <= FILL_MAX_MULTIPLE && j >= 1 && j < m && fabs(gap - m * base) <= tol &&
+               fabs(t - a[lo - 1] - j * base) <= tol && fabs(a[lo] - t - (m - j) * base) <= tol;
+    return due ? lo * FILL_MAX_MULTIPLE + (size_t)j : 0;
+}
+
+/* Moves to rhythmic train a the discharges of other trains where its
+ * missed ones are due, one each; how many. times: a's; used: room for
+ * FILL_MAX_MULTIPLE flags per discharge of a. */
+static size_t fill_train(emg_spont_result *r, size_t a, const double *times, size_t na,
+                         unsigned char *used)
+{
+    const emg_train *ta = &r->trains[a];
+    double base = 1.0 / ta->rate_hz, amp = ta->shape.amplitude_uv;
+    size_t moved = 0;
+    for (size_t i = 0; i < na * FILL_MAX_MULTIPLE; i++)
+        used[i] = 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        emg_event *e = &r->events[i];
+        if (e->unit == a + 1 || !may_give(ta, &r->trains[e->unit - 1], base) ||
+            !(e->amplitude_uv * FILL_AMP >= amp && e->amplitude_uv <= FILL_AMP * amp))
+            continue;
+        size_t g = due_slot(times, na, base, e->time_s);
+        if (g == 0 || used[g])
+            continue;
+        used[g] = 1;
+        e->unit = (uint32_t)(a + 1);
+        moved++;
+    }
+    return moved;
+}
+
+/* Retimes train k and every train that gave up discharges (mark). */
+static void rebuild_marked(emg_spont_result *r, const unsigned char *gave, double *times,
+                           float *amps)
+{
+    for (size_t k = 0; k < r->n_trains; k++)
+        if (gave[k])
+            emg_rebuild_train(r, k, times, amps);
+}
+
+static int fill_gaps(emg_spont_result *r)
+{
+    double *times = malloc((r->n_events + 1) * sizeof *times);
+    float *amps = malloc((r->n_events + 1) * sizeof *amps);
+    unsigned char *used = malloc((r->n_events + 1) * FILL_MAX_MULTIPLE);
+    unsigned char *gave = calloc(r->n_trains + 1, 1);
+    uint32_t *before = malloc((r->n_events + 1) * sizeof *before);
+    int rc = times && amps && used && gave && before ? EDX_OK : EDX_ERR_NOMEM;
+    for (size_t a = 0; !rc && a < r->n_trains; a++) {
+        if (!keeps_rhythm(&r->trains[a]))
+            continue;
+        for (size_t i = 0; i < r->n_events; i++)
+            before[i] = r->events[i].unit;
+        size_t na = emg_train_times(r, a, times);
+        if (fill_train(r, a, times, na, used) == 0)
+            continue;
+        for (size_t i = 0; i < r->n_events; i++)
+            if (before[i] != r->events[i].unit)
+                gave[before[i] - 1] = 1;
+        gave[a] = 1;
+        rebuild_marked(r, gave, times, amps);
+        for (size_t k = 0; k < r->n_trains; k++)
+            gave[k] = 0;
+    }
+    free(times), free(amps), free(used), free(gave), free(before);
+    return rc;
+}
+
 int emg_join_pieces(emg_spont_result *r)
 {
     int rc = join_rhythms(r);
-    return rc ? rc : join_sequels(r);
+    if (!rc)
+        rc = join_sequels(r);
+    return rc ? rc : fill_gaps(r);
 }

@@ -277,6 +277,27 @@ static size_t mark_off_rhythm(const emg_spont_result *r, size_t k, double *tk, d
     return off;
 }
 
+/* A split by phase stands when the chain taken out keeps its rhythm. */
+static bool keep_by_phase(const emg_train *rest, const emg_train *chained)
+{
+    (void)rest;
+    return has_rhythm(chained) && chained->n >= SPLIT_MIN_N;
+}
+
+/* Marks the discharges of train k that one fibre's phase, followed from
+ * discharge to discharge, takes (phase.c); how many. tk: room for its
+ * times; in: room for as many flags. */
+static size_t mark_phase_chain(const emg_spont_result *r, size_t k, double *tk, unsigned char *in,
+                               unsigned char *mark)
+{
+    size_t n = emg_train_times(r, k, tk), taken = emg_phase_chain(tk, n, in);
+    for (size_t i = 0, j = 0; i < r->n_events; i++) {
+        mark[i] = r->events[i].unit == k + 1 && taken && in[j];
+        j += r->events[i].unit == k + 1;
+    }
+    return taken;
+}
+
 /* Amplitudes of train k, sorted, into a; returns how many. */
 static size_t amplitudes_of(const emg_spont_result *r, size_t k, float *a)
 {
@@ -289,9 +310,9 @@ static size_t amplitudes_of(const emg_spont_result *r, size_t k, float *a)
 }
 
 /* Tries a split of train k by size, then, for a train of fibrillation
- * size, by rhythm. */
-static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, double *times,
-                      float *amps)
+ * size, by rhythm, then by one fibre's phase. in: room for n_events flags. */
+static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, unsigned char *in,
+                      double *times, float *amps)
 {
     double cut = amplitude_gap(amps, amplitudes_of(r, k, amps));
     if (!isnan(cut) && mark_by_size(r, k, cut, mark) > 0 &&
@@ -301,7 +322,10 @@ static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, double
     if (emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases))
         return false; /* a motor unit's irregular firing is not two generators */
     size_t off = mark_off_rhythm(r, k, times, times + r->n_events + 1, mark);
-    return off > 0 && off < r->trains[k].n && try_split(r, k, mark, keep_by_rhythm, times, amps);
+    if (off > 0 && off < r->trains[k].n && try_split(r, k, mark, keep_by_rhythm, times, amps))
+        return true;
+    return mark_phase_chain(r, k, times, in, mark) > 0 &&
+           try_split(r, k, mark, keep_by_phase, times, amps);
 }
 
 int emg_split_mixed(emg_spont_result *r)
@@ -311,7 +335,7 @@ int emg_split_mixed(emg_spont_result *r)
     float *amps = malloc((r->n_events + 1) * sizeof *amps);
     size_t *parts = calloc(cap, sizeof *parts); /* of each train's origin, counted there */
     size_t *origin = malloc(cap * sizeof *origin);
-    unsigned char *mark = malloc(r->n_events + 1);
+    unsigned char *mark = malloc(2 * (r->n_events + 1)), *in = mark ? mark + r->n_events + 1 : NULL;
     int rc = times && amps && parts && origin && mark ? EDX_OK : EDX_ERR_NOMEM;
     for (size_t k = 0; !rc && k < n0; k++)
         origin[k] = k;
@@ -326,7 +350,7 @@ int emg_split_mixed(emg_spont_result *r)
             break;
         }
         r->trains = grown;
-        if (split_one(r, k, mark, times, amps)) {
+        if (split_one(r, k, mark, in, times, amps)) {
             origin[r->n_trains - 1] = origin[k];
             parts[origin[k]]++; /* k again: a part may hold two generators */
         } else {

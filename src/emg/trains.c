@@ -25,8 +25,11 @@
 #define PSW_MIN_MS 5.0
 #define PSW_MAX_MS 30.0
 /* ... its slow negative phase may sink into the noise before 5 ms are
- * measured: 3 ms after the positive peak also shows it [E] */
+ * measured: 3 ms after the positive peak also shows it [E] - on a
+ * potential of two phases: one that crosses back to a third phase within
+ * those 5 ms has ended, a brief triphasic spike (fibrillation [S52]) */
 #define PSW_SLOW_PHASE_MS 3.0
+#define PSW_SLOW_PHASE_MAX_PHASES 2
 /* "regular (low IDI CV [E: e.g. < 0.15-0.2])" (clinical.md 1.3); 0.25 leaves
  * room for the gradual slowing of self-inhibition [E]. */
 #define REGULAR_CV 0.25
@@ -304,7 +307,8 @@ static bool is_psw_shape(const emg_features *f)
 {
     return f->first_polarity > 0 && f->main_sign > 0 && f->max_pos_uv >= -f->max_neg_uv &&
            f->duration_ms <= PSW_MAX_MS &&
-           (f->duration_ms >= PSW_MIN_MS || f->after_peak_ms >= PSW_SLOW_PHASE_MS);
+           (f->duration_ms >= PSW_MIN_MS ||
+            (f->after_peak_ms >= PSW_SLOW_PHASE_MS && f->phases <= PSW_SLOW_PHASE_MAX_PHASES));
 }
 
 /* Brief bi- or triphasic spike [S52] (a monophasic negative one is
@@ -351,7 +355,11 @@ static emg_type high_rate(const emg_train *t)
     bool rigid = t->n >= 10 && t->rate_hz >= CRD_RATE_MIN_HZ && t->rate_hz <= CRD_RATE_MAX_HZ &&
                  isfinite(t->interval_cv) && t->interval_cv <= CRD_MAX_CV &&
                  t->regular_fraction >= 0.9 && t->rate_swing < CRD_MAX_SWING;
-    bool complex = (f->phases >= CRD_MIN_PHASES || f->turns >= CRD_MIN_TURNS) && !is_psw_shape(f);
+    /* a serrated complex of several fibres lasts ~5-15 ms [S46, S52]: turns
+     * on a brief bi- or triphasic spike are one fibre's notch, and that
+     * spike firing at the fibrillation rate is a fibrillation [S52, S51] */
+    bool serrated = f->turns >= CRD_MIN_TURNS && !is_fib_shape(f);
+    bool complex = (f->phases >= CRD_MIN_PHASES || serrated) && !is_psw_shape(f);
     if (rigid && (t->rate_hz > FIB_RATE_MAX_HZ || complex))
         return EMG_CRD;
     if (t->n >= 10 && t->rate_hz >= MYOTONIC_RATE_MIN_HZ && t->rate_hz <= MYOTONIC_RATE_MAX_HZ &&

@@ -219,6 +219,49 @@ static void test_regular_monophasic_spike_is_fib(void **state)
     assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
 }
 
+/* A brief triphasic spike (4.3 ms, 150 uV) with a notch (three turns)
+ * firing rigidly at 5 Hz: one fibre's potential [S52], not the serrated
+ * 5-15 ms complex of a CRD [S46, S52] - a fibrillation. A polyphasic
+ * complex at that rate stays a CRD. */
+static void test_brief_notched_spike_is_not_crd(void **state)
+{
+    (void)state;
+    const rule_case c = {"notched fib", FIB, 150, RIGID, 5.1, 0, 100, EMG_FIBRILLATION};
+    emg_train tr;
+    train_of(&c, 95, &tr);
+    tr.shape.phases = 3;
+    tr.shape.turns = 3;
+    tr.shape.duration_ms = 4.3;
+    tr.shape.first_polarity = 1;
+    tr.shape.main_sign = -1;
+    assert_int_equal(emg_classify_train(&tr), EMG_FIBRILLATION);
+    tr.shape.phases = 5;
+    tr.shape.duration_ms = 9.0;
+    assert_int_equal(emg_classify_train(&tr), EMG_CRD);
+}
+
+/* A regular 2.4 Hz train of a brief (3.7 ms) initial-positive potential
+ * whose positive phase is the largest and that ends 3.2 ms after it: with
+ * three phases it crossed back and ended - a triphasic fibrillation spike
+ * [S52]; with two, its slow negative phase may have sunk into the noise -
+ * a positive sharp wave [S52, S45]. */
+static void test_brief_triphasic_is_not_psw(void **state)
+{
+    (void)state;
+    const rule_case c = {"triphasic fib", FIB, 76, REGULAR, 2.4, 0, 50, EMG_FIBRILLATION};
+    emg_train tr;
+    train_of(&c, 96, &tr);
+    tr.shape.phases = 3;
+    tr.shape.duration_ms = 3.7;
+    tr.shape.after_peak_ms = 3.2;
+    tr.shape.first_polarity = tr.shape.main_sign = 1;
+    tr.shape.max_pos_uv = 45.0;
+    tr.shape.max_neg_uv = -31.0;
+    assert_int_equal(emg_classify_train(&tr), EMG_FIBRILLATION);
+    tr.shape.phases = 2;
+    assert_int_equal(emg_classify_train(&tr), EMG_PSW);
+}
+
 /* One discharge against an end-plate train of 160 uV spikes [S53, S51]. */
 static void test_event_like_end_plate(void **state)
 {
@@ -425,6 +468,8 @@ int main(void)
         cmocka_unit_test(test_end_plate_noise_is_not_a_discharge),
         cmocka_unit_test(test_regular_fib_is_not_myokymic),
         cmocka_unit_test(test_regular_monophasic_spike_is_fib),
+        cmocka_unit_test(test_brief_notched_spike_is_not_crd),
+        cmocka_unit_test(test_brief_triphasic_is_not_psw),
         cmocka_unit_test(test_sustained_activity_is_not_fasciculation),
         cmocka_unit_test(test_timing_bursts_and_doublets),
         cmocka_unit_test(test_timing_empty_and_single),

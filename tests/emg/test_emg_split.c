@@ -6,7 +6,10 @@
  * of one size are told apart by their rhythms; irregular
  * discharges with two sizes, and irregular spikes of one spread of sizes,
  * stay one train; a fibre potential's lesser phase detected as a train of
- * its own goes (src/emg/summary.c).
+ * its own goes (src/emg/summary.c); two fibres of one size at nearly one
+ * rate are followed phase by phase (src/emg/phase.c); a fibre's discharge
+ * matched to another train where the fibre misses one goes back to it
+ * (src/emg/pieces.c).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -146,6 +149,138 @@ static void test_two_rhythms_split(void **state)
     free_result(&r);
 }
 
+static void time_train(emg_spont_result *r, size_t k, double amp_uv);
+
+/* A fibre at rate_hz with interval jitter cv, amp_uv, from t0_s over 20 s,
+ * into ev; returns how many. */
+static size_t fibre_cv(emg_event *ev, double rate_hz, double cv, double t0_s, double amp_uv,
+                       synth_rng *g)
+{
+    size_t n = 0;
+    for (double t = t0_s; t < t0_s + 20.0; t += (1.0 + cv * synth_normal(g)) / rate_hz)
+        ev[n++] = discharge(t, amp_uv + 4.0 * synth_normal(g), 1);
+    return n;
+}
+
+/* Two fibres of one size at 5.0 and 5.4 Hz (rates 8 % apart, within the
+ * rhythm tolerance; interval CV 2 %): no two sizes, no rhythm holding most
+ * discharges. Following one fibre's phase from discharge to discharge
+ * takes it out; the other's remain: two fibrillation trains. Where the two
+ * fire together a discharge or two may go to the other. */
+static void test_two_fibres_one_rate_split(void **state)
+{
+    (void)state;
+    synth_rng g = {15};
+    emg_event ev[MAX_EVENTS];
+    size_t n_a = fibre_cv(ev, 5.0, 0.02, 1.0, 60.0, &g);
+    size_t n = n_a + fibre_cv(ev + n_a, 5.4, 0.02, 1.09, 60.0, &g);
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, 60.0);
+    assert_int_not_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 2);
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(r.trains[1].type, EMG_FIBRILLATION);
+    double lo = fmin(r.trains[0].rate_hz, r.trains[1].rate_hz);
+    double hi = fmax(r.trains[0].rate_hz, r.trains[1].rate_hz);
+    assert_true(fabs(lo - 5.0) < 0.15 && fabs(hi - 5.4) < 0.15);
+    size_t n_lo = count_unit(&r, r.trains[0].rate_hz < r.trains[1].rate_hz ? 1 : 2);
+    assert_true(n_lo + 4 >= n_a && n_lo <= n_a + 4);
+    free_result(&r);
+}
+
+/* Irregular spikes of one size at 12 Hz: dense enough that chains of
+ * discharges a fibrillation interval apart form by chance; none stands,
+ * the train stays whole. */
+static void test_irregular_one_size_kept(void **state)
+{
+    (void)state;
+    synth_rng g = {16};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0;
+    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 12.0)
+        ev[n++] = discharge(t, 60.0 + 4.0 * synth_normal(&g), 1);
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, 60.0);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 1);
+    assert_int_equal(count_unit(&r, 1), n);
+    free_result(&r);
+}
+
+/* A 60 uV fibre at 6 Hz (train 1) whose every fifth discharge matched
+ * another train (train 2, unclassified, with four stray discharges of its
+ * own off the rhythm): the discharges half way across train 1's gaps go
+ * back to it (src/emg/pieces.c), the strays stay. Train 3, end-plate
+ * spikes at 40 Hz, dense enough to fill any gap by chance, gives none. */
+static void test_gap_filled_from_other_train(void **state)
+{
+    (void)state;
+    synth_rng g = {17};
+    emg_event ev[MAX_EVENTS];
+    size_t n_fib = fibre_cv(ev, 6.0, 0.02, 1.0, 60.0, &g), n = n_fib, n_moved = 0;
+    for (size_t i = 4; i + 1 < n_fib; i += 5) {
+        ev[i].unit = 2;
+        n_moved++;
+    }
+    for (size_t i = 0; i < 4; i++)
+        ev[n++] = (emg_event){2.03 + 4.0 * (double)i, 50.0f, 3.0f, 2, EMG_UNCLASSIFIED, 3, 1, 0, 0};
+    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 40.0) {
+        ev[n] = discharge(t, 60.0 + 4.0 * synth_normal(&g), -1);
+        ev[n++].unit = 3;
+    }
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    emg_spont_result r = {0};
+    r.events = malloc(n * sizeof *r.events);
+    r.trains = calloc(3, sizeof *r.trains);
+    assert_non_null(r.events);
+    assert_non_null(r.trains);
+    memcpy(r.events, ev, n * sizeof *ev);
+    r.n_events = n;
+    r.n_trains = 3;
+    for (size_t k = 0; k < 3; k++)
+        time_train(&r, k, 60.0);
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(r.trains[1].type, EMG_UNCLASSIFIED);
+    size_t n_ep = count_unit(&r, 3);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(count_unit(&r, 1), n_fib);
+    assert_int_equal(count_unit(&r, 2), 4);
+    assert_int_equal(count_unit(&r, 3), n_ep);
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    free_result(&r);
+}
+
+/* A 50 uV fibre at 8 Hz (train 1) two of whose discharges in a row, every
+ * ninth and tenth, matched another train (train 2, whose mean waveform is
+ * not alike: no piece to join whole): both are due where they lie (whole
+ * intervals from the neighbours across the gap) and go back to train 1. */
+static void test_run_of_missed_filled(void **state)
+{
+    (void)state;
+    synth_rng g = {18};
+    emg_event ev[MAX_EVENTS];
+    size_t n = fibre_cv(ev, 8.0, 0.02, 1.0, 50.0, &g);
+    for (size_t i = 8; i + 2 < n; i += 10)
+        ev[i].unit = ev[i + 1].unit = 2;
+    emg_spont_result r = {0};
+    r.events = malloc(n * sizeof *r.events);
+    r.trains = calloc(2, sizeof *r.trains);
+    assert_non_null(r.events);
+    assert_non_null(r.trains);
+    memcpy(r.events, ev, n * sizeof *ev);
+    r.n_events = n;
+    r.n_trains = 2;
+    time_train(&r, 0, 50.0);
+    time_train(&r, 1, 50.0);
+    r.trains[1].shape.duration_ms = 4.0; /* its mean changed: not a piece alike */
+    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(count_unit(&r, 1), n);
+    assert_int_equal(count_unit(&r, 2), 0);
+    free_result(&r);
+}
+
 /* Random discharges of two sizes: neither size keeps a rhythm, one train. */
 static void test_irregular_two_sizes_kept(void **state)
 {
@@ -249,9 +384,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_fibres_split),
         cmocka_unit_test(test_two_rhythms_split),
+        cmocka_unit_test(test_two_fibres_one_rate_split),
+        cmocka_unit_test(test_irregular_one_size_kept),
         cmocka_unit_test(test_irregular_two_sizes_kept),
         cmocka_unit_test(test_end_plate_spread_kept),
         cmocka_unit_test(test_lesser_phase_dropped),
+        cmocka_unit_test(test_gap_filled_from_other_train),
+        cmocka_unit_test(test_run_of_missed_filled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
