@@ -104,7 +104,8 @@ typedef struct emg_mup_epoch_stats {
     size_t n_assigned;
     size_t n_units;           /* accepted units of this epoch */
     double max_rate_hz;       /* fastest accepted unit */
-    double units_estimate;    /* units the ratio counts: n_units, the accepted ones */
+    double units_estimate;    /* units the ratio counts: n_units, the accepted ones (faint
+                                 ones included) */
     double recruitment_ratio; /* max_rate_hz / units_estimate, NAN when no unit */
     /* interference pattern, of maximal effort only (NAN otherwise): Willison turns [U] */
     double turns_per_s;

@@ -274,10 +274,11 @@ static size_t due_slot(const double *a, size_t n, double base, double t)
 }
 
 /* Moves to rhythmic train a the discharges of other trains where its
- * missed ones are due, one each; how many. times: a's; used: room for
- * FILL_MAX_MULTIPLE flags per discharge of a. */
+ * missed ones are due, one each, setting gave[] of the trains they left;
+ * how many. times: a's; used: room for FILL_MAX_MULTIPLE flags per
+ * discharge of a. */
 static size_t fill_train(emg_spont_result *r, size_t a, const double *times, size_t na,
-                         unsigned char *used)
+                         unsigned char *used, unsigned char *gave)
 {
     const emg_train *ta = &r->trains[a];
     double base = 1.0 / ta->rate_hz, amp = ta->shape.amplitude_uv;
@@ -293,19 +294,11 @@ static size_t fill_train(emg_spont_result *r, size_t a, const double *times, siz
         if (g == 0 || used[g])
             continue;
         used[g] = 1;
+        gave[e->unit - 1] = 1;
         e->unit = (uint32_t)(a + 1);
         moved++;
     }
     return moved;
-}
-
-/* Retimes train k and every train that gave up discharges (mark). */
-static void rebuild_marked(emg_spont_result *r, const unsigned char *gave, double *times,
-                           float *amps)
-{
-    for (size_t k = 0; k < r->n_trains; k++)
-        if (gave[k])
-            emg_rebuild_train(r, k, times, amps);
 }
 
 static int fill_gaps(emg_spont_result *r)
@@ -314,25 +307,21 @@ static int fill_gaps(emg_spont_result *r)
     float *amps = malloc((r->n_events + 1) * sizeof *amps);
     unsigned char *used = malloc((r->n_events + 1) * FILL_MAX_MULTIPLE);
     unsigned char *gave = calloc(r->n_trains + 1, 1);
-    uint32_t *before = malloc((r->n_events + 1) * sizeof *before);
-    int rc = times && amps && used && gave && before ? EDX_OK : EDX_ERR_NOMEM;
+    int rc = times && amps && used && gave ? EDX_OK : EDX_ERR_NOMEM;
     for (size_t a = 0; !rc && a < r->n_trains; a++) {
         if (!keeps_rhythm(&r->trains[a]))
             continue;
-        for (size_t i = 0; i < r->n_events; i++)
-            before[i] = r->events[i].unit;
         size_t na = emg_train_times(r, a, times);
-        if (fill_train(r, a, times, na, used) == 0)
+        if (fill_train(r, a, times, na, used, gave) == 0)
             continue;
-        for (size_t i = 0; i < r->n_events; i++)
-            if (before[i] != r->events[i].unit)
-                gave[before[i] - 1] = 1;
         gave[a] = 1;
-        rebuild_marked(r, gave, times, amps);
-        for (size_t k = 0; k < r->n_trains; k++)
-            gave[k] = 0;
+        for (size_t k = 0; k < r->n_trains; k++) /* a and the trains that gave */
+            if (gave[k]) {
+                emg_rebuild_train(r, k, times, amps);
+                gave[k] = 0;
+            }
     }
-    free(times), free(amps), free(used), free(gave), free(before);
+    free(times), free(amps), free(used), free(gave);
     return rc;
 }
 

@@ -189,6 +189,18 @@ static void test_two_fibres_one_rate_split(void **state)
     free_result(&r);
 }
 
+/* One train of discharges ev[0..n) (initial positive, mean amp_uv) that
+ * emg_split_mixed() leaves whole. */
+static void assert_kept_whole(emg_event *ev, size_t n, double amp_uv)
+{
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, amp_uv);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 1);
+    assert_int_equal(count_unit(&r, 1), n);
+    free_result(&r);
+}
+
 /* Irregular spikes of one size at 12 Hz: dense enough that chains of
  * discharges a fibrillation interval apart form by chance; none stands,
  * the train stays whole. */
@@ -200,12 +212,7 @@ static void test_irregular_one_size_kept(void **state)
     size_t n = 0;
     for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 12.0)
         ev[n++] = discharge(t, 60.0 + 4.0 * synth_normal(&g), 1);
-    emg_spont_result r;
-    one_train(&r, ev, n, 1, 60.0);
-    assert_int_equal(emg_split_mixed(&r), EDX_OK);
-    assert_int_equal(r.n_trains, 1);
-    assert_int_equal(count_unit(&r, 1), n);
-    free_result(&r);
+    assert_kept_whole(ev, n, 60.0);
 }
 
 /* A 60 uV fibre at 6 Hz (train 1) whose every fifth discharge matched
@@ -292,12 +299,7 @@ static void test_irregular_two_sizes_kept(void **state)
         ev[n] = discharge(t, (n % 2 ? 70.0 : 100.0) + 4.0 * synth_normal(&g), 1);
         n++;
     }
-    emg_spont_result r;
-    one_train(&r, ev, n, 1, 85.0);
-    assert_int_equal(emg_split_mixed(&r), EDX_OK);
-    assert_int_equal(r.n_trains, 1);
-    assert_int_equal(count_unit(&r, 1), n);
-    free_result(&r);
+    assert_kept_whole(ev, n, 85.0);
 }
 
 /* End-plate spikes: irregular, initial negative, sizes spread evenly from

@@ -82,7 +82,8 @@ void emg_mup_interp_run_float(const double *restrict x, size_t n, double t0, siz
 double emg_mup_quantile(double *v, size_t n, double p);
 /* The interval a unit fires at, from its intervals isi[0..k) (ms) when
  * some discharges were missed and intervals come as 2-4 times it (see
- * src/emg/mup/mup_units.c); NAN when no interval qualifies. Overwrites isi. */
+ * src/emg/mup/mup_units.c); NAN when no interval qualifies (isi untouched),
+ * otherwise isi is overwritten. */
 double emg_mup_firing_interval_ms(double *isi, size_t k);
 
 /* Mean of each column of m rows of `stride` floats into out[0..stride)

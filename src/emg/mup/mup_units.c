@@ -28,9 +28,9 @@
 #define MUP_ISI_MIN_MS 20.0    /* 50 Hz */
 #define MUP_ISI_MAX_MS 250.0   /* 4 Hz */
 #define MUP_HARMONIC_MAX 4.0   /* multiples of the firing interval looked for [E] */
-#define MUP_HARMONIC_TOL                                                                           \
-    0.2                             /* an interval within 20 % of one: intervals of a unit at      \
-                                       steady voluntary firing vary by 10-20 % [E] */
+/* An interval within 20 % of a multiple: a unit's intervals at steady
+ * voluntary firing vary by 10-20 % [E]. */
+#define MUP_HARMONIC_TOL 0.2
 #define MUP_HARMONIC_SHARE 0.9      /* of the intervals the best candidate explains [E] */
 #define MUP_HARMONIC_ONES 3         /* times the firing interval itself is seen [E] */
 #define MUP_HARMONIC_ONES_SHARE 0.2 /* and at least this share of those it explains [E] */
@@ -239,18 +239,24 @@ int emg_mup_drop_locked(emg_mup_analyser *a)
     return EDX_OK;
 }
 
-/* How many of isi[0..k) lie within MUP_HARMONIC_TOL of 1 to
- * MUP_HARMONIC_MAX times t; *ones: how many of them at once t. */
+/* The multiple (1 to MUP_HARMONIC_MAX) of interval t that isi lies within
+ * MUP_HARMONIC_TOL of, or 0. */
+static double multiple_of(double isi, double t)
+{
+    double r = isi / t, m = floor(r + 0.5);
+    return m >= 1 && m <= MUP_HARMONIC_MAX && fabs(r / m - 1.0) <= MUP_HARMONIC_TOL ? m : 0;
+}
+
+/* How many of isi[0..k) lie near a multiple of t (multiple_of); *ones: how
+ * many of them near t itself. */
 static size_t harmonic_support(const double *isi, size_t k, double t, size_t *ones)
 {
     size_t s = 0;
     *ones = 0;
     for (size_t j = 0; j < k; j++) {
-        double r = isi[j] / t, m = floor(r + 0.5);
-        if (m >= 1 && m <= MUP_HARMONIC_MAX && fabs(r / m - 1.0) <= MUP_HARMONIC_TOL) {
-            s++;
-            *ones += m == 1;
-        }
+        double m = multiple_of(isi[j], t);
+        s += m > 0;
+        *ones += m == 1;
     }
     return s;
 }
@@ -262,8 +268,9 @@ static size_t harmonic_support(const double *isi, size_t k, double t, size_t *on
  * rate or less. Of the intervals seen, the longest that explains nearly as
  * many intervals as the best one does (MUP_HARMONIC_SHARE; every multiple
  * of an interval is one of its half too) and is itself seen
- * MUP_HARMONIC_ONES times; then the median of interval / multiple over
- * those it explains. NAN when none qualifies. Overwrites isi. */
+ * MUP_HARMONIC_ONES times, for MUP_HARMONIC_ONES_SHARE of those it
+ * explains; then the median of interval / multiple over those it explains.
+ * NAN when none qualifies, isi then untouched; otherwise overwrites isi. */
 double emg_mup_firing_interval_ms(double *isi, size_t k)
 {
     size_t best = 0, ones;
@@ -282,8 +289,8 @@ double emg_mup_firing_interval_ms(double *isi, size_t k)
         return NAN;
     size_t m = 0;
     for (size_t j = 0; j < k; j++) {
-        double r = isi[j] / t, h = floor(r + 0.5);
-        if (h >= 1 && h <= MUP_HARMONIC_MAX && fabs(r / h - 1.0) <= MUP_HARMONIC_TOL)
+        double h = multiple_of(isi[j], t);
+        if (h > 0)
             isi[m++] = isi[j] / h; /* m <= j: nothing unread is overwritten */
     }
     return emg_mup_quantile(isi, m, 0.5);
@@ -305,8 +312,9 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
         return NAN;
     double fast_ms = emg_mup_quantile(isi, k, 0.1);
     *p90_hz = 1000.0 / fast_ms;
-    double median_ms = emg_mup_quantile(isi, k, 0.5), base_ms = emg_mup_firing_interval_ms(isi, k);
-    return 1000.0 / (isnan(base_ms) ? median_ms : base_ms);
+    /* isi is left as it was (reordered) when no firing interval qualifies */
+    double base_ms = emg_mup_firing_interval_ms(isi, k);
+    return 1000.0 / (isnan(base_ms) ? emg_mup_quantile(isi, k, 0.5) : base_ms);
 }
 
 /* The sum of squares of row - w about its mean, in one pass: the sums of
@@ -512,7 +520,7 @@ static int split_half_ms(const emg_mup_analyser *a, const mup_track *t, const si
     return rc == EDX_ERR_NOMEM ? rc : EDX_OK;
 }
 
-static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double *scratch)
+static int make_unit(emg_mup_analyser *a, mup_track *t, double *scratch)
 {
     emg_mup_one_per_discharge(t);
     emg_mup_unit u;
@@ -530,7 +538,6 @@ static int make_unit(emg_mup_analyser *a, mup_track *t, double noise_uv, double 
     u.spike = a->pre;
     size_t rank[EMG_MUP_MAX_MEMBERS];
     size_t keep = ranked_average(a, t->members, t->n_members, u.wave_uv, scratch, rank);
-    (void)noise_uv;
     u.is_faint = t->is_weak;
     u.residual_uv = end_noise(a, u.wave_uv, scratch);
     int mrc = emg_mup_measure(u.wave_uv, u.wave_len, a->fs, u.spike, u.residual_uv, &u.shape);
@@ -634,7 +641,7 @@ int emg_mup_finish_epoch(emg_mup_analyser *a)
     for (size_t i = 0; i < a->n_tracks && !rc; i++) {
         mup_track *t = &a->tracks[i];
         if (!t->is_merged && t->n_times >= MUP_MIN_DISCHARGES && a->state != CONV_STATE_MAXIMAL)
-            rc = make_unit(a, t, e.noise_uv, scratch);
+            rc = make_unit(a, t, scratch);
     }
     if (!rc)
         dedupe_epoch(a, first_unit, scratch);
