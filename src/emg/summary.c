@@ -348,10 +348,17 @@ static bool is_busy(const emg_spont_result *r, const emg_event *e)
 
 /* MUP-sized on its own (clinical.md 1.3: > ~100 uV, > ~5 ms; polyphasic
  * ones may be shorter [S28]): a train's mean waveform says little when it
- * holds one or two discharges. */
+ * holds one or two discharges. A duration read on one noisy sweep runs
+ * short, so a discharge whose first deflection is positive is allowed
+ * EVENT_ALLOWANCE_MS below the limit (as the end-plate limit is above it,
+ * src/emg/trains.c) [E]; a brief initially negative one is the end-plate
+ * spike's signature (clinical.md 1.3 [S53]), and two such spikes summed
+ * reach MUP size. */
+#define EVENT_ALLOWANCE_MS 1.0
 static bool event_is_mup_sized(const emg_event *e)
 {
-    return emg_is_mup_sized(e->amplitude_uv, e->duration_ms, e->phases);
+    double ms = e->duration_ms + (e->first_polarity > 0 ? EVENT_ALLOWANCE_MS : 0.0);
+    return emg_is_mup_sized(e->amplitude_uv, ms, e->phases);
 }
 
 /* A busy neighbour; a fasciculation neighbour counts only when larger, any

@@ -396,6 +396,60 @@ static void test_sustained_activity_is_not_fasciculation(void **state)
                      emg_type_name((emg_type)ev[k].type), emg_type_name(want[k]));
 }
 
+/* A fasciculation train's discharge read on its own noisy sweep keeps its
+ * class when it is MUP-sized with 1 ms off the duration limit and its first
+ * deflection is positive; a brief initially negative one (the end-plate
+ * spike's signature, two summed reaching MUP size) does not, nor one
+ * shorter still or too small. One line per case. */
+static void test_fasciculation_sweep_allowance(void **state)
+{
+    (void)state;
+    static const struct {
+        int polarity;
+        float duration_ms, amplitude_uv;
+        emg_type want;
+    } ev[] = {
+        {+1, 6.0f, 800.0f, EMG_FASCICULATION},  /* above the limit */
+        {+1, 4.7f, 1000.0f, EMG_FASCICULATION}, /* within the allowance */
+        {+1, 4.1f, 430.0f, EMG_FASCICULATION},  /* just within */
+        {+1, 3.9f, 800.0f, EMG_UNCLASSIFIED},   /* beyond it */
+        {-1, 4.7f, 300.0f, EMG_UNCLASSIFIED},   /* initially negative: no allowance */
+        {-1, 5.5f, 300.0f, EMG_FASCICULATION},  /* initially negative, above the limit */
+        {+1, 4.7f, 90.0f, EMG_UNCLASSIFIED},    /* too small */
+    };
+    enum { N = sizeof ev / sizeof ev[0] };
+    emg_train tr[N];
+    emg_event events[N];
+    memset(tr, 0, sizeof tr);
+    memset(events, 0, sizeof events);
+    for (size_t k = 0; k < N; k++) {
+        tr[k].n = 1;
+        tr[k].type = EMG_FASCICULATION;
+        tr[k].shape.amplitude_uv = 800.0;
+        tr[k].shape.duration_ms = 9.0;
+        tr[k].shape.phases = 3;
+        events[k].time_s = 2.0 + 3.0 * (double)k; /* far apart: no context */
+        events[k].unit = (uint32_t)(k + 1);
+        events[k].type = EMG_FASCICULATION;
+        events[k].first_polarity = (int8_t)ev[k].polarity;
+        events[k].duration_ms = ev[k].duration_ms;
+        events[k].amplitude_uv = ev[k].amplitude_uv;
+        events[k].phases = 3;
+    }
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.trains = tr;
+    r.n_trains = N;
+    r.events = events;
+    r.n_events = N;
+    assert_int_equal(emg_fasc_context(&r), EDX_OK);
+    for (size_t k = 0; k < N; k++)
+        if (events[k].type != ev[k].want)
+            fail_msg("case %zu (%+d, %.1f ms, %.0f uV): got %s, want %s", k, ev[k].polarity,
+                     (double)ev[k].duration_ms, (double)ev[k].amplitude_uv,
+                     emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
+}
+
 static void test_timing_regular_with_misses(void **state)
 {
     (void)state;
@@ -471,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_brief_notched_spike_is_not_crd),
         cmocka_unit_test(test_brief_triphasic_is_not_psw),
         cmocka_unit_test(test_sustained_activity_is_not_fasciculation),
+        cmocka_unit_test(test_fasciculation_sweep_allowance),
         cmocka_unit_test(test_timing_bursts_and_doublets),
         cmocka_unit_test(test_timing_empty_and_single),
         cmocka_unit_test(test_type_names),
