@@ -32,19 +32,27 @@ static int cmp_event_time(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* A result owning a copy of events ev[0..n) and n_trains zeroed trains. */
+static emg_spont_result result_with(const emg_event *ev, size_t n, size_t n_trains)
+{
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.events = malloc(n * sizeof *r.events);
+    r.trains = calloc(n_trains, sizeof *r.trains);
+    assert_non_null(r.events);
+    assert_non_null(r.trains);
+    memcpy(r.events, ev, n * sizeof *ev);
+    r.n_events = n;
+    r.n_trains = n_trains;
+    return r;
+}
+
 /* r with events[0..n) (sorted here) all in train 1 of the given mean shape,
  * timed and classified as summary.c does. */
 static void one_train(emg_spont_result *r, emg_event *ev, size_t n, int polarity, double amp_uv)
 {
-    memset(r, 0, sizeof *r);
     qsort(ev, n, sizeof *ev, cmp_event_time);
-    r->events = malloc(n * sizeof *r->events);
-    r->trains = calloc(1, sizeof *r->trains);
-    assert_non_null(r->events);
-    assert_non_null(r->trains);
-    memcpy(r->events, ev, n * sizeof *ev);
-    r->n_events = n;
-    r->n_trains = 1;
+    *r = result_with(ev, n, 1);
     emg_train *t = &r->trains[0];
     t->unit = 1;
     t->shape = (emg_features){.amplitude_uv = amp_uv,
@@ -65,6 +73,18 @@ static void one_train(emg_spont_result *r, emg_event *ev, size_t n, int polarity
     }
     emg_train_timing(times, amps, n, t);
     t->type = emg_classify_train(t);
+}
+
+/* r: discharges ev[0..n) of two fibres, one train of no rhythm (one_train),
+ * which emg_split_mixed() splits into two fibrillation trains. */
+static void split_in_two_fibrillations(emg_spont_result *r, emg_event *ev, size_t n, double amp_uv)
+{
+    one_train(r, ev, n, 1, amp_uv);
+    assert_int_not_equal(r->trains[0].type, EMG_FIBRILLATION); /* mixed: no rhythm */
+    assert_int_equal(emg_split_mixed(r), EDX_OK);
+    assert_int_equal(r->n_trains, 2);
+    assert_int_equal(r->trains[0].type, EMG_FIBRILLATION);
+    assert_int_equal(r->trains[1].type, EMG_FIBRILLATION);
 }
 
 static emg_event discharge(double t_s, double amp_uv, int polarity)
@@ -109,13 +129,8 @@ static void test_two_fibres_split(void **state)
         ev[i].amplitude_uv = 101.0f;
     size_t n = n_small + fibre(ev + n_small, 6.1, 1.013, 100.0, &g);
     emg_spont_result r;
-    one_train(&r, ev, n, 1, 85.0);
-    assert_int_not_equal(r.trains[0].type, EMG_FIBRILLATION); /* mixed: no rhythm */
-    assert_int_equal(emg_split_mixed(&r), EDX_OK);
-    assert_int_equal(r.n_trains, 2);
+    split_in_two_fibrillations(&r, ev, n, 85.0);
     assert_int_equal(r.trains[1].unit, 2);
-    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
-    assert_int_equal(r.trains[1].type, EMG_FIBRILLATION);
     assert_int_equal(count_unit(&r, 1), n_small);
     assert_int_equal(count_unit(&r, 2), n - n_small);
     assert_true(fabs(r.trains[0].rate_hz - 10.0) < 0.3);
@@ -136,12 +151,7 @@ static void test_two_rhythms_split(void **state)
     size_t n_fast = fibre(ev, 12.5, 1.0, 60.0, &g);
     size_t n = n_fast + fibre(ev + n_fast, 2.8, 1.031, 60.0, &g);
     emg_spont_result r;
-    one_train(&r, ev, n, 1, 60.0);
-    assert_int_not_equal(r.trains[0].type, EMG_FIBRILLATION);
-    assert_int_equal(emg_split_mixed(&r), EDX_OK);
-    assert_int_equal(r.n_trains, 2);
-    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
-    assert_int_equal(r.trains[1].type, EMG_FIBRILLATION);
+    split_in_two_fibrillations(&r, ev, n, 60.0);
     assert_true(fabs(r.trains[0].rate_hz - 12.5) < 0.3);
     assert_true(fabs(r.trains[1].rate_hz - 2.8) < 0.1);
     /* a slow discharge may fall where a fast one is due: a few at most */
@@ -175,18 +185,27 @@ static void test_two_fibres_one_rate_split(void **state)
     size_t n_a = fibre_cv(ev, 5.0, 0.02, 1.0, 60.0, &g);
     size_t n = n_a + fibre_cv(ev + n_a, 5.4, 0.02, 1.09, 60.0, &g);
     emg_spont_result r;
-    one_train(&r, ev, n, 1, 60.0);
-    assert_int_not_equal(r.trains[0].type, EMG_FIBRILLATION);
-    assert_int_equal(emg_split_mixed(&r), EDX_OK);
-    assert_int_equal(r.n_trains, 2);
-    assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
-    assert_int_equal(r.trains[1].type, EMG_FIBRILLATION);
+    split_in_two_fibrillations(&r, ev, n, 60.0);
     double lo = fmin(r.trains[0].rate_hz, r.trains[1].rate_hz);
     double hi = fmax(r.trains[0].rate_hz, r.trains[1].rate_hz);
     assert_true(fabs(lo - 5.0) < 0.15 && fabs(hi - 5.4) < 0.15);
     size_t n_lo = count_unit(&r, r.trains[0].rate_hz < r.trains[1].rate_hz ? 1 : 2);
     assert_true(n_lo + 4 >= n_a && n_lo <= n_a + 4);
     free_result(&r);
+}
+
+/* Initially positive discharges at random (Poisson, rate_hz) from 1 to 21 s
+ * into ev[] (MAX_EVENTS), sizes alternating between amp_a_uv and amp_b_uv
+ * (+-4 uV); returns how many. */
+static size_t random_discharges(synth_rng *g, double rate_hz, double amp_a_uv, double amp_b_uv,
+                                emg_event *ev)
+{
+    size_t n = 0;
+    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(g)) / rate_hz) {
+        ev[n] = discharge(t, (n % 2 ? amp_b_uv : amp_a_uv) + 4.0 * synth_normal(g), 1);
+        n++;
+    }
+    return n;
 }
 
 /* One train of discharges ev[0..n) (initial positive, mean amp_uv) that
@@ -201,18 +220,27 @@ static void assert_kept_whole(emg_event *ev, size_t n, double amp_uv)
     free_result(&r);
 }
 
-/* Irregular spikes of one size at 12 Hz: dense enough that chains of
- * discharges a fibrillation interval apart form by chance; none stands,
- * the train stays whole. */
-static void test_irregular_one_size_kept(void **state)
+/* Irregular discharges stay one train, one line per case: spikes of one
+ * size at 12 Hz, dense enough that chains of discharges a fibrillation
+ * interval apart form by chance (none stands); and discharges of two sizes,
+ * neither of which keeps a rhythm. */
+static void test_irregular_kept(void **state)
 {
     (void)state;
-    synth_rng g = {16};
-    emg_event ev[MAX_EVENTS];
-    size_t n = 0;
-    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 12.0)
-        ev[n++] = discharge(t, 60.0 + 4.0 * synth_normal(&g), 1);
-    assert_kept_whole(ev, n, 60.0);
+    static const struct {
+        uint64_t seed;
+        double rate_hz, amp_a_uv, amp_b_uv, mean_uv;
+    } cases[] = {
+        {16, 12.0, 60.0, 60.0, 60.0},  /* one size */
+        {12, 15.0, 100.0, 70.0, 85.0}, /* two sizes */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        synth_rng g = {cases[k].seed};
+        emg_event ev[MAX_EVENTS];
+        size_t n =
+            random_discharges(&g, cases[k].rate_hz, cases[k].amp_a_uv, cases[k].amp_b_uv, ev);
+        assert_kept_whole(ev, n, cases[k].mean_uv);
+    }
 }
 
 /* A 60 uV fibre at 6 Hz (train 1) whose every fifth discharge matched
@@ -237,14 +265,7 @@ static void test_gap_filled_from_other_train(void **state)
         ev[n++].unit = 3;
     }
     qsort(ev, n, sizeof *ev, cmp_event_time);
-    emg_spont_result r = {0};
-    r.events = malloc(n * sizeof *r.events);
-    r.trains = calloc(3, sizeof *r.trains);
-    assert_non_null(r.events);
-    assert_non_null(r.trains);
-    memcpy(r.events, ev, n * sizeof *ev);
-    r.n_events = n;
-    r.n_trains = 3;
+    emg_spont_result r = result_with(ev, n, 3);
     for (size_t k = 0; k < 3; k++)
         time_train(&r, k, 60.0);
     assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
@@ -270,14 +291,7 @@ static void test_run_of_missed_filled(void **state)
     size_t n = fibre_cv(ev, 8.0, 0.02, 1.0, 50.0, &g);
     for (size_t i = 8; i + 2 < n; i += 10)
         ev[i].unit = ev[i + 1].unit = 2;
-    emg_spont_result r = {0};
-    r.events = malloc(n * sizeof *r.events);
-    r.trains = calloc(2, sizeof *r.trains);
-    assert_non_null(r.events);
-    assert_non_null(r.trains);
-    memcpy(r.events, ev, n * sizeof *ev);
-    r.n_events = n;
-    r.n_trains = 2;
+    emg_spont_result r = result_with(ev, n, 2);
     time_train(&r, 0, 50.0);
     time_train(&r, 1, 50.0);
     r.trains[1].shape.duration_ms = 4.0; /* its mean changed: not a piece alike */
@@ -286,20 +300,6 @@ static void test_run_of_missed_filled(void **state)
     assert_int_equal(count_unit(&r, 1), n);
     assert_int_equal(count_unit(&r, 2), 0);
     free_result(&r);
-}
-
-/* Random discharges of two sizes: neither size keeps a rhythm, one train. */
-static void test_irregular_two_sizes_kept(void **state)
-{
-    (void)state;
-    synth_rng g = {12};
-    emg_event ev[MAX_EVENTS];
-    size_t n = 0;
-    for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 15.0) {
-        ev[n] = discharge(t, (n % 2 ? 70.0 : 100.0) + 4.0 * synth_normal(&g), 1);
-        n++;
-    }
-    assert_kept_whole(ev, n, 85.0);
 }
 
 /* End-plate spikes: irregular, initial negative, sizes spread evenly from
@@ -360,14 +360,7 @@ static void test_lesser_phase_dropped(void **state)
         ev[i].unit = 3;
     n += n_other;
     qsort(ev, n, sizeof *ev, cmp_event_time);
-    emg_spont_result r = {0};
-    r.events = malloc(n * sizeof *r.events);
-    r.trains = calloc(3, sizeof *r.trains);
-    assert_non_null(r.events);
-    assert_non_null(r.trains);
-    memcpy(r.events, ev, n * sizeof *ev);
-    r.n_events = n;
-    r.n_trains = 3;
+    emg_spont_result r = result_with(ev, n, 3);
     time_train(&r, 0, 60.0);
     time_train(&r, 1, 15.0);
     time_train(&r, 2, 15.0);
@@ -387,8 +380,7 @@ int main(void)
         cmocka_unit_test(test_two_fibres_split),
         cmocka_unit_test(test_two_rhythms_split),
         cmocka_unit_test(test_two_fibres_one_rate_split),
-        cmocka_unit_test(test_irregular_one_size_kept),
-        cmocka_unit_test(test_irregular_two_sizes_kept),
+        cmocka_unit_test(test_irregular_kept),
         cmocka_unit_test(test_end_plate_spread_kept),
         cmocka_unit_test(test_lesser_phase_dropped),
         cmocka_unit_test(test_gap_filled_from_other_train),
