@@ -142,9 +142,14 @@ static bool explained_by_ulnar_elbow(const cls_facts *f, const cls_muscle *m)
     return false;
 }
 
+/* A root lesion shows as neurogenic change in its myotome: denervation or
+ * neurogenic MUPs (clinical.md 5.4.2, myotomal vs multisegmental
+ * distribution). Myopathic-type MUPs are no segmental sign: they neither
+ * place a root nor, in a muscle outside it, spread the lesion to another. */
 static bool root_evidence(const cls_facts *f, const cls_muscle *m)
 {
-    return cls_muscle_abnormal(m) && !explained_by_ulnar_elbow(f, m);
+    bool neurogenic = m->has_fib_psw || (m->mup && !strcmp(m->mup, "neurogenic"));
+    return neurogenic && !explained_by_ulnar_elbow(f, m);
 }
 
 /* The root most abnormal muscles share, and how many do / don't. */
@@ -194,7 +199,8 @@ static void best_root(const cls_facts *f, char *root, size_t size, size_t *n_in,
 }
 
 /* RADICULOPATHY (clinical.md 5.4.2 mimics; standard myotomal rule): >= 2
- * abnormal muscles of one root from >= 2 peripheral nerves, none outside it,
+ * muscles of one root from >= 2 peripheral nerves with neurogenic change,
+ * none outside it,
  * sensory conduction normal (the lesion is proximal to the ganglion).
  * Muscles a shown ulnar neuropathy at the elbow explains do not count. */
 void cls_rule_radiculopathy(const cls_facts *f, cls_rule *r)
@@ -208,9 +214,10 @@ void cls_rule_radiculopathy(const cls_facts *f, cls_rule *r)
     for (char *p = r->subtype_buf; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
     r->subtype = r->subtype_buf;
-    cls_note(r, "abnormal muscles sharing root %s (those a focal ulnar neuropathy explains "
-                "left out): %zu from %zu nerve(s); abnormal muscles outside it: %zu; sensory "
-                "conduction %s",
+    cls_note(r,
+             "muscles with neurogenic change sharing root %s (those a focal ulnar neuropathy "
+             "explains left out): %zu from %zu nerve(s); outside it: %zu; sensory "
+             "conduction %s",
              r->subtype_buf[0] ? r->subtype_buf : "-", in, nn, out,
              sensory_ok ? "normal" : "abnormal");
     cls_note_expected_absence(f, r);
