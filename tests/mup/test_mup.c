@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,61 @@ static void test_triphasic_4khz(void **state)
 {
     (void)state;
     measure_sine(4000.0, 3, 10.0, 0.5);
+}
+
+/* Rise time of the main spike (clinical reference 2.1): one line per case.
+ * A spike of width w_ms, its negative peak at 20 ms, positive-first (one
+ * sine period, positive half first: rise w/2) or leaving the baseline
+ * negative (a negative half-wave then a slow positive one: rise w/2); a
+ * baseline blip of blip_uv 1.2 ms before the peak must not be taken for
+ * the positive peak. */
+typedef struct rise_case {
+    double w_ms;
+    bool positive_first;
+    double blip_uv, lo_ms, hi_ms;
+} rise_case;
+
+static void rise_mup(double *v, size_t n, double fs, const rise_case *c)
+{
+    double peak_ms = 20.0,
+           t0 = c->positive_first ? peak_ms - 0.75 * c->w_ms : peak_ms - 0.5 * c->w_ms;
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i * 1000.0 / fs - t0;
+        v[i] = 0.0;
+        if (c->positive_first && t >= 0 && t < c->w_ms)
+            v[i] = 800.0 * sin(2.0 * PI * t / c->w_ms);
+        else if (!c->positive_first && t >= 0 && t < c->w_ms)
+            v[i] = -800.0 * sin(PI * t / c->w_ms);
+        else if (!c->positive_first && t >= c->w_ms && t < 4.0 * c->w_ms)
+            v[i] = 300.0 * sin(PI * (t - c->w_ms) / (3.0 * c->w_ms));
+    }
+    v[(size_t)((peak_ms - 1.2) * fs / 1000.0)] += c->blip_uv;
+}
+
+static void test_rise_time(void **state)
+{
+    (void)state;
+    static const rise_case cases[] = {
+        /* w_ms  positive_first  blip_uv  lo_ms  hi_ms */
+        {0.6, true, 0.0, 0.25, 0.35},  /* positive peak 0.3 ms before */
+        {0.6, true, 30.0, 0.25, 0.35}, /* a blip far smaller than that peak */
+        {0.6, false, 0.0, 0.25, 0.45}, /* from the baseline: 0.3 ms, a sample or two more */
+        {0.6, false, 6.0, 0.25, 0.45}, /* a blip on the baseline is not a positive peak */
+        {1.6, false, 6.0, 0.75, 0.95}, /* a slow spike stays slow */
+    };
+    double fs = 20000.0;
+    size_t n = (size_t)(40.0 * fs / 1000.0);
+    double *v = calloc(n, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rise_mup(v, n, fs, &cases[i]);
+        emg_mup_shape s;
+        assert_int_equal(emg_mup_measure(v, n, fs, (size_t)(20.0 * fs / 1000.0), 0.0, &s), EDX_OK);
+        if (s.rise_time_ms < cases[i].lo_ms || s.rise_time_ms > cases[i].hi_ms)
+            fail_msg("case %zu: rise time %.3f ms, expected %.2f-%.2f", i, s.rise_time_ms,
+                     cases[i].lo_ms, cases[i].hi_ms);
+    }
+    free(v);
 }
 
 static void test_satellite(void **state)
@@ -645,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_polyphasic_10khz),
         cmocka_unit_test(test_triphasic_4khz),
         cmocka_unit_test(test_satellite),
+        cmocka_unit_test(test_rise_time),
         cmocka_unit_test(test_flat_is_range),
         cmocka_unit_test(test_oscillating_late_phases),
         cmocka_unit_test(test_tail_under_noise_level),

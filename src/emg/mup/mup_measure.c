@@ -27,8 +27,10 @@
  *   turns       direction changes of at least 25 uV between the markers
  *               [clinical reference 2.1, U].
  *   area        rectified area between the markers; size index per [S57].
- *   rise time   largest positive peak in the 1.5 ms before the main
- *               negative peak to that peak; near field when < 0.5 ms [U].
+ *   rise time   from the positive peak before the main negative peak (or,
+ *               with none, from where the spike leaves the baseline band
+ *               L) to that peak, within 1.5 ms; near field when < 0.5 ms
+ *               [U].
  *   satellite   a component beyond 2L after the end marker (or before the
  *               onset), separated from the MUP by baseline [S58].
  *   measurable  the duration is read only when the baseline is seen on both
@@ -222,18 +224,24 @@ int emg_mup_count_turns(const double *v, size_t a, size_t z, double min_uv)
     return turns;
 }
 
-static double rise_time_ms(const double *v, size_t n, double fs_hz)
+/* Rise time of the main spike: walking back from its negative peak up the
+ * spike's flank to the positive peak before it, or, when the spike starts
+ * from baseline (no positive phase before it), to where it leaves the
+ * baseline band. Inside the band the walk stops at the first sample lower
+ * than the next (a noise ripple); below it, ripples on the flank do not stop
+ * it. Taking the largest sample of the search window instead read the
+ * baseline's noise as the positive peak of every negative-first MUP. */
+static double rise_time_ms(const double *v, size_t n, double fs_hz, double level)
 {
     size_t neg = 0;
     for (size_t i = 1; i < n; i++)
         if (v[i] < v[neg])
             neg = i;
     size_t back = (size_t)(MUP_RISE_SEARCH_MS * fs_hz / 1000.0 + 0.5);
-    size_t lo = neg > back ? neg - back : 0, pos = neg;
-    for (size_t i = lo; i < neg; i++)
-        if (v[i] > v[pos])
-            pos = i;
-    return (double)(neg - pos) * 1000.0 / fs_hz;
+    size_t lo = neg > back ? neg - back : 0, j = neg;
+    while (j > lo && (v[j - 1] > v[j] || v[j] < -level))
+        j--;
+    return (double)(neg - j) * 1000.0 / fs_hz;
 }
 
 /* A satellite: >= MUP_SAT_MIN_MS beyond 2L outside [a, z]; latency from a. */
@@ -308,7 +316,7 @@ int emg_mup_measure(const double *v, size_t n, double fs_hz, size_t spike, doubl
     out->area_uv_ms = area;
     double amp_mv = out->amplitude_uv / 1000.0;
     out->size_index = amp_mv > 0 ? 2.0 * log10(amp_mv) + (area / 1000.0) / amp_mv : NAN;
-    out->rise_time_ms = rise_time_ms(v, n, fs_hz);
+    out->rise_time_ms = rise_time_ms(v, n, fs_hz, level);
     out->satellite_ms = satellite_ms(v, n, a, z, level, fs_hz);
     out->has_satellite = !isnan(out->satellite_ms);
     return EDX_OK;
