@@ -152,7 +152,7 @@ static bool root_evidence(const cls_facts *f, const cls_muscle *m)
     return neurogenic && !explained_by_ulnar_elbow(f, m);
 }
 
-/* The root most abnormal muscles share, and how many do / don't. */
+/* The root most muscles with neurogenic change share, and how many do / don't. */
 static void best_root(const cls_facts *f, char *root, size_t size, size_t *n_in,
                       size_t *n_out, size_t *n_nerves)
 {
