@@ -278,13 +278,15 @@ typedef struct emg_train {
     double interval_cv;       /* of intervals within 15 % of a multiple of the base interval */
     double min_interval_ms;
     double median_interval_ms;
+    double interval_p10_ms;   /* 10th percentile of the intervals */
     double regular_fraction;  /* intervals that fit the base interval (or a multiple) */
     double rate_trend;        /* last / first quarter rate, 1 = steady */
     double rate_swing, amp_swing; /* max / min of smoothed rate and amplitude */
     double interval_jitter;   /* median |ln| of consecutive interval ratios */
     int n_bursts;             /* groups of >= 2 discharges < 100 ms apart */
     double burst_fraction;    /* discharges in such groups */
-    double burst_interval_cv; /* of the intervals between group onsets */
+    double burst_interval_cv; /* of the intervals between group onsets (1.4826 MAD / median) */
+    double burst_rate_cv;     /* of the intervals within groups (the same) */
     int doublets;             /* pairs 2-20 ms apart standing alone [S83] */
     emg_features shape;       /* of the mean waveform */
 } emg_train;

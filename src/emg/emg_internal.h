@@ -25,9 +25,20 @@ double emg_small_median(double *v, size_t n);
 /* The rules of clinical.md 1.3 applied to one train (timing + mean shape). */
 emg_type emg_classify_train(const emg_train *t);
 
-/* MUP-sized: >= 100 uV, at least biphasic, longer than 5 ms or polyphasic
- * (clinical.md 1.3, 2.1; src/emg/trains.c). */
-bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases);
+/* Discharges of one unit less than this apart form a burst: myokymic
+ * bursts fire at 20-70 Hz within [S96] (src/emg/trains.c) [E]. */
+#define EMG_BURST_GAP_S 0.100
+
+/* The timing of myokymic discharges (clinical.md 1.1 [S43, S96]): three or
+ * more bursts recurring semi-rhythmically, at a steady rate of <= 70 Hz
+ * within each; whether most discharges are in bursts is the caller's. */
+bool emg_recurring_bursts(const emg_train *t);
+
+/* MUP-sized: >= 100 uV, at least biphasic, longer than 5 ms or polyphasic,
+ * or from 2.8 ms when larger than a fibrillation (300 uV) or, starting
+ * negative, than two end-plate spikes (400 uV) (clinical.md 1.1, 1.3, 2.1;
+ * src/emg/trains.c). */
+bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases, int first_polarity);
 
 /* Whether discharge e is shaped like a spike of end-plate train ep. */
 bool emg_event_like_end_plate(const emg_event *e, const emg_train *ep);
@@ -154,6 +165,13 @@ int emg_end_plate_amid(emg_spont_result *r);
  * within 20 ms of other high-rate or voluntary activity, or not MUP-sized
  * themselves, become unclassified. EDX_OK or EDX_ERR_NOMEM. */
 int emg_fasc_context(emg_spont_result *r);
+
+/* Discharges of a myokymic or neuromyotonic train with none of the train's
+ * others within 250 ms on either side, MUP-sized, become fasciculations
+ * [S34]; those of a fasciculating unit whose bursts recur as myokymic ones
+ * do (emg_recurring_bursts) that are in a burst become myokymic
+ * (src/emg/summary.c). Events sorted by time. */
+int emg_isolated_from_bursts(emg_spont_result *r);
 
 /* Trains from the retired units, their classification, the events' types,
  * the automatic rest (without activation annotations), counts and grade. */

@@ -319,7 +319,7 @@ static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, unsign
         try_split(r, k, mark, keep_by_size, times, amps))
         return true;
     const emg_features *f = &r->trains[k].shape;
-    if (emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases))
+    if (emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases, f->first_polarity))
         return false; /* a motor unit's irregular firing is not two generators */
     size_t off = mark_off_rhythm(r, k, times, times + r->n_events + 1, mark);
     if (off > 0 && off < r->trains[k].n && try_split(r, k, mark, keep_by_rhythm, times, amps))

@@ -89,7 +89,7 @@ static bool is_lesser_phase(const emg_train *b, const double *tb, size_t nb, con
 {
     const emg_features *fb = &b->shape;
     if (nb < 5 || na < 2 || fb->amplitude_uv >= a->shape.amplitude_uv ||
-        emg_is_mup_sized(fb->amplitude_uv, fb->duration_ms, fb->phases))
+        emg_is_mup_sized(fb->amplitude_uv, fb->duration_ms, fb->phases, fb->first_polarity))
         return false;
     double sd, span_s = ta[na - 1] - ta[0];
     size_t hits = near_hits(tb, nb, ta, na, PHASE_WINDOW_S, &sd);
@@ -358,7 +358,7 @@ static bool is_busy(const emg_spont_result *r, const emg_event *e)
 static bool event_is_mup_sized(const emg_event *e)
 {
     double ms = e->duration_ms + (e->first_polarity > 0 ? EVENT_ALLOWANCE_MS : 0.0);
-    return emg_is_mup_sized(e->amplitude_uv, ms, e->phases);
+    return emg_is_mup_sized(e->amplitude_uv, ms, e->phases, e->first_polarity);
 }
 
 /* A busy neighbour; a fasciculation neighbour counts only when larger, any
@@ -454,7 +454,7 @@ static bool is_motor_unit_activity(const emg_spont_result *r, const emg_event *e
     bool high_rate = t->type == EMG_UNCLASSIFIED && t->n >= 3 && t->rate_hz > HIGH_RATE_HZ;
     return (e->type == EMG_FASCICULATION || e->type == EMG_UNCLASSIFIED || e->type == EMG_MUP) &&
            !high_rate && event_is_mup_sized(e) &&
-           emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases);
+           emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases, f->first_polarity);
 }
 
 /* Flags the fasciculation discharges of a run of motor unit activity of
@@ -515,6 +515,54 @@ int emg_fasc_context(emg_spont_result *r)
             r->events[i].type = EMG_UNCLASSIFIED;
             r->events[i].flag_busy = 0;
         }
+    return EDX_OK;
+}
+
+/* ---- isolated discharges of a bursting unit -------------------------------------------
+ * A unit that fires in bursts (myokymic, neuromyotonic) may also fire
+ * alone between them, as hyperexcitable motor axons do (clinical.md 1.1,
+ * 5.5 [S43, S44]): a MUP-sized discharge of such a train with no other of
+ * its discharges within 250 ms on either side is an isolated discharge, a
+ * fasciculation by definition [S34], not part of a burst. Conversely a
+ * fasciculating unit (mostly single discharges) whose bursts recur as
+ * myokymic ones do fires those bursts as myokymic discharges [S43]. */
+static bool is_bursting(const emg_spont_result *r, const emg_event *e)
+{
+    emg_type ty = r->trains[e->unit - 1].type;
+    return ty == EMG_MYOKYMIC || ty == EMG_NEUROMYOTONIC;
+}
+
+int emg_isolated_from_bursts(emg_spont_result *r)
+{
+    double *prev_s = malloc((r->n_trains + 1) * sizeof *prev_s);
+    double *gap_s = malloc((r->n_events + 1) * sizeof *gap_s);
+    if (!prev_s || !gap_s) {
+        free(prev_s);
+        free(gap_s);
+        return EDX_ERR_NOMEM;
+    }
+    for (size_t k = 0; k < r->n_trains; k++)
+        prev_s[k] = -INFINITY;
+    for (size_t i = 0; i < r->n_events; i++) { /* gap to the unit's previous discharge */
+        const emg_event *e = &r->events[i];
+        gap_s[i] = e->time_s - prev_s[e->unit - 1];
+        prev_s[e->unit - 1] = e->time_s;
+    }
+    for (size_t k = 0; k < r->n_trains; k++)
+        prev_s[k] = INFINITY;
+    for (size_t i = r->n_events; i-- > 0;) { /* ... and to its next one */
+        emg_event *e = &r->events[i];
+        double after_s = prev_s[e->unit - 1] - e->time_s;
+        prev_s[e->unit - 1] = e->time_s;
+        if (is_bursting(r, e) && gap_s[i] > ISOLATED_S && after_s > ISOLATED_S &&
+            event_is_mup_sized(e))
+            e->type = EMG_FASCICULATION;
+        else if (e->type == EMG_FASCICULATION && emg_recurring_bursts(&r->trains[e->unit - 1]) &&
+                 (gap_s[i] < EMG_BURST_GAP_S || after_s < EMG_BURST_GAP_S))
+            e->type = EMG_MYOKYMIC;
+    }
+    free(prev_s);
+    free(gap_s);
     return EDX_OK;
 }
 
@@ -643,7 +691,9 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         for (size_t i = 0; i < n_spans; i++)
             r->rest_s += spans[i].b_s - spans[i].a_s;
     }
-    rc = emg_fasc_context(r);
+    rc = emg_isolated_from_bursts(r);
+    if (!rc)
+        rc = emg_fasc_context(r);
     if (!rc)
         rc = count_types(r);
     if (rc)

@@ -50,6 +50,14 @@
 #define MUP_MIN_UV 100.0
 #define MUP_MIN_MS 5.0
 #define POLYPHASIC 5
+/* ... and a brief one, down to the shortest FP of [S28] (2.8 ms), when it
+ * is larger than a fibrillation potential's 20-300 uV [S52] and, when it
+ * starts negative, than two end-plate spikes (100-200 uV each [S53])
+ * summed: a single muscle fibre's spike of that size is rare, and fires
+ * regularly [S51], which the fibrillation rule tests first. */
+#define FP_MIN_MS 2.8
+#define FIB_TYPICAL_MAX_UV 300.0
+#define EP_PAIR_MAX_UV 400.0
 /* Isolated fasciculation: ISI > 250 ms on both sides [S34]. */
 #define ISOLATED_S 0.25
 /* Doublet: intra-pair interval 2-20 ms [S83]. */
@@ -74,11 +82,20 @@
 #define MYOTONIC_MAX_RUNS 2 /* a run or two in a train, not a burst pattern [E] */
 /* Myokymic: bursts of a few MUPs recurring several times a second [S43],
  * intraburst 20-70 Hz [S96]: discharges < 100 ms apart form a burst [E]. */
-#define BURST_GAP_S 0.100
+#define BURST_GAP_S EMG_BURST_GAP_S
 #define MYOKYMIC_MIN_BURSTS 3
 #define MYOKYMIC_IN_BURSTS 0.7   /* most discharges belong to bursts [E] */
 #define MYOKYMIC_BURST_CV 0.5    /* bursts recur (semi-)rhythmically [S43] [E] */
-#define MYOKYMIC_MIN_IDI_MS 10.0 /* intraburst <= 70 Hz [S96] with margin [E] */
+/* ... each a few identical MUPs of one unit (clinical.md 1.1 [S43]), which
+ * fires at a steady rate within it: its intervals there as regular as a
+ * regular train's (REGULAR_CV); an end-plate spike train's irregular
+ * groups are not [S53] [E] */
+#define MYOKYMIC_WITHIN_CV REGULAR_CV
+/* intraburst <= 70 Hz [S96] with margin [E], held by 90 % of the
+ * intervals: a stray discharge of another unit matched into the train must
+ * not undo it, while an end-plate spike train, irregular with very short
+ * intervals [S47, S53], keeps failing it [E] */
+#define MYOKYMIC_MIN_IDI_MS 10.0
 /* The bursts are of MUPs [S43]: the longest MUP-like potential in the
  * reference, a fasciculation in ALS, lasts 23.9 ms [S28]. A mean waveform
  * longer than that has not returned to baseline - many units firing
@@ -196,25 +213,38 @@ static double jitter(const double *idi, size_t m, double *scratch)
 
 /* Groups of discharges < 100 ms apart; doublets; how regularly the groups
  * recur (CV of the intervals between group onsets). */
-static void bursts(const double *time_s, size_t n, emg_train *t)
+/* Spread of the intervals between burst onsets, robust (1.4826 MAD over
+ * the median): a burst hidden under other activity doubles one interval,
+ * which must not make a semi-rhythmic recurrence [S43] look irregular [E].
+ * Sorts d. */
+static double robust_cv(double *d, size_t k)
 {
-    size_t run = 1, in_bursts = 0, n_onsets = 0;
-    double onset = n ? time_s[0] : 0, prev_onset = 0, s = 0, s2 = 0;
-    t->n_bursts = 0;
-    t->doublets = 0;
+    if (k < 2)
+        return NAN;
+    double med = quantile(d, k, 0.5);
+    for (size_t i = 0; i < k; i++)
+        d[i] = fabs(d[i] - med);
+    return med > 0 ? 1.4826 * quantile(d, k, 0.5) / med : NAN;
+}
+
+/* Groups of discharges < BURST_GAP_S apart; onset_gap and within (room
+ * for n - 1 values each) receive the intervals between group onsets and
+ * those within groups. */
+static void bursts(const double *time_s, size_t n, double *onset_gap, double *within, emg_train *t)
+{
+    size_t run = 1, in_bursts = 0, k = 0, w = 0;
+    double onset = n ? time_s[0] : 0, prev_onset = NAN;
     for (size_t i = 1; i <= n; i++) {
         if (i < n && time_s[i] - time_s[i - 1] < BURST_GAP_S) {
+            within[w++] = time_s[i] - time_s[i - 1];
             run++;
             continue;
         }
         if (run >= 2) {
             t->n_bursts++;
             in_bursts += run;
-            if (n_onsets++ > 0) {
-                double d = onset - prev_onset;
-                s += d;
-                s2 += d * d;
-            }
+            if (isfinite(prev_onset))
+                onset_gap[k++] = onset - prev_onset;
             prev_onset = onset;
         }
         if (run == 2) {
@@ -225,8 +255,8 @@ static void bursts(const double *time_s, size_t n, emg_train *t)
         onset = i < n ? time_s[i] : 0;
     }
     t->burst_fraction = n ? (double)in_bursts / (double)n : 0;
-    double k = (double)(n_onsets > 1 ? n_onsets - 1 : 0), mean = k ? s / k : 0;
-    t->burst_interval_cv = k >= 2 && mean > 0 ? sqrt(fmax(s2 / k - mean * mean, 0)) / mean : NAN;
+    t->burst_interval_cv = robust_cv(onset_gap, k);
+    t->burst_rate_cv = robust_cv(within, w);
 }
 
 void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t)
@@ -235,10 +265,12 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     t->first_s = n ? time_s[0] : NAN;
     t->last_s = n ? time_s[n - 1] : NAN;
     t->rate_hz = t->interval_cv = t->min_interval_ms = t->median_interval_ms = NAN;
+    t->interval_p10_ms = NAN;
     t->regular_fraction = 0;
     t->rate_trend = t->rate_swing = t->amp_swing = 1.0;
-    t->interval_jitter = NAN;
-    bursts(time_s, n, t);
+    t->interval_jitter = t->burst_interval_cv = t->burst_rate_cv = NAN;
+    t->n_bursts = t->doublets = 0;
+    t->burst_fraction = 0;
     if (n < 2)
         return;
     size_t m = n - 1;
@@ -246,6 +278,7 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     if (!idi)
         return; /* timing stays unknown: the train is left unclassified */
     double *scratch = idi + m, *amp = scratch + m, lo = INFINITY;
+    bursts(time_s, n, scratch, amp, t);
     for (size_t i = 0; i < m; i++) {
         idi[i] = fmax(time_s[i + 1] - time_s[i], 1e-6);
         lo = fmin(lo, idi[i]);
@@ -254,6 +287,7 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     t->min_interval_ms = lo * 1000.0;
     memcpy(scratch, idi, m * sizeof *scratch);
     t->median_interval_ms = 1000.0 * quantile(scratch, m, 0.5);
+    t->interval_p10_ms = 1000.0 * quantile(scratch, m, 0.1);
     double base = regularity(idi, m, scratch, t);
     /* the rate of a regular train is that of its rhythm: an interval
      * spanning a missed discharge counts as its multiple of the base [E] */
@@ -290,15 +324,17 @@ static bool is_regular(const emg_train *t)
 
 /* A MUP is bi- or triphasic or more (clinical.md 2.1): a monophasic slow
  * wave is not one, however long. */
-bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases)
+bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases, int first_polarity)
 {
+    double large_uv = first_polarity < 0 ? EP_PAIR_MAX_UV : FIB_TYPICAL_MAX_UV;
+    bool brief_but_large = duration_ms >= FP_MIN_MS && amplitude_uv > large_uv;
     return amplitude_uv >= MUP_MIN_UV && phases >= 2 &&
-           (duration_ms > MUP_MIN_MS || phases >= POLYPHASIC);
+           (duration_ms > MUP_MIN_MS || phases >= POLYPHASIC || brief_but_large);
 }
 
 static bool is_mup_sized(const emg_features *f)
 {
-    return emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases);
+    return emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases, f->first_polarity);
 }
 
 /* Initial positive sharp deflection that dominates, then a long negative
@@ -371,6 +407,13 @@ static emg_type high_rate(const emg_train *t)
     return EMG_UNCLASSIFIED;
 }
 
+bool emg_recurring_bursts(const emg_train *t)
+{
+    return t->n_bursts >= MYOKYMIC_MIN_BURSTS && isfinite(t->burst_interval_cv) &&
+           t->burst_interval_cv <= MYOKYMIC_BURST_CV && isfinite(t->burst_rate_cv) &&
+           t->burst_rate_cv <= MYOKYMIC_WITHIN_CV && t->interval_p10_ms >= MYOKYMIC_MIN_IDI_MS;
+}
+
 emg_type emg_classify_train(const emg_train *t)
 {
     const emg_features *f = &t->shape;
@@ -390,15 +433,15 @@ emg_type emg_classify_train(const emg_train *t)
         if (is_regular_spike_shape(f))
             return EMG_FIBRILLATION;
     }
-    if (is_mup_sized(f) && f->duration_ms <= MYOKYMIC_MAX_MS &&
-        t->n_bursts >= MYOKYMIC_MIN_BURSTS && t->burst_fraction >= MYOKYMIC_IN_BURSTS &&
-        isfinite(t->burst_interval_cv) && t->burst_interval_cv <= MYOKYMIC_BURST_CV &&
-        t->min_interval_ms >= MYOKYMIC_MIN_IDI_MS)
+    if (is_mup_sized(f) && f->duration_ms <= MYOKYMIC_MAX_MS && emg_recurring_bursts(t) &&
+        t->burst_fraction >= MYOKYMIC_IN_BURSTS)
         return EMG_MYOKYMIC;
     if (is_mup_sized(f)) {
-        /* random single discharges [S34]; a regular train is not one */
+        /* random single discharges [S34]; a regular train is not one, and
+         * it takes MIN_TRAIN_N discharges to tell (a few intervals fit
+         * some multiple of some base interval by chance) */
         if (t->n <= 2 || (t->median_interval_ms >= 1000.0 * ISOLATED_S &&
-                          !(t->n >= 4 && is_regular(t))))
+                          !(t->n >= MIN_TRAIN_N && is_regular(t))))
             return EMG_FASCICULATION;
         if (is_regular(t) && t->rate_hz >= VOLUNTARY_MIN_HZ && t->rate_hz <= VOLUNTARY_MAX_HZ)
             return EMG_MUP;

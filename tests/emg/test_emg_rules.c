@@ -402,7 +402,8 @@ static void test_sustained_activity_is_not_fasciculation(void **state)
  * class when it is MUP-sized with 1 ms off the duration limit and its first
  * deflection is positive; a brief initially negative one (the end-plate
  * spike's signature, two summed reaching MUP size) does not, nor one
- * shorter still or too small. One line per case. */
+ * shorter still (unless larger than a fibrillation) or too small. One line
+ * per case. */
 static void test_fasciculation_sweep_allowance(void **state)
 {
     (void)state;
@@ -414,7 +415,9 @@ static void test_fasciculation_sweep_allowance(void **state)
         {+1, 6.0f, 800.0f, EMG_FASCICULATION},  /* above the limit */
         {+1, 4.7f, 1000.0f, EMG_FASCICULATION}, /* within the allowance */
         {+1, 4.1f, 430.0f, EMG_FASCICULATION},  /* just within */
-        {+1, 3.9f, 800.0f, EMG_UNCLASSIFIED},   /* beyond it */
+        {+1, 3.9f, 250.0f, EMG_UNCLASSIFIED},   /* beyond it, fibrillation-sized */
+        {+1, 3.9f, 800.0f, EMG_FASCICULATION},  /* ... but larger than a fibrillation */
+        {+1, 1.5f, 800.0f, EMG_UNCLASSIFIED},   /* briefer than any FP [S28] */
         {-1, 4.7f, 300.0f, EMG_UNCLASSIFIED},   /* initially negative: no allowance */
         {-1, 5.5f, 300.0f, EMG_FASCICULATION},  /* initially negative, above the limit */
         {+1, 4.7f, 90.0f, EMG_UNCLASSIFIED},    /* too small */

@@ -1,0 +1,229 @@
+/*
+ * test_emg_fasc.c - what makes a discharge a fasciculation beside the other
+ * motor unit discharges at rest: its size (brief but large potentials,
+ * clinical.md 1.1 [S28]), a few random discharges that fit a rhythm only by
+ * chance, a bursting unit's isolated discharges [S34], and the bursts'
+ * recurrence read robustly when a burst is hidden.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edx/emg.h"
+#include "emg/emg_internal.h"
+#include "emg_synth.h"
+
+#define FS 10000.0
+
+/* The measured shape of the synthetic polyphasic MUP (~10 ms) at amp_uv. */
+static emg_features mup_shape(double amp_uv)
+{
+    synth_shape s = synth_mup(amp_uv);
+    double x[400] = {0};
+    synth_add(x, 400, FS, &s, 10.0);
+    emg_features f;
+    emg_features_measure(x, 400, FS, 1.0, &f);
+    return f;
+}
+
+/* One line per case: > 5 ms or polyphasic as before; from 2.8 ms [S28]
+ * when larger than a fibrillation (300 uV [S52]) or, starting negative,
+ * than two end-plate spikes summed (400 uV [S53]). */
+static void test_mup_sized_table(void **state)
+{
+    (void)state;
+    static const struct {
+        double amp_uv, dur_ms;
+        int phases, polarity;
+        bool want;
+    } c[] = {
+        {600, 9.0, 3, +1, true},  /* an ordinary MUP */
+        {600, 4.0, 3, +1, true},  /* brief, larger than a fibrillation */
+        {600, 2.5, 3, +1, false}, /* briefer than any FP of [S28] */
+        {250, 4.0, 3, +1, false}, /* brief and fibrillation-sized */
+        {350, 4.0, 2, -1, false}, /* brief, initial negative: two end-plate spikes */
+        {450, 4.0, 2, -1, true},  /* ... larger than two */
+        {150, 3.0, 5, -1, true},  /* polyphasic */
+        {90, 9.0, 3, +1, false},  /* too small */
+        {600, 9.0, 1, +1, false}, /* monophasic */
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        if (emg_is_mup_sized(c[i].amp_uv, c[i].dur_ms, c[i].phases, c[i].polarity) != c[i].want)
+            fail_msg("case %zu (%.0f uV, %.1f ms, %d phases, %+d): want %s", i, c[i].amp_uv,
+                     c[i].dur_ms, c[i].phases, c[i].polarity, c[i].want ? "true" : "false");
+}
+
+/* Five discharges of a fasciculating unit over 15 s (a simulated ALS
+ * gastrocnemius): three of their four intervals are multiples of one base
+ * interval within the tolerance, by chance; that is no rhythm, and the
+ * unit fasciculates. Eight discharges 1.8 s apart are a rhythm, and not
+ * fasciculations. */
+static void test_chance_rhythm_is_not_regular(void **state)
+{
+    (void)state;
+    double t[8] = {4.4203, 4.7935, 6.5880, 12.1479, 19.1688};
+    float amp[8] = {1100, 1100, 1100, 1100, 1100, 1100, 1100, 1100};
+    emg_train tr;
+    memset(&tr, 0, sizeof tr);
+    emg_train_timing(t, amp, 5, &tr);
+    tr.shape = mup_shape(1100.0);
+    assert_true(tr.regular_fraction >= 0.75); /* the chance fit */
+    assert_int_equal(emg_classify_train(&tr), EMG_FASCICULATION);
+
+    for (size_t k = 0; k < 8; k++)
+        t[k] = 2.0 + 1.8 * (double)k;
+    emg_train_timing(t, amp, 8, &tr);
+    assert_int_not_equal(emg_classify_train(&tr), EMG_FASCICULATION);
+}
+
+/* Bursts of 4 at 40 Hz every 0.5 s, four of them hidden under other
+ * activity (a 2.5 s gap): the recurrence is still semi-rhythmic, and the
+ * unit myokymic [S43]. So is it with one stray discharge 6 ms after a
+ * burst's first: the intraburst rate is its intervals', not the
+ * shortest one's. */
+static void test_bursts_with_a_hidden_one(void **state)
+{
+    (void)state;
+    double t[64];
+    float amp[64];
+    size_t n = 0;
+    for (int b = 0; b < 16; b++) {
+        if (b >= 6 && b < 10)
+            continue; /* hidden */
+        for (int i = 0; i < 4; i++) {
+            t[n] = 1.0 + 0.5 * b + 0.025 * i;
+            amp[n++] = 600;
+        }
+    }
+    emg_train tr;
+    memset(&tr, 0, sizeof tr);
+    emg_train_timing(t, amp, n, &tr);
+    tr.shape = mup_shape(600.0);
+    assert_int_equal(tr.n_bursts, 12);
+    assert_true(tr.burst_interval_cv < 0.1);
+    assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+
+    memmove(t + 2, t + 1, (n - 1) * sizeof *t);
+    t[1] = t[0] + 0.006;
+    amp[n] = 600;
+    emg_train_timing(t, amp, n + 1, &tr);
+    assert_float_equal(tr.min_interval_ms, 6.0, 1e-6);
+    assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+}
+
+/* Groups whose every other interval is 3 ms (end-plate spikes reach very
+ * short intervals [S47, S53]) are no myokymic bursts, whose discharges
+ * fire at 20-70 Hz [S96], however regularly the groups recur. */
+static void test_very_short_intervals_are_not_myokymic(void **state)
+{
+    (void)state;
+    static const double within_s[5] = {0, 0.003, 0.033, 0.036, 0.066};
+    double t[80];
+    float amp[80];
+    size_t n = 0;
+    for (int b = 0; b < 16; b++)
+        for (int i = 0; i < 5; i++) {
+            t[n] = 1.0 + 0.5 * b + within_s[i];
+            amp[n++] = 300;
+        }
+    emg_train tr;
+    memset(&tr, 0, sizeof tr);
+    emg_train_timing(t, amp, n, &tr);
+    tr.shape = mup_shape(300.0);
+    assert_int_equal(tr.n_bursts, 16);
+    assert_int_not_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+
+    /* groups whose intervals, all 12 ms or more, wander: no one unit
+     * firing at its steady rate within each burst [S43] */
+    static const double gap_ms[4][3] = {{12, 45, 20}, {50, 14, 33}, {25, 60, 12}, {18, 40, 55}};
+    n = 0;
+    for (int b = 0; b < 16; b++) {
+        t[n] = 1.0 + 0.5 * b;
+        amp[n++] = 300;
+        for (int i = 0; i < 3; i++, n++) {
+            t[n] = t[n - 1] + gap_ms[b % 4][i] / 1000.0;
+            amp[n] = 300;
+        }
+    }
+    emg_train_timing(t, amp, n, &tr);
+    assert_true(tr.interval_p10_ms >= 10.0);
+    assert_int_not_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+}
+
+/* A myokymic unit (1) and a neuromyotonic one (2): a MUP-sized discharge
+ * with none of its unit's others within 250 ms on either side is a
+ * fasciculation [S34]; one 200 ms from a burst, a small one, and the
+ * bursts' own stay what their train is. A fasciculating unit (3) whose
+ * bursts recur as myokymic ones do fires them as myokymic discharges. */
+static void test_isolated_from_bursts(void **state)
+{
+    (void)state;
+    static const struct {
+        double time_s;
+        uint32_t unit;
+        float amplitude_uv;
+        emg_type want;
+    } ev[] = {
+        {1.000, 1, 600, EMG_MYOKYMIC},      {1.025, 1, 600, EMG_MYOKYMIC},
+        {1.050, 1, 600, EMG_MYOKYMIC},      {2.000, 1, 600, EMG_MYOKYMIC},
+        {2.025, 1, 600, EMG_MYOKYMIC},      {2.500, 2, 500, EMG_NEUROMYOTONIC},
+        {2.505, 2, 500, EMG_NEUROMYOTONIC}, {3.000, 1, 600, EMG_FASCICULATION},
+        {4.000, 1, 600, EMG_MYOKYMIC},      {4.025, 1, 600, EMG_MYOKYMIC},
+        {4.225, 1, 600, EMG_MYOKYMIC},      {5.000, 2, 500, EMG_FASCICULATION},
+        {6.000, 1, 90, EMG_MYOKYMIC},       {7.000, 1, 600, EMG_FASCICULATION},
+        {8.000, 3, 700, EMG_MYOKYMIC},      {8.030, 3, 700, EMG_MYOKYMIC},
+        {9.500, 3, 700, EMG_FASCICULATION},
+    };
+    enum { N = sizeof ev / sizeof ev[0] };
+    emg_train tr[3];
+    emg_event events[N];
+    memset(tr, 0, sizeof tr);
+    memset(events, 0, sizeof events);
+    tr[0].type = EMG_MYOKYMIC;
+    tr[1].type = EMG_NEUROMYOTONIC;
+    /* unit 3 fires mostly alone, but its bursts recur as myokymic ones do */
+    tr[2].type = EMG_FASCICULATION;
+    tr[2].n_bursts = 3;
+    tr[2].burst_interval_cv = 0.1;
+    tr[2].burst_rate_cv = 0.05;
+    tr[2].interval_p10_ms = 30.0;
+    assert_true(emg_recurring_bursts(&tr[2]));
+    for (size_t k = 0; k < N; k++) {
+        events[k].time_s = ev[k].time_s;
+        events[k].unit = ev[k].unit;
+        events[k].type = (uint8_t)tr[ev[k].unit - 1].type;
+        events[k].amplitude_uv = ev[k].amplitude_uv;
+        events[k].duration_ms = 9.0f;
+        events[k].phases = 3;
+        events[k].first_polarity = 1;
+        tr[ev[k].unit - 1].n++;
+    }
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.trains = tr;
+    r.n_trains = 3;
+    r.events = events;
+    r.n_events = N;
+    assert_int_equal(emg_isolated_from_bursts(&r), EDX_OK);
+    for (size_t k = 0; k < N; k++)
+        if (events[k].type != ev[k].want)
+            fail_msg("discharge at %.3f s of unit %u: got %s, want %s", ev[k].time_s, ev[k].unit,
+                     emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mup_sized_table),
+        cmocka_unit_test(test_chance_rhythm_is_not_regular),
+        cmocka_unit_test(test_bursts_with_a_hidden_one),
+        cmocka_unit_test(test_very_short_intervals_are_not_myokymic),
+        cmocka_unit_test(test_isolated_from_bursts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
