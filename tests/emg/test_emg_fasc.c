@@ -31,6 +31,14 @@ static emg_features mup_shape(double amp_uv)
     return f;
 }
 
+/* The timing of discharges t (n) and the MUP shape at shape_uv, into tr. */
+static void timed_train(const double *t, const float *amp, size_t n, double shape_uv, emg_train *tr)
+{
+    memset(tr, 0, sizeof *tr);
+    emg_train_timing(t, amp, n, tr);
+    tr->shape = mup_shape(shape_uv);
+}
+
 /* One line per case: > 5 ms or polyphasic as before; from 2.8 ms [S28]
  * when larger than a fibrillation (300 uV [S52]) or, starting negative,
  * than two end-plate spikes summed (400 uV [S53]). */
@@ -69,9 +77,7 @@ static void test_chance_rhythm_is_not_regular(void **state)
     double t[8] = {4.4203, 4.7935, 6.5880, 12.1479, 19.1688};
     float amp[8] = {1100, 1100, 1100, 1100, 1100, 1100, 1100, 1100};
     emg_train tr;
-    memset(&tr, 0, sizeof tr);
-    emg_train_timing(t, amp, 5, &tr);
-    tr.shape = mup_shape(1100.0);
+    timed_train(t, amp, 5, 1100.0, &tr);
     assert_true(tr.regular_fraction >= 0.75); /* the chance fit */
     assert_int_equal(emg_classify_train(&tr), EMG_FASCICULATION);
 
@@ -101,9 +107,7 @@ static void test_bursts_with_a_hidden_one(void **state)
         }
     }
     emg_train tr;
-    memset(&tr, 0, sizeof tr);
-    emg_train_timing(t, amp, n, &tr);
-    tr.shape = mup_shape(600.0);
+    timed_train(t, amp, n, 600.0, &tr);
     assert_int_equal(tr.n_bursts, 12);
     assert_true(tr.burst_interval_cv < 0.1);
     assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
@@ -132,9 +136,7 @@ static void test_very_short_intervals_are_not_myokymic(void **state)
             amp[n++] = 300;
         }
     emg_train tr;
-    memset(&tr, 0, sizeof tr);
-    emg_train_timing(t, amp, n, &tr);
-    tr.shape = mup_shape(300.0);
+    timed_train(t, amp, n, 300.0, &tr);
     assert_int_equal(tr.n_bursts, 16);
     assert_int_not_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
 
