@@ -287,7 +287,7 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     t->min_interval_ms = lo * 1000.0;
     memcpy(scratch, idi, m * sizeof *scratch);
     t->median_interval_ms = 1000.0 * quantile(scratch, m, 0.5);
-    t->interval_p10_ms = 1000.0 * quantile(scratch, m, 0.1);
+    t->interval_p10_ms = 1000.0 * scratch[(size_t)(0.1 * (double)(m - 1) + 0.5)]; /* sorted */
     double base = regularity(idi, m, scratch, t);
     /* the rate of a regular train is that of its rhythm: an interval
      * spanning a missed discharge counts as its multiple of the base [E] */
