@@ -81,8 +81,8 @@
 #define MYOTONIC_JITTER 0.15
 #define MYOTONIC_MAX_RUNS 2 /* a run or two in a train, not a burst pattern [E] */
 /* Myokymic: bursts of a few MUPs recurring several times a second [S43],
- * intraburst 20-70 Hz [S96]: discharges < 100 ms apart form a burst [E]. */
-#define BURST_GAP_S EMG_BURST_GAP_S
+ * intraburst 20-70 Hz [S96]: discharges < 100 ms apart form a burst
+ * (EMG_BURST_GAP_S) [E]. */
 #define MYOKYMIC_MIN_BURSTS 3
 #define MYOKYMIC_IN_BURSTS 0.7   /* most discharges belong to bursts [E] */
 #define MYOKYMIC_BURST_CV 0.5    /* bursts recur (semi-)rhythmically [S43] [E] */
@@ -211,12 +211,11 @@ static double jitter(const double *idi, size_t m, double *scratch)
     return quantile(scratch, m - 1, 0.5);
 }
 
-/* Groups of discharges < 100 ms apart; doublets; how regularly the groups
- * recur (CV of the intervals between group onsets). */
-/* Spread of the intervals between burst onsets, robust (1.4826 MAD over
- * the median): a burst hidden under other activity doubles one interval,
- * which must not make a semi-rhythmic recurrence [S43] look irregular [E].
- * Sorts d. */
+/* Spread of intervals d[0..k), robust (1.4826 MAD over the median): a
+ * burst hidden under other activity doubles one interval between burst
+ * onsets, and a stray discharge halves one within a burst, neither of
+ * which may make a semi-rhythmic unit [S43] look irregular [E]. NAN for
+ * fewer than two. Sorts d. */
 static double robust_cv(double *d, size_t k)
 {
     if (k < 2)
@@ -227,15 +226,16 @@ static double robust_cv(double *d, size_t k)
     return med > 0 ? 1.4826 * quantile(d, k, 0.5) / med : NAN;
 }
 
-/* Groups of discharges < BURST_GAP_S apart; onset_gap and within (room
- * for n - 1 values each) receive the intervals between group onsets and
- * those within groups. */
+/* Groups of discharges < EMG_BURST_GAP_S apart and doublets; onset_gap
+ * and within (room for n - 1 values each) receive the intervals between
+ * group onsets and those within groups, whose spreads say how regularly
+ * the groups recur and how steadily the unit fires within them. */
 static void bursts(const double *time_s, size_t n, double *onset_gap, double *within, emg_train *t)
 {
     size_t run = 1, in_bursts = 0, k = 0, w = 0;
     double onset = n ? time_s[0] : 0, prev_onset = NAN;
     for (size_t i = 1; i <= n; i++) {
-        if (i < n && time_s[i] - time_s[i - 1] < BURST_GAP_S) {
+        if (i < n && time_s[i] - time_s[i - 1] < EMG_BURST_GAP_S) {
             within[w++] = time_s[i] - time_s[i - 1];
             run++;
             continue;
