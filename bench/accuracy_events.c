@@ -193,6 +193,21 @@ bool acc_in_rest(const acc_timeline *tl, double t_s)
     return false;
 }
 
+double acc_rest_s(const acc_timeline *tl)
+{
+    double total = 0;
+    for (size_t i = 0; i < tl->n_rest; i++) {
+        double a = tl->rest_start_s[i], z = tl->rest_end_s[i], len = z - a;
+        for (size_t k = 0; k < tl->n_moves; k++) {
+            double lo = fmax(a, tl->move_s[k]),
+                   hi = fmin(z, tl->move_s[k] + tl->insertion_window_s);
+            len -= hi > lo ? hi - lo : 0;
+        }
+        total += len > 0 ? len : 0;
+    }
+    return total;
+}
+
 /* ---- events tables ------------------------------------------------------------------ */
 
 enum { MAX_COLUMNS = 32 };

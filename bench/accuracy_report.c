@@ -102,6 +102,12 @@ static void print_discharges(const acc_totals *t, FILE *out)
             print_detect(t, out, acc_type_name((acc_type)k), &t->type[k]);
     print_detect(t, out, "any spontaneous", &t->any[acc_extra_set(t)]);
     print_wrong_types(t, out);
+    if (t->has_events)
+        fprintf(out,
+                "  fibrillation or PSW found in the %zu muscles truth has none: %zu in %.1f min "
+                "of rest (%.3f per min)\n",
+                t->clean_muscles, t->clean_found, t->clean_rest_s / 60.0,
+                t->clean_rest_s > 0 ? t->clean_found / (t->clean_rest_s / 60.0) : 0.0);
 }
 
 static void print_agree(FILE *out, const char *label, const acc_agree *a)
@@ -263,6 +269,10 @@ static json_t *discharges_json(const acc_totals *t)
     if (j && t->has_events) {
         json_object_set_new(j, "wrong_type", count(wrong_total(t)));
         json_object_set_new(j, "wrong_type_pairs", wrong_json(t));
+        json_object_set_new(j, "fib_psw_in_clean_muscles",
+                            json_pack("{s:o, s:o, s:o}", "muscles", count(t->clean_muscles),
+                                      "found", count(t->clean_found), "rest_min",
+                                      real(t->clean_rest_s / 60.0)));
     }
     return j;
 }

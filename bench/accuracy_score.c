@@ -295,6 +295,20 @@ static int match_any_set(acc_totals *t, unsigned extras, const acc_events *truth
     return EDX_OK;
 }
 
+/* Fibrillations and PSWs found in a muscle whose truth has none in rest:
+ * the false-positive rate over the clean muscles. */
+static void count_clean(acc_totals *t, const acc_events *truth, const acc_events *found,
+                        const acc_timeline *tl)
+{
+    for (size_t i = 0; i < truth->n; i++)
+        if (truth->v[i].type == ACC_FIBRILLATION || truth->v[i].type == ACC_PSW)
+            return;
+    t->clean_muscles++;
+    t->clean_rest_s += acc_rest_s(tl);
+    for (size_t i = 0; i < found->n; i++)
+        t->clean_found += found->v[i].type == ACC_FIBRILLATION || found->v[i].type == ACC_PSW;
+}
+
 static int match_events(acc_totals *t, const acc_events *truth, const acc_events *found)
 {
     size_t n = truth->n > found->n ? truth->n : found->n;
@@ -353,6 +367,8 @@ static int score_discharges(acc_totals *t, const json_t *tm, const char *truth_d
         rc = read_found(t, fm, findings_dir, &tl, &found);
     if (!rc)
         rc = match_events(t, &truth, &found);
+    if (!rc)
+        count_clean(t, &truth, &found, &tl);
     acc_events_free(&truth);
     acc_events_free(&found);
     acc_timeline_free(&tl);

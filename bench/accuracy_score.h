@@ -102,6 +102,8 @@ int acc_timeline_from_json(const json_t *epochs, acc_timeline *tl);
 void acc_timeline_free(acc_timeline *tl);
 /* In a rest epoch and not within the insertion window after a needle move. */
 bool acc_in_rest(const acc_timeline *tl, double t_s);
+/* Seconds of rest acc_in_rest() counts. */
+double acc_rest_s(const acc_timeline *tl);
 
 /* Reads an events table (columns found by the header's names "time_s" and
  * "type"), keeping scored types at times where acc_in_rest() holds, sorted
@@ -192,6 +194,10 @@ typedef struct acc_totals {
      * findings reported: acc_extra_set), so every subset is kept. */
     acc_detect any[ACC_EXTRA_SETS];
     size_t wrong_type[ACC_EXTRA_SETS][ACC_TYPE_COUNT][ACC_TYPE_COUNT]; /* [set][truth][found] */
+    /* muscles whose truth has no fibrillation or PSW in rest: how many,
+     * their rest (s) and the fibrillations and PSWs found there */
+    size_t clean_muscles, clean_found;
+    double clean_rest_s;
     /* per muscle */
     acc_agree grade, mup, recruitment;
     acc_mup mup_size;

@@ -265,6 +265,7 @@ typedef struct emg_event {
     int8_t first_polarity;
     uint8_t site;        /* needle site index (0 before the first annotated move) */
     uint8_t flag_busy;   /* working flag of the analyser; 0 in results */
+    int8_t main_sign;    /* sign of the largest deflection, 0 when not measured */
 } emg_event;
 
 /* One train: the discharges of one generator and what they add up to. */

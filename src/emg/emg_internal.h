@@ -9,6 +9,7 @@
  *   pieces.c   one generator's train found in pieces, joined
  *   split.c    two generators' discharges in one train, taken apart
  *   phase.c    two fibres at nearly one rate, followed phase by phase
+ *   hidden.c   a fibrillating fibre's discharges among other activity
  */
 #ifndef EDX_EMG_INTERNAL_H
 #define EDX_EMG_INTERNAL_H
@@ -149,6 +150,17 @@ int emg_split_mixed(emg_spont_result *r);
  * and beyond chance given the other discharges; its discharges get mark[i]
  * = 1 (the others 0). Returns how many, 0 when none stands. */
 size_t emg_phase_chain(const double *t, size_t n, unsigned char *mark);
+
+/* A fibrillating fibre's discharges spread over unclassified and
+ * end-plate trains of a needle site, found by their initial positivity,
+ * size and rhythm (hidden.c), each become a train of their own when
+ * emg_classify_chain places it. Events sorted by time. EDX_OK or
+ * EDX_ERR_NOMEM. */
+int emg_hidden_fibrillation(emg_spont_result *r);
+
+/* The class of such a train (trains.c): its timing, and its shape from its
+ * discharges' medians with the sign of their largest deflection. */
+emg_type emg_classify_chain(const emg_train *t);
 
 /* Fasciculation discharges that are end-plate activity become end_plate
  * (summary.c): those of a one- or two-discharge generator shaped like the

@@ -299,7 +299,8 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
                    (uint8_t)(own.phases > 255 ? 255 : own.phases),
                    (int8_t)own.first_polarity,
                    (uint8_t)(site > 255 ? 255 : site),
-                   0};
+                   0,
+                   (int8_t)own.main_sign};
     return push_event(c, &e);
 }
 

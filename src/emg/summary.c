@@ -673,6 +673,8 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         rc = emg_split_mixed(r);
     if (!rc)
         rc = emg_join_pieces(r);
+    if (!rc)
+        rc = emg_hidden_fibrillation(r);
     if (rc)
         return rc;
     for (size_t i = 0; i < r->n_events; i++)

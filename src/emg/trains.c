@@ -449,6 +449,25 @@ emg_type emg_classify_train(const emg_train *t)
     return EMG_UNCLASSIFIED;
 }
 
+/* A fibre's chain of discharges found among other activity (hidden.c):
+ * regular at 0.5-15 Hz [S52, S51] and smaller than 1 mV; its shape from
+ * its discharges' medians. A largest deflection that is positive after an
+ * initial positive one is a PSW's [S52, S45], a negative one a
+ * fibrillation's spike. Single discharges measure short (a PSW's slow
+ * negative phase sinks into the noise), so their duration tells the two
+ * apart less well than the sign does. */
+emg_type emg_classify_chain(const emg_train *t)
+{
+    const emg_features *f = &t->shape;
+    if (t->n < MIN_TRAIN_N || !is_regular(t) || !(t->rate_hz >= FIB_RATE_MIN_HZ) ||
+        !(t->rate_hz <= FIB_RATE_MAX_HZ) || !(f->amplitude_uv < FIB_MAX_UV))
+        return EMG_UNCLASSIFIED;
+    if (f->main_sign > 0)
+        return EMG_PSW;
+    return f->phases <= 3 && f->duration_ms <= FIB_MAX_MS + FIB_ALLOWANCE_MS ? EMG_FIBRILLATION
+                                                                             : EMG_UNCLASSIFIED;
+}
+
 /* An end-plate spike's shape in a single discharge: initial negative,
  * within the end-plate duration [S53, S51], and at most twice the
  * amplitude of the end-plate train `ep` (two of its spikes summed). */

@@ -158,6 +158,7 @@ static void test_rest_filter(void **state)
     assert_false(acc_in_rest(&tl, 20.2));  /* window after the second move */
     assert_true(acc_in_rest(&tl, 25.0));
     assert_false(acc_in_rest(&tl, 30.0));  /* after the end */
+    assert_float_equal(acc_rest_s(&tl), 2 * (10.0 - 0.3), 1e-9); /* less the windows */
     acc_timeline_free(&tl);
     json_decref(e);
     json_t *bad = parse("{\"states\": []}");
@@ -337,6 +338,7 @@ static void test_study_scores(void **state)
     assert_int_equal(t.any[0].found_n, 4);
     assert_int_equal(t.any[0].matched_n, 3);
     assert_int_equal(t.wrong_type[0][ACC_FIBRILLATION][ACC_PSW], 1);
+    assert_int_equal(t.clean_muscles, 0); /* truth has fibrillations here */
 
     /* agreement */
     assert_true(t.grade.is_implemented && t.grade.n == 1 && t.grade.agree_n == 1);
@@ -344,6 +346,29 @@ static void test_study_scores(void **state)
     assert_false(t.recruitment.is_implemented);
     assert_int_equal(t.recruitment.n, 1);
 
+    acc_totals_free(&t);
+    json_decref(truth);
+    json_decref(found);
+}
+
+/* A muscle whose truth has no fibrillation or PSW in rest (one in the
+ * insertion window does not count): the fibrillation and PSW found in its
+ * rest are false positives, over its 19.4 s of rest. */
+static void test_clean_muscle_false_positives(void **state)
+{
+    const edfb_tmpdir *d = *state;
+    write_file(d, "truth.ta.events.tsv",
+               "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
+               "0.1\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
+               "5.0\tfasciculation\t3\t500\t8\t4\tnegative\n");
+    write_file(d, "ta.events.tsv", found_events);
+    json_t *truth = make_truth("normal"), *found = make_findings("normal");
+    acc_totals t;
+    acc_totals_init(&t, NULL);
+    assert_int_equal(acc_add_study(&t, truth, d->path, found, d->path), EDX_OK);
+    assert_int_equal(t.clean_muscles, 1);
+    assert_int_equal(t.clean_found, 4); /* 2 fibrillations and 2 PSWs in rest */
+    assert_float_equal(t.clean_rest_s, 19.4, 1e-9);
     acc_totals_free(&t);
     json_decref(truth);
     json_decref(found);
@@ -551,6 +576,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_read, edft_setup_tmpdir, edft_teardown_tmpdir),
         cmocka_unit_test(test_quantiles),
         cmocka_unit_test_setup_teardown(test_study_scores, edft_setup_tmpdir, edft_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_clean_muscle_false_positives, edft_setup_tmpdir,
+                                        edft_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_pattern_confusion, edft_setup_tmpdir,
                                         edft_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_extra_types, edft_setup_tmpdir, edft_teardown_tmpdir),

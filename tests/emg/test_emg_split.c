@@ -89,7 +89,7 @@ static void split_in_two_fibrillations(emg_spont_result *r, emg_event *ev, size_
 
 static emg_event discharge(double t_s, double amp_uv, int polarity)
 {
-    return (emg_event){t_s, (float)amp_uv, 3.0f, 1, EMG_UNCLASSIFIED, 3, (int8_t)polarity, 0, 0};
+    return (emg_event){t_s, (float)amp_uv, 3.0f, 1, EMG_UNCLASSIFIED, 3, (int8_t)polarity, 0, 0, 0};
 }
 
 /* A fibre at `rate_hz` (interval jitter 1 %) of size amp_uv (noise 4 uV)
@@ -259,7 +259,8 @@ static void test_gap_filled_from_other_train(void **state)
         n_moved++;
     }
     for (size_t i = 0; i < 4; i++)
-        ev[n++] = (emg_event){2.03 + 4.0 * (double)i, 50.0f, 3.0f, 2, EMG_UNCLASSIFIED, 3, 1, 0, 0};
+        ev[n++] =
+            (emg_event){2.03 + 4.0 * (double)i, 50.0f, 3.0f, 2, EMG_UNCLASSIFIED, 3, 1, 0, 0, 0};
     for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 40.0) {
         ev[n] = discharge(t, 60.0 + 4.0 * synth_normal(&g), -1);
         ev[n++].unit = 3;
