@@ -133,11 +133,9 @@ static chain track(seeds *s, size_t i, size_t j)
     return c;
 }
 
-static void unmark(seeds *s, unsigned char from, unsigned char to)
+static void clear_marks(seeds *s)
 {
-    for (size_t k = 0; k < s->n; k++)
-        if (s->in[k] == from)
-            s->in[k] = to;
+    memset(s->in, 0, s->n);
 }
 
 /* log10 of P(X >= h) for X ~ Binomial(n, p): the terms from h up, each
@@ -202,7 +200,7 @@ static chain best_chain(seeds *s, double min_span_s)
                 bi = i;
                 bj = j;
             }
-            unmark(s, 1, 0);
+            clear_marks(s);
         }
     }
     if (best.hits == 0)
@@ -210,7 +208,7 @@ static chain best_chain(seeds *s, double min_span_s)
     size_t all_tried = tried;
     best = track(s, bi, bj);
     best.tried = all_tried;
-    return stands(s, &best, min_span_s) ? best : (unmark(s, 1, 0), (chain){0});
+    return stands(s, &best, min_span_s) ? best : (clear_marks(s), (chain){0});
 }
 
 /* ---- one site ------------------------------------------------------------------------ */
@@ -324,18 +322,24 @@ static bool take_out(emg_spont_result *r, const size_t *cand, size_t nc, const u
     return false;
 }
 
-/* Re-times and re-classifies the trains the chain's discharges came from. */
+/* Re-times and re-classifies the trains the chain's discharges came from
+ * (a few; each once while they fit in `done`). */
 static void rebuild_sources(emg_spont_result *r, const unsigned char *taken, const uint32_t *old,
                             size_t nc, double *times, float *amps)
 {
+    uint32_t done[16];
+    size_t n_done = 0;
     for (size_t q = 0; q < nc; q++) {
         if (!taken[q])
             continue;
         bool seen = false;
-        for (size_t p = 0; p < q && !seen; p++)
-            seen = taken[p] && old[p] == old[q];
-        if (!seen)
-            emg_rebuild_train(r, old[q] - 1, times, amps);
+        for (size_t p = 0; p < n_done && !seen; p++)
+            seen = done[p] == old[q];
+        if (seen)
+            continue;
+        if (n_done < sizeof done / sizeof done[0])
+            done[n_done++] = old[q];
+        emg_rebuild_train(r, old[q] - 1, times, amps);
     }
 }
 

@@ -148,8 +148,6 @@ static void expect_fibre_found(int largest, emg_type want)
         assert_int_equal(added(&r, want, &fibre_in, &others_in), 1);
         assert_true(fibre_in >= 9 * fibre_n / 10);
         assert_true(others_in <= fibre_n / 20);
-        for (size_t i = 0; i < r.n_events; i++)
-            r.events[i].flag_busy = 0;
         free(r.events);
         free(r.trains);
         free(ev);
