@@ -126,6 +126,9 @@ int emg_join_pieces(emg_spont_result *r);
  * discharges changed (pieces.c); times and amps: room for them. */
 void emg_rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps);
 
+/* All discharges of train `from` (unit from + 1) to train `to` (pieces.c). */
+void emg_move_discharges(emg_spont_result *r, size_t from, size_t to);
+
 /* Times of train k (unit k + 1) into times, sorted as the events are;
  * returns how many (pieces.c). */
 size_t emg_train_times(const emg_spont_result *r, size_t k, double *times);

@@ -391,9 +391,7 @@ static bool join_earlier(emg_spont_result *r, size_t p, size_t k, double *times,
     emg_train_timing(times, amps, n, &u);
     if (emg_classify_chain(&u) != a->type)
         return false;
-    for (size_t i = 0; i < r->n_events; i++)
-        if (r->events[i].unit == k + 1)
-            r->events[i].unit = (uint32_t)(p + 1);
+    emg_move_discharges(r, k, p);
     *a = u;
     r->n_trains--;
     return true;

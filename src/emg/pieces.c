@@ -44,6 +44,13 @@ void emg_rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps
     t->type = n ? emg_classify_train(t) : EMG_UNCLASSIFIED;
 }
 
+void emg_move_discharges(emg_spont_result *r, size_t from, size_t to)
+{
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == from + 1)
+            r->events[i].unit = (uint32_t)(to + 1);
+}
+
 size_t emg_train_times(const emg_spont_result *r, size_t k, double *times)
 {
     size_t n = 0;
@@ -94,9 +101,7 @@ static int join_rhythms(emg_spont_result *r)
             size_t nb = emg_train_times(r, b, piece);
             if (!fits_rhythm(times, na, piece, nb, 1.0 / ta->rate_hz))
                 continue;
-            for (size_t i = 0; i < r->n_events; i++)
-                if (r->events[i].unit == b + 1)
-                    r->events[i].unit = (uint32_t)(a + 1);
+            emg_move_discharges(r, b, a);
             tb->n = 0;
             tb->type = EMG_UNCLASSIFIED;
             joined++;
@@ -207,9 +212,7 @@ static int join_sequels(emg_spont_result *r)
             for (size_t b = 0; b < r->n_trains && !grew; b++) {
                 if (b == a || !is_sequel(r, a, b, &last[a], &first[b]))
                     continue;
-                for (size_t i = 0; i < r->n_events; i++)
-                    if (r->events[i].unit == b + 1)
-                        r->events[i].unit = (uint32_t)(a + 1);
+                emg_move_discharges(r, b, a);
                 r->trains[b].n = 0;
                 r->trains[b].type = EMG_UNCLASSIFIED;
                 last[a] = last[b]; /* b followed a: its end is the end now */

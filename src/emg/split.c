@@ -193,9 +193,7 @@ static bool try_split(emg_spont_result *r, size_t k, const unsigned char *mark,
         fill_gaps(r, k, nk, times, amps);
         return true;
     }
-    for (size_t i = 0; i < r->n_events; i++)
-        if (r->events[i].unit == nk + 1)
-            r->events[i].unit = (uint32_t)(k + 1);
+    emg_move_discharges(r, nk, k);
     *lo = saved;
     r->n_trains--;
     return false;
