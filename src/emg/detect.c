@@ -7,8 +7,7 @@
 
 #include "edx/emg.h"
 
-/* k-th smallest of v[0..n) (v is reordered): Hoare's selection. */
-static double select_kth(double *v, size_t n, size_t k)
+double emg_select_kth(double *v, size_t n, size_t k)
 {
     size_t lo = 0, hi = n - 1;
     while (lo < hi) {
@@ -49,7 +48,7 @@ double emg_noise_sd(const double *x, size_t n, size_t stride, double *scratch)
     for (size_t i = 0; i < n; i += stride)
         scratch[m++] = fabs(x[i]);
     /* MAD of a zero-mean normal variable is 0.6745 sd */
-    return select_kth(scratch, m, m / 2) / 0.6745;
+    return emg_select_kth(scratch, m, m / 2) / 0.6745;
 }
 
 /* Index of the largest |y| in [a, b). */

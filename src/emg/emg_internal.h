@@ -20,8 +20,13 @@
  * sorted by time; fills the timing fields of t (not unit, type, shape). */
 void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t);
 
-/* Median of a few values (sorts v in place); NAN when n is 0. */
+/* Median (v[n / 2] of v sorted) of v[0..n), reordering v: sorted when
+ * short, partly ordered by selection when longer; NAN when n is 0. */
 double emg_small_median(double *v, size_t n);
+
+/* k-th smallest of v[0..n), n > 0, k < n (v is reordered): Hoare's
+ * selection, linear on average (src/emg/detect.c). */
+double emg_select_kth(double *v, size_t n, size_t k);
 
 /* The rules of clinical.md 1.3 applied to one train (timing + mean shape). */
 emg_type emg_classify_train(const emg_train *t);
@@ -29,6 +34,11 @@ emg_type emg_classify_train(const emg_train *t);
 /* Discharges of one unit less than this apart form a burst: myokymic
  * bursts fire at 20-70 Hz within [S96] (src/emg/trains.c) [E]. */
 #define EMG_BURST_GAP_S 0.100
+
+/* The timing of a myotonic run (clinical.md 1.1 [S45, S52]): one run or
+ * two at 15-150 Hz whose intervals change gradually (src/emg/trains.c);
+ * whether rate and amplitude wax and wane enough is emg_classify_train's. */
+bool emg_is_gradual_run(const emg_train *t);
 
 /* The timing of myokymic discharges (clinical.md 1.1 [S43, S96]): three or
  * more bursts recurring semi-rhythmically, at a steady rate of <= 70 Hz
@@ -40,6 +50,11 @@ bool emg_recurring_bursts(const emg_train *t);
  * negative, than two end-plate spikes (400 uV) (clinical.md 1.1, 1.3, 2.1;
  * src/emg/trains.c). */
 bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases, int first_polarity);
+
+/* A PSW's shape: initial positive sharp deflection that dominates, then a
+ * long negative phase, no initial negativity (clinical.md 1.1 [S52, S45];
+ * src/emg/trains.c). */
+bool emg_is_psw_shaped(const emg_features *f);
 
 /* Whether discharge e is shaped like a spike of end-plate train ep. */
 bool emg_event_like_end_plate(const emg_event *e, const emg_train *ep);

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "edx/common.h"
 #include "emg/emg_internal.h"
@@ -328,10 +329,128 @@ static int fill_gaps(emg_spont_result *r)
     return rc;
 }
 
+/* ---- a myotonic run in pieces --------------------------------------------------------
+ * A myotonic discharge's amplitude waxes and wanes within one run [S45]
+ * faster than template matching follows it: the run's small first and last
+ * discharges fall into trains of their own, and the middle left in one
+ * train swings too little in rate and size to show the waxing and waning.
+ * A reader sees one run: at one site, discharges of one shape but not one
+ * size whose intervals change gradually throughout. So a train firing as
+ * a gradual run (emg_is_gradual_run) takes the trains of its shape but
+ * not its size that lie within its run, give or take RUN_REACH_S, each
+ * one only if the run stays gradual with it; the whole stands when it is
+ * a myotonic train, as the middle alone was not [E]. */
+#define RUN_REACH_S 0.5
+/* ... and a piece is of the run when its discharges fall in step: the
+ * intervals beside each (and those beside them) change from one to the
+ * next by less than twice trains.c's MYOTONIC_JITTER (15 %), for two of
+ * three of its discharges at least; a stray discharge of the shape halves
+ * an interval of the run [E]. */
+#define RUN_STEP 0.3
+#define RUN_IN_STEP 0.67
+
+static bool may_hold_run(const emg_train *t)
+{
+    return t->n > 0 && (t->type == EMG_UNCLASSIFIED || t->type == EMG_MUP ||
+                        t->type == EMG_END_PLATE || t->type == EMG_FASCICULATION);
+}
+
+/* Timing of the union of the trains flagged in `in`, into u (shape
+ * kept). */
+static size_t time_union(const emg_spont_result *r, const unsigned char *in, double *times,
+                         float *amps, uint32_t *unit, emg_train *u)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        if (in[r->events[i].unit - 1]) {
+            times[n] = r->events[i].time_s;
+            unit[n] = r->events[i].unit;
+            amps[n++] = r->events[i].amplitude_uv;
+        }
+    emg_train_timing(times, amps, n, u);
+    return n;
+}
+
+/* Whether most discharges of train b fall in step in times[0..n) (the
+ * union, sorted), their trains in unit[0..n). */
+static bool in_step(const double *times, const uint32_t *unit, size_t n, size_t b)
+{
+    size_t own = 0, ok = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (unit[j] != b + 1)
+            continue;
+        own++;
+        bool step = true; /* each pair of intervals that has one beside j */
+        for (size_t i = j >= 2 ? j - 2 : 0; i + 2 < n && i <= j && step; i++) {
+            double d0 = times[i + 1] - times[i], d1 = times[i + 2] - times[i + 1];
+            step = d0 > 0 && d1 > 0 && fabs(log(d1 / d0)) < RUN_STEP;
+        }
+        ok += step;
+    }
+    return own > 0 && (double)ok >= RUN_IN_STEP * (double)own;
+}
+
+/* Gathers the pieces of train a's run into `in`; whether the whole is a
+ * myotonic train (u: its timing and class). */
+static bool gather_run(const emg_spont_result *r, size_t a, unsigned char *in, double *times,
+                       float *amps, uint32_t *unit, emg_train *u)
+{
+    const emg_train *ta = &r->trains[a];
+    size_t taken = 0;
+    memset(in, 0, r->n_trains);
+    in[a] = 1;
+    for (size_t b = 0; b < r->n_trains; b++) {
+        const emg_train *tb = &r->trains[b];
+        if (b == a || !may_hold_run(tb) || tb->site != ta->site ||
+            !alike_but_size(&ta->shape, &tb->shape) || tb->first_s < ta->first_s - RUN_REACH_S ||
+            tb->last_s > ta->last_s + RUN_REACH_S)
+            continue;
+        in[b] = 1;
+        *u = *ta;
+        size_t n = time_union(r, in, times, amps, unit, u);
+        if (emg_is_gradual_run(u) && in_step(times, unit, n, b))
+            taken++;
+        else
+            in[b] = 0;
+    }
+    if (taken == 0)
+        return false;
+    *u = *ta;
+    time_union(r, in, times, amps, unit, u);
+    u->type = emg_classify_train(u);
+    return u->type == EMG_MYOTONIC;
+}
+
+static int join_runs(emg_spont_result *r)
+{
+    double *times = malloc((r->n_events + 1) * sizeof *times);
+    float *amps = malloc((r->n_events + 1) * sizeof *amps);
+    uint32_t *unit = malloc((r->n_events + 1) * sizeof *unit);
+    unsigned char *in = malloc(r->n_trains + 1);
+    int rc = times && amps && unit && in ? EDX_OK : EDX_ERR_NOMEM;
+    for (size_t a = 0; !rc && a < r->n_trains; a++) {
+        emg_train u;
+        if (r->trains[a].n < SEQUEL_MIN_N || !may_hold_run(&r->trains[a]) ||
+            !emg_is_gradual_run(&r->trains[a]) || !gather_run(r, a, in, times, amps, unit, &u))
+            continue;
+        for (size_t b = 0; b < r->n_trains; b++)
+            if (in[b] && b != a) {
+                emg_move_discharges(r, b, a);
+                r->trains[b].n = 0;
+                r->trains[b].type = EMG_UNCLASSIFIED;
+            }
+        r->trains[a] = u;
+    }
+    free(times), free(amps), free(unit), free(in);
+    return rc;
+}
+
 int emg_join_pieces(emg_spont_result *r)
 {
     int rc = join_rhythms(r);
     if (!rc)
         rc = join_sequels(r);
+    if (!rc)
+        rc = join_runs(r);
     return rc ? rc : fill_gaps(r);
 }

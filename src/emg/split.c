@@ -78,9 +78,17 @@ static bool has_rhythm(const emg_train *t)
            (t->type == EMG_FIBRILLATION || t->type == EMG_PSW || t->type == EMG_CRD);
 }
 
+/* Trains that may hold two generators: those the rules could not place
+ * or took for end-plate spikes; a myotonic run (one fibre whose rate waxes
+ * and wanes [S45]) that a steadily firing fibre of its shape joined; and
+ * "fasciculations" of a PSW's shape, which at 100 uV and more measure
+ * MUP-sized, that a steady PSW and other discharges of its size formed. */
 static bool may_split(const emg_train *t)
 {
-    return t->n >= 2 * SPLIT_MIN_N && (t->type == EMG_UNCLASSIFIED || t->type == EMG_END_PLATE);
+    if (t->n < 2 * SPLIT_MIN_N)
+        return false;
+    return t->type == EMG_UNCLASSIFIED || t->type == EMG_END_PLATE || t->type == EMG_MYOTONIC ||
+           (t->type == EMG_FASCICULATION && emg_is_psw_shaped(&t->shape));
 }
 
 /* Mean discharge amplitude of train k (the size its mean waveform has). */
@@ -317,7 +325,8 @@ static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, unsign
         try_split(r, k, mark, keep_by_size, times, amps))
         return true;
     const emg_features *f = &r->trains[k].shape;
-    if (emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases, f->first_polarity))
+    if (emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases, f->first_polarity) &&
+        !emg_is_psw_shaped(f))
         return false; /* a motor unit's irregular firing is not two generators */
     size_t off = mark_off_rhythm(r, k, times, times + r->n_events + 1, mark);
     if (off > 0 && off < r->trains[k].n && try_split(r, k, mark, keep_by_rhythm, times, amps))

@@ -73,10 +73,11 @@
 #define CRD_MIN_TURNS 3
 #define CRD_MAX_SWING 1.3 /* smoothed rate steady within 30 % [E] */
 /* Myotonic: 20-80 Hz [S45] (15-150 Hz [S52]); rate AND amplitude wax and
- * wane [S45]: both swing by 1.5x or more [E]. */
+ * wane [S45], where a CRD holds steady [S52, S46]: both swing by as much
+ * as a CRD's steadiness allows (CRD_MAX_SWING) or more [E]. */
 #define MYOTONIC_RATE_MIN_HZ 15.0
 #define MYOTONIC_RATE_MAX_HZ 150.0
-#define MYOTONIC_SWING 1.5
+#define MYOTONIC_SWING CRD_MAX_SWING
 /* ... gradually: consecutive intervals differ by a median of < 15 % [E] */
 #define MYOTONIC_JITTER 0.15
 #define MYOTONIC_MAX_RUNS 2 /* a run or two in a train, not a burst pattern [E] */
@@ -175,6 +176,8 @@ static double regularity(const double *idi, size_t m, double *scratch, emg_train
 
 double emg_small_median(double *v, size_t n)
 {
+    if (n > 16) /* a baseline's few ms, a train's discharges: selection */
+        return emg_select_kth(v, n, n / 2);
     for (size_t i = 1; i < n; i++) /* short: insertion sort */
         for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
             double t = v[j];
@@ -347,6 +350,11 @@ static bool is_psw_shape(const emg_features *f)
             (f->after_peak_ms >= PSW_SLOW_PHASE_MS && f->phases <= PSW_SLOW_PHASE_MAX_PHASES));
 }
 
+bool emg_is_psw_shaped(const emg_features *f)
+{
+    return is_psw_shape(f);
+}
+
 /* Brief bi- or triphasic spike [S52] (a monophasic negative one is
  * end-plate activity [S53]). Usually initial positive, but a
  * fibre recorded where its action potential starts (the end-plate zone)
@@ -398,13 +406,19 @@ static emg_type high_rate(const emg_train *t)
     bool complex = (f->phases >= CRD_MIN_PHASES || serrated) && !is_psw_shape(f);
     if (rigid && (t->rate_hz > FIB_RATE_MAX_HZ || complex))
         return EMG_CRD;
-    if (t->n >= 10 && t->rate_hz >= MYOTONIC_RATE_MIN_HZ && t->rate_hz <= MYOTONIC_RATE_MAX_HZ &&
-        t->rate_swing >= MYOTONIC_SWING && t->amp_swing >= MYOTONIC_SWING &&
-        isfinite(t->interval_jitter) && t->interval_jitter <= MYOTONIC_JITTER &&
-        t->n_bursts <= MYOTONIC_MAX_RUNS && /* one run, not recurring bursts [S43] */
+    if (t->n >= 10 && emg_is_gradual_run(t) && t->rate_swing >= MYOTONIC_SWING &&
+        t->amp_swing >= MYOTONIC_SWING &&
         (is_fib_shape(f) || is_psw_shape(f))) /* single-fibre potentials [S45] */
         return EMG_MYOTONIC;
     return EMG_UNCLASSIFIED;
+}
+
+/* One run or two, not recurring bursts [S43]. */
+bool emg_is_gradual_run(const emg_train *t)
+{
+    return t->rate_hz >= MYOTONIC_RATE_MIN_HZ && t->rate_hz <= MYOTONIC_RATE_MAX_HZ &&
+           isfinite(t->interval_jitter) && t->interval_jitter <= MYOTONIC_JITTER &&
+           t->n_bursts <= MYOTONIC_MAX_RUNS;
 }
 
 bool emg_recurring_bursts(const emg_train *t)

@@ -20,13 +20,14 @@
 enum { MAX_N = 2000 };
 
 typedef enum pattern {
-    REGULAR,    /* rate a, CV 2 %, every 7th discharge missed */
-    RANDOM,     /* exponential intervals, mean 1/a, plus 3 ms */
-    RIGID,      /* rate a, CV 0.2 % */
-    SINGLES,    /* n discharges seconds apart at random */
-    WAXING,     /* rate and amplitude rise from a to b and fall back */
-    BURSTS,     /* groups of 5 at b Hz every 1/a s */
-    VOLUNTARY   /* rate a, CV 10 % */
+    REGULAR,  /* rate a, CV 2 %, every 7th discharge missed */
+    RANDOM,   /* exponential intervals, mean 1/a, plus 3 ms */
+    RIGID,    /* rate a, CV 0.2 % */
+    SINGLES,  /* n discharges seconds apart at random */
+    WAXING,   /* rate and amplitude rise from a to b and fall back */
+    GENTLE,   /* rate from a to b and back, amplitude by 40 % */
+    BURSTS,   /* groups of 5 at b Hz every 1/a s */
+    VOLUNTARY /* rate a, CV 10 % */
 } pattern;
 
 typedef enum shape_kind { FIB, EP, PSW, MUP } shape_kind;
@@ -53,9 +54,10 @@ static size_t make_times(const rule_case *c, double *t, float *amp, synth_rng *r
         case RIGID: dt = (1.0 + 0.002 * synth_normal(r)) / c->a; break;
         case SINGLES: dt = 2.0 + 6.0 * synth_uniform(r); break;
         case VOLUNTARY: dt = (1.0 + 0.1 * synth_normal(r)) / c->a; break;
-        case WAXING: {
+        case WAXING:
+        case GENTLE: {
             double u = (double)n / (double)c->n, b = sin(3.14159 * u);
-            gain = 0.3 + 0.7 * b;
+            gain = c->pat == WAXING ? 0.3 + 0.7 * b : 0.7 + 0.3 * b;
             dt = 1.0 / (c->a + (c->b - c->a) * b);
             break;
         }
@@ -108,6 +110,10 @@ static const rule_case cases[] = {
     {"CRD above the fibrillation range", MUP, 400, RIGID, 30, 0, 150, EMG_CRD},
     {"CRD, polyphasic, 10 Hz", MUP, 400, RIGID, 10, 0, 80, EMG_CRD},
     {"myotonic: rate and amplitude wax and wane", FIB, 150, WAXING, 25, 80, 120, EMG_MYOTONIC},
+    {"myotonic: both change by more than a CRD's steadiness", FIB, 150, GENTLE, 30, 42, 80,
+     EMG_MYOTONIC},
+    {"a run whose rate holds within 20 %: not myotonic", FIB, 150, GENTLE, 30, 36, 80,
+     EMG_UNCLASSIFIED},
     {"myokymic bursts", MUP, 500, BURSTS, 2, 40, 60, EMG_MYOKYMIC},
     {"neuromyotonic train", MUP, 500, RIGID, 220, 0, 200, EMG_NEUROMYOTONIC},
     {"units merged above 150 Hz (a cramp), irregular: not neuromyotonic", MUP, 500, RANDOM, 300, 0,
@@ -124,9 +130,11 @@ static void test_rules_table(void **state)
         train_of(c, 1000 + i, &tr);
         emg_type got = emg_classify_train(&tr);
         if (got != c->want)
-            fail_msg("%s: got %s, want %s (rate %.1f Hz, regular %.2f, cv %.3f)", c->name,
-                     emg_type_name(got), emg_type_name(c->want), tr.rate_hz,
-                     tr.regular_fraction, tr.interval_cv);
+            fail_msg("%s: got %s, want %s (rate %.1f Hz, regular %.2f, cv %.3f, swings %.2f %.2f, "
+                     "jitter %.3f)",
+                     c->name, emg_type_name(got), emg_type_name(c->want), tr.rate_hz,
+                     tr.regular_fraction, tr.interval_cv, tr.rate_swing, tr.amp_swing,
+                     tr.interval_jitter);
     }
 }
 
