@@ -2,6 +2,7 @@
 #include "emg_synth.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define PI 3.14159265358979323846
 
@@ -75,4 +76,18 @@ void synth_hum(double *x, size_t n, double fs_hz, double f_hz, double amp_uv)
         double t = (double)i / fs_hz;
         x[i] += amp_uv * (sin(2 * PI * f_hz * t + 0.3) + 0.3 * sin(2 * PI * 3 * f_hz * t));
     }
+}
+
+size_t synth_count_unit(const emg_spont_result *r, uint32_t unit)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        n += r->events[i].unit == unit;
+    return n;
+}
+
+void synth_free_result(emg_spont_result *r)
+{
+    free(r->events);
+    free(r->trains);
 }

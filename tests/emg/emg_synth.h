@@ -1,13 +1,16 @@
 /*
  * emg_synth.h - hand-made needle EMG waveforms for the tests: sums of
  * Gaussian phases with known polarity, phases and duration, a seeded
- * normal noise source, and mains hum.
+ * normal noise source, and mains hum; and two helpers for results made by
+ * hand.
  */
 #ifndef EDX_TESTS_EMG_SYNTH_H
 #define EDX_TESTS_EMG_SYNTH_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "edx/emg.h"
 
 typedef struct synth_rng {
     uint64_t s;
@@ -41,5 +44,10 @@ void synth_add(double *x, size_t n, double fs_hz, const synth_shape *s, double t
 void synth_noise(double *x, size_t n, double sd_uv, synth_rng *r);
 /* Adds hum at f_hz (amplitude amp_uv) with a third harmonic at 0.3. */
 void synth_hum(double *x, size_t n, double fs_hz, double f_hz, double amp_uv);
+
+/* Discharges of r in train `unit`. */
+size_t synth_count_unit(const emg_spont_result *r, uint32_t unit);
+/* Frees a result a test made with malloc (its events and trains). */
+void synth_free_result(emg_spont_result *r);
 
 #endif

@@ -31,35 +31,34 @@ static emg_event discharge(double t_s, double amp_uv, uint32_t unit)
     return (emg_event){t_s, (float)amp_uv, 6.0f, unit, EMG_UNCLASSIFIED, 2, 1, 0, 0, 1};
 }
 
-/* A PSW's mean waveform measures: initial positive, the positive
- * deflection dominant, a slow phase to 8 ms. */
-static emg_features psw_shape(double amp_uv)
+/* Mean-waveform measures of an initially positive potential: its
+ * duration, phases, the sign of its largest deflection and the share of
+ * the amplitude above baseline. */
+static emg_features shape_of(double amp_uv, double duration_ms, int phases, int main_sign,
+                             double positive_share, double after_peak_ms)
 {
     return (emg_features){.amplitude_uv = amp_uv,
-                          .duration_ms = 8.0,
-                          .phases = 2,
+                          .duration_ms = duration_ms,
+                          .phases = phases,
                           .turns = 1,
                           .first_polarity = 1,
-                          .main_sign = 1,
-                          .max_pos_uv = 0.7 * amp_uv,
-                          .max_neg_uv = -0.3 * amp_uv,
-                          .after_peak_ms = 6.0,
+                          .main_sign = main_sign,
+                          .max_pos_uv = positive_share * amp_uv,
+                          .max_neg_uv = -(1.0 - positive_share) * amp_uv,
+                          .after_peak_ms = after_peak_ms,
                           .area_uv_ms = amp_uv};
 }
 
-/* A brief spike's: initial positive, triphasic, 3 ms. */
+/* A PSW's: the positive deflection dominant, a slow phase to 8 ms. */
+static emg_features psw_shape(double amp_uv)
+{
+    return shape_of(amp_uv, 8.0, 2, 1, 0.7, 6.0);
+}
+
+/* A brief spike's: triphasic, 3 ms. */
 static emg_features spike_shape(double amp_uv)
 {
-    return (emg_features){.amplitude_uv = amp_uv,
-                          .duration_ms = 3.0,
-                          .phases = 3,
-                          .turns = 1,
-                          .first_polarity = 1,
-                          .main_sign = -1,
-                          .max_pos_uv = amp_uv / 3,
-                          .max_neg_uv = -2 * amp_uv / 3,
-                          .after_peak_ms = 1.5,
-                          .area_uv_ms = amp_uv};
+    return shape_of(amp_uv, 3.0, 3, -1, 1.0 / 3.0, 1.5);
 }
 
 /* r: events ev[0..n) (sorted here) in n_trains trains, train k of shape
@@ -83,20 +82,6 @@ static void result_of(emg_spont_result *r, emg_event *ev, size_t n, const emg_fe
         r->trains[k].shape = shapes[k];
         emg_rebuild_train(r, k, times, amps);
     }
-}
-
-static size_t count_unit(const emg_spont_result *r, uint32_t unit)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_events; i++)
-        n += r->events[i].unit == unit;
-    return n;
-}
-
-static void free_result(emg_spont_result *r)
-{
-    free(r->events);
-    free(r->trains);
 }
 
 /* A PSW of 150 uV at 2.5 Hz (interval CV 3 %) over 20 s, and 14 other
@@ -125,9 +110,9 @@ static void test_psw_taken_out(void **state)
         if (r.trains[k].type == EMG_PSW)
             psw = k;
     assert_true(psw < r.n_trains);
-    size_t held = count_unit(&r, (uint32_t)(psw + 1));
+    size_t held = synth_count_unit(&r, (uint32_t)(psw + 1));
     assert_true(held + 2 >= n_psw && held <= n_psw + 2);
-    free_result(&r);
+    synth_free_result(&r);
 }
 
 /* A myotonic run: four discharges rising from 22 to 36 Hz and from 70 to
@@ -172,11 +157,11 @@ static void test_myotonic_run_joined(void **state)
     assert_int_not_equal(r.trains[1].type, EMG_MYOTONIC);
     assert_int_equal(emg_join_pieces(&r), EDX_OK);
     assert_int_equal(r.trains[0].type, EMG_MYOTONIC);
-    assert_int_equal(count_unit(&r, 1), n_run);
-    assert_int_equal(count_unit(&r, 3), n3);
-    assert_int_equal(count_unit(&r, 4), n4);
+    assert_int_equal(synth_count_unit(&r, 1), n_run);
+    assert_int_equal(synth_count_unit(&r, 3), n3);
+    assert_int_equal(synth_count_unit(&r, 4), n4);
     assert_int_equal(r.trains[3].type, EMG_FIBRILLATION);
-    free_result(&r);
+    synth_free_result(&r);
 }
 
 int main(void)

@@ -102,20 +102,6 @@ static size_t fibre(emg_event *ev, double rate_hz, double t0_s, double amp_uv, s
     return n;
 }
 
-static size_t count_unit(const emg_spont_result *r, uint32_t unit)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_events; i++)
-        n += r->events[i].unit == unit;
-    return n;
-}
-
-static void free_result(emg_spont_result *r)
-{
-    free(r->events);
-    free(r->trains);
-}
-
 /* Two fibres of one shape, 70 uV at 10 Hz and 100 uV at 6.1 Hz, in one
  * train: irregular together, two fibrillation trains apart. Five of the
  * small fibre's discharges measured large (an overlap) go back to it. */
@@ -131,13 +117,13 @@ static void test_two_fibres_split(void **state)
     emg_spont_result r;
     split_in_two_fibrillations(&r, ev, n, 85.0);
     assert_int_equal(r.trains[1].unit, 2);
-    assert_int_equal(count_unit(&r, 1), n_small);
-    assert_int_equal(count_unit(&r, 2), n - n_small);
+    assert_int_equal(synth_count_unit(&r, 1), n_small);
+    assert_int_equal(synth_count_unit(&r, 2), n - n_small);
     assert_true(fabs(r.trains[0].rate_hz - 10.0) < 0.3);
     assert_true(fabs(r.trains[1].rate_hz - 6.1) < 0.2);
     /* each part's size is its own */
     assert_true(r.trains[0].shape.amplitude_uv < 75.0 && r.trains[1].shape.amplitude_uv > 95.0);
-    free_result(&r);
+    synth_free_result(&r);
 }
 
 /* Two fibres of one size, 12.5 Hz and 2.8 Hz: no two sizes, but the
@@ -155,8 +141,8 @@ static void test_two_rhythms_split(void **state)
     assert_true(fabs(r.trains[0].rate_hz - 12.5) < 0.3);
     assert_true(fabs(r.trains[1].rate_hz - 2.8) < 0.1);
     /* a slow discharge may fall where a fast one is due: a few at most */
-    assert_true(count_unit(&r, 1) >= n_fast && count_unit(&r, 1) <= n_fast + 3);
-    free_result(&r);
+    assert_true(synth_count_unit(&r, 1) >= n_fast && synth_count_unit(&r, 1) <= n_fast + 3);
+    synth_free_result(&r);
 }
 
 static void time_train(emg_spont_result *r, size_t k, double amp_uv);
@@ -189,9 +175,9 @@ static void test_two_fibres_one_rate_split(void **state)
     double lo = fmin(r.trains[0].rate_hz, r.trains[1].rate_hz);
     double hi = fmax(r.trains[0].rate_hz, r.trains[1].rate_hz);
     assert_true(fabs(lo - 5.0) < 0.15 && fabs(hi - 5.4) < 0.15);
-    size_t n_lo = count_unit(&r, r.trains[0].rate_hz < r.trains[1].rate_hz ? 1 : 2);
+    size_t n_lo = synth_count_unit(&r, r.trains[0].rate_hz < r.trains[1].rate_hz ? 1 : 2);
     assert_true(n_lo + 4 >= n_a && n_lo <= n_a + 4);
-    free_result(&r);
+    synth_free_result(&r);
 }
 
 /* Initially positive discharges at random (Poisson, rate_hz) from 1 to 21 s
@@ -216,8 +202,8 @@ static void assert_kept_whole(emg_event *ev, size_t n, double amp_uv)
     one_train(&r, ev, n, 1, amp_uv);
     assert_int_equal(emg_split_mixed(&r), EDX_OK);
     assert_int_equal(r.n_trains, 1);
-    assert_int_equal(count_unit(&r, 1), n);
-    free_result(&r);
+    assert_int_equal(synth_count_unit(&r, 1), n);
+    synth_free_result(&r);
 }
 
 /* Irregular discharges stay one train, one line per case: spikes of one
@@ -271,13 +257,13 @@ static void test_gap_filled_from_other_train(void **state)
         time_train(&r, k, 60.0);
     assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
     assert_int_equal(r.trains[1].type, EMG_UNCLASSIFIED);
-    size_t n_ep = count_unit(&r, 3);
+    size_t n_ep = synth_count_unit(&r, 3);
     assert_int_equal(emg_join_pieces(&r), EDX_OK);
-    assert_int_equal(count_unit(&r, 1), n_fib);
-    assert_int_equal(count_unit(&r, 2), 4);
-    assert_int_equal(count_unit(&r, 3), n_ep);
+    assert_int_equal(synth_count_unit(&r, 1), n_fib);
+    assert_int_equal(synth_count_unit(&r, 2), 4);
+    assert_int_equal(synth_count_unit(&r, 3), n_ep);
     assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
-    free_result(&r);
+    synth_free_result(&r);
 }
 
 /* A 50 uV fibre at 8 Hz (train 1) two of whose discharges in a row, every
@@ -298,9 +284,9 @@ static void test_run_of_missed_filled(void **state)
     r.trains[1].shape.duration_ms = 4.0; /* its mean changed: not a piece alike */
     assert_int_equal(r.trains[0].type, EMG_FIBRILLATION);
     assert_int_equal(emg_join_pieces(&r), EDX_OK);
-    assert_int_equal(count_unit(&r, 1), n);
-    assert_int_equal(count_unit(&r, 2), 0);
-    free_result(&r);
+    assert_int_equal(synth_count_unit(&r, 1), n);
+    assert_int_equal(synth_count_unit(&r, 2), 0);
+    synth_free_result(&r);
 }
 
 /* End-plate spikes: irregular, initial negative, sizes spread evenly from
@@ -319,7 +305,7 @@ static void test_end_plate_spread_kept(void **state)
     assert_int_equal(emg_split_mixed(&r), EDX_OK);
     assert_int_equal(r.n_trains, 1);
     assert_int_equal(r.trains[0].type, EMG_END_PLATE);
-    free_result(&r);
+    synth_free_result(&r);
 }
 
 /* Train k of r (unit k + 1) from the events of that unit: single-fibre
@@ -367,12 +353,12 @@ static void test_lesser_phase_dropped(void **state)
     time_train(&r, 2, 15.0);
     assert_int_equal(r.trains[1].type, EMG_FIBRILLATION); /* regular: by itself a fib */
     assert_int_equal(emg_drop_locked(&r), EDX_OK);
-    assert_int_equal(count_unit(&r, 1), n_main);
-    assert_int_equal(count_unit(&r, 2), 0);
+    assert_int_equal(synth_count_unit(&r, 1), n_main);
+    assert_int_equal(synth_count_unit(&r, 2), 0);
     assert_int_equal(r.trains[1].type, EMG_UNCLASSIFIED);
-    assert_int_equal(count_unit(&r, 3), n_other);
+    assert_int_equal(synth_count_unit(&r, 3), n_other);
     assert_int_equal(r.trains[2].type, EMG_FIBRILLATION);
-    free_result(&r);
+    synth_free_result(&r);
 }
 
 int main(void)
