@@ -132,9 +132,10 @@ void emg_units_retire(emg_units *u, double now_s, double noise_uv);
 
 /* ---- after streaming (split.c, pieces.c, summary.c) ----------------------------------- */
 
-/* Joins the pieces of one generator's train (one rhythm in pieces, or one
- * discharge continuing as another train); re-times and re-classifies the
- * trains that grow. */
+/* Joins the pieces of one generator's train (one rhythm in pieces, one
+ * discharge continuing as another train, or a myotonic run whose small
+ * first and last discharges went to trains of their own); re-times and
+ * re-classifies the trains that grow. */
 int emg_join_pieces(emg_spont_result *r);
 
 /* Timing and class of train k (unit k + 1) from its events, after its

@@ -2,7 +2,7 @@
  * pieces.c - one generator's train found in pieces, joined again: pieces of
  * one rhythm (a small regular generator in noise) and pieces that follow
  * one another (a discharge whose amplitude waxes or wanes faster than a
- * train follows it).
+ * train follows it), and the pieces of one myotonic run.
  */
 #include <math.h>
 #include <stdlib.h>
