@@ -212,6 +212,8 @@ double emg_flank_noise_uv(const double *x, size_t n);
  */
 double emg_peak_refine(const double *x, size_t n, size_t i);
 void emg_resample(const double *x, size_t n, double shift, double *out, size_t n_out);
+/* The same for out[k0..k1) only (the rest of out untouched). */
+void emg_resample_range(const double *x, size_t n, double shift, double *out, size_t k0, size_t k1);
 double emg_ncc(const double *a, const double *b, size_t n);
 double emg_fit(const double *s, const double *t, size_t n, double *residual_per_sample);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "edx/emg.h"
+#include "emg/emg_hot.h"
 
 double emg_select_kth(double *v, size_t n, size_t k)
 {
@@ -97,17 +98,31 @@ static size_t split_long(const double *y, size_t a, size_t b, double thr, size_t
     return n;
 }
 
+/* First i in [i, hi) with |y[i]| not below thr (hi when none): blocks of
+ * quiet samples are passed over whole (most of a recording is noise). */
+EMG_HOT_CLONES
+static size_t next_loud(const double *y, size_t i, size_t hi, double thr)
+{
+    enum { BLOCK = 16 };
+    for (; i + BLOCK <= hi; i += BLOCK) {
+        int loud = 0;
+        for (int k = 0; k < BLOCK; k++)
+            loud |= !(fabs(y[i + (size_t)k]) < thr);
+        if (loud)
+            break;
+    }
+    while (i < hi && fabs(y[i]) < thr)
+        i++;
+    return i;
+}
+
 size_t emg_detect_runs(const double *y, size_t lo, size_t hi, int64_t first, double threshold,
                        size_t gap, size_t max_len, size_t split_half, emg_run *out, size_t cap,
                        size_t *resume)
 {
     size_t n = 0, i = lo;
     *resume = hi;
-    while (i < hi && n < cap) {
-        if (fabs(y[i]) < threshold) {
-            i++;
-            continue;
-        }
+    while (n < cap && (i = next_loud(y, i, hi, threshold)) < hi) {
         size_t a = i, b = i + 1, quiet = 0;
         for (i++; i < hi; i++) {
             if (fabs(y[i]) >= threshold) {

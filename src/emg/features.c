@@ -7,13 +7,13 @@
 #include <string.h>
 
 #include "edx/emg.h"
+#include "emg/emg_hot.h"
 
 /* A potential ends where the signal stays at baseline this long [E]. */
 #define QUIET_MS 3.0
 /* Onset and end are read on the waveform smoothed over 0.5 ms, so that
  * noise peaks on a low tail do not stretch it [E]. */
 #define SMOOTH_MS 0.5
-#define SMOOTH_MAX 4096
 #define DEPART_MAX_UV 10.0
 
 static double fmax3(double a, double b, double c)
@@ -21,15 +21,68 @@ static double fmax3(double a, double b, double c)
     return fmax(a, fmax(b, c));
 }
 
+/* The waveform as extent() reads it: x, or its centred moving mean over
+ * 2 half + 1 samples (fewer at the ends), worked out only where the walk
+ * goes - it rarely goes far from the peak - by sliding the window. */
+typedef struct smoothed {
+    const double *x;
+    size_t n, half; /* half 0: x itself */
+    size_t lo, hi;  /* the window [lo, hi) summed in sum */
+    double sum;
+} smoothed;
+
+static double smoothed_at(smoothed *s, size_t k)
+{
+    if (s->half == 0)
+        return s->x[k];
+    size_t lo = k > s->half ? k - s->half : 0, hi = k + s->half + 1 < s->n ? k + s->half + 1 : s->n;
+    if (s->hi <= lo || s->lo >= hi) { /* no overlap: start afresh */
+        s->lo = s->hi = lo;
+        s->sum = 0;
+    }
+    while (s->lo > lo)
+        s->sum += s->x[--s->lo];
+    while (s->hi < hi)
+        s->sum += s->x[s->hi++];
+    while (s->lo < lo)
+        s->sum -= s->x[s->lo++];
+    while (s->hi > hi)
+        s->sum -= s->x[--s->hi];
+    return s->sum / (double)(hi - lo);
+}
+
+/* Largest and smallest value of x[0..n), n > 0: four lanes of selects, so
+ * that the loop vectorises. */
+EMG_HOT_CLONES
+static void value_range(const double *x, size_t n, double *hi_out, double *lo_out)
+{
+    double hi[4] = {x[0], x[0], x[0], x[0]}, lo[4] = {x[0], x[0], x[0], x[0]};
+    size_t i = 1;
+    for (; i + 4 <= n; i += 4)
+        for (size_t k = 0; k < 4; k++) {
+            hi[k] = x[i + k] > hi[k] ? x[i + k] : hi[k];
+            lo[k] = x[i + k] < lo[k] ? x[i + k] : lo[k];
+        }
+    for (; i < n; i++) {
+        hi[0] = x[i] > hi[0] ? x[i] : hi[0];
+        lo[0] = x[i] < lo[0] ? x[i] : lo[0];
+    }
+    for (size_t k = 1; k < 4; k++) {
+        hi[0] = hi[k] > hi[0] ? hi[k] : hi[0];
+        lo[0] = lo[k] < lo[0] ? lo[k] : lo[0];
+    }
+    *hi_out = hi[0];
+    *lo_out = lo[0];
+}
+
 /* Onset and end: walking out from the peak, the last sample beyond the
  * departure level before a quiet stretch of `quiet` samples below it, so
  * that a neighbouring potential in the window does not count [E]. */
-static void extent(const double *x, size_t n, size_t pk, double level, size_t quiet, size_t *a,
-                   size_t *z)
+static void extent(smoothed *x, size_t pk, double level, size_t quiet, size_t *a, size_t *z)
 {
     size_t i = pk, below = 0;
     for (size_t k = pk; k-- > 0 && below < quiet;) {
-        if (fabs(x[k]) >= level) {
+        if (fabs(smoothed_at(x, k)) >= level) {
             i = k;
             below = 0;
         } else {
@@ -38,8 +91,8 @@ static void extent(const double *x, size_t n, size_t pk, double level, size_t qu
     }
     size_t j = pk;
     below = 0;
-    for (size_t k = pk + 1; k < n && below < quiet; k++) {
-        if (fabs(x[k]) >= level) {
+    for (size_t k = pk + 1; k < x->n && below < quiet; k++) {
+        if (fabs(smoothed_at(x, k)) >= level) {
             j = k;
             below = 0;
         } else {
@@ -48,16 +101,6 @@ static void extent(const double *x, size_t n, size_t pk, double level, size_t qu
     }
     *a = i;
     *z = j + 1;
-}
-
-/* Centred moving mean of x over w samples (odd), into out; x itself when
- * w < 3. */
-static const double *smooth(const double *x, size_t n, size_t w, double *out)
-{
-    if (w < 3 || n < w)
-        return x;
-    edx_moving_mean(x, n, w, out);
-    return out;
 }
 
 /* Phases (segments of one sign beyond `level`), first polarity. */
@@ -122,29 +165,23 @@ int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, 
         return EDX_ERR_INVALID;
     memset(f, 0, sizeof *f);
     double ms = 1000.0 / fs_hz;
-    size_t imax = 0, imin = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (x[i] > x[imax])
-            imax = i;
-        if (x[i] < x[imin])
-            imin = i;
-    }
-    f->max_pos_uv = fmax(x[imax], 0);
-    f->max_neg_uv = fmin(x[imin], 0);
+    double hi, lo;
+    value_range(x, n, &hi, &lo);
+    f->max_pos_uv = fmax(hi, 0);
+    f->max_neg_uv = fmin(lo, 0);
     f->amplitude_uv = f->max_pos_uv - f->max_neg_uv;
     f->peak_index = pk;
     f->main_sign = x[pk] >= 0 ? 1 : -1;
     double noise = noise_uv > 0 ? noise_uv : 0;
     size_t a, z;
     size_t quiet = (size_t)(quiet_ms * fs_hz / 1000.0) + 1;
-    double sm[SMOOTH_MAX];
-    const double *xs = n <= SMOOTH_MAX ? smooth(x, n, (size_t)(SMOOTH_MS * fs_hz / 1000.0), sm) : x;
+    size_t w = (size_t)(SMOOTH_MS * fs_hz / 1000.0);
+    smoothed xs = {x, n, w >= 3 && n >= w ? w / 2 : 0, 0, 0, 0};
     /* departure: 5 % of the amplitude, at most 10 uV (how a reader sees a
      * large potential leave the baseline), never within 3 noise SD [E] */
-    extent(xs, n, pk, fmax(3.0 * noise, fmin(0.05 * f->amplitude_uv, DEPART_MAX_UV)), quiet,
-           &a, &z);
+    extent(&xs, pk, fmax(3.0 * noise, fmin(0.05 * f->amplitude_uv, DEPART_MAX_UV)), quiet, &a, &z);
     /* the potential's own peaks: inside its extent only */
-    imax = imin = pk;
+    size_t imax = pk, imin = pk;
     for (size_t i = a; i < z; i++) {
         imax = x[i] > x[imax] ? i : imax;
         imin = x[i] < x[imin] ? i : imin;

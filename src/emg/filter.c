@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "edx/emg.h"
+#include "emg/emg_hot.h"
 
 static int design(emg_biquad *q, double fs_hz, double fc_hz, bool is_high)
 {
@@ -83,6 +84,25 @@ size_t emg_hpmean_delay(const emg_hpmean *h)
     return (h->width - 1) / 2 + (h->smooth ? 1 : 0);
 }
 
+/* y[i] = (v[i] + 2 v[i-1] + v[i-2]) / 4 with v[-1], v[-2] in prev: its own
+ * loop over a copy, so that it vectorises. */
+EMG_HOT_CLONES
+static void smooth121(double *y, size_t n, double prev[2])
+{
+    enum { CHUNK = 256 };
+    double v[CHUNK + 2];
+    for (size_t at = 0; at < n; at += CHUNK) {
+        size_t m = n - at < CHUNK ? n - at : CHUNK;
+        v[0] = prev[1];
+        v[1] = prev[0];
+        memcpy(v + 2, y + at, m * sizeof *v);
+        for (size_t i = 0; i < m; i++)
+            y[at + i] = 0.25 * (v[i + 2] + 2.0 * v[i + 1] + v[i]);
+        prev[0] = v[m + 1];
+        prev[1] = v[m];
+    }
+}
+
 void emg_hpmean_run(emg_hpmean *h, const double *x, size_t n, double *y)
 {
     size_t w = h->width, half = (w - 1) / 2;
@@ -93,21 +113,13 @@ void emg_hpmean_run(emg_hpmean *h, const double *x, size_t n, double *y)
             sum += x[-(long)k];
         h->is_primed = true;
     }
-    double p0 = h->prev[0], p1 = h->prev[1];
     for (size_t i = 0; i < n; i++) {
         sum += x[i] - x[(long)i - (long)w];
-        double v = x[(long)i - (long)half] - sum * inv;
-        if (h->smooth) {
-            y[i] = 0.25 * (v + 2.0 * p0 + p1);
-            p1 = p0;
-            p0 = v;
-        } else {
-            y[i] = v;
-        }
+        y[i] = x[(long)i - (long)half] - sum * inv;
     }
     h->sum = sum;
-    h->prev[0] = p0;
-    h->prev[1] = p1;
+    if (h->smooth)
+        smooth121(y, n, h->prev);
 }
 
 void emg_decimator_init(emg_decimator *d, int factor)
@@ -117,6 +129,28 @@ void emg_decimator_init(emg_decimator *d, int factor)
     d->sum = 0;
 }
 
+/* Means of whole groups of f samples starting at in[0]: each sum in the
+ * order the streaming loop adds, so the same values. */
+EMG_HOT_CLONES
+static size_t group_means(const double *in, size_t groups, int f, double inv, double *out)
+{
+    if (f == 4) { /* 48 kHz to 12 kHz, the usual case: a fixed group vectorises */
+        for (size_t g = 0; g < groups; g++) {
+            const double *p = in + 4 * g;
+            out[g] = (((0.0 + p[0]) + p[1]) + p[2] + p[3]) * inv;
+        }
+        return groups;
+    }
+    for (size_t g = 0; g < groups; g++) {
+        const double *p = in + (size_t)f * g;
+        double s = 0;
+        for (int k = 0; k < f; k++)
+            s += p[k];
+        out[g] = s * inv;
+    }
+    return groups;
+}
+
 size_t emg_decimate(emg_decimator *d, const double *in, size_t n, double *out)
 {
     if (d->factor == 1) {
@@ -124,10 +158,10 @@ size_t emg_decimate(emg_decimator *d, const double *in, size_t n, double *out)
             memmove(out, in, n * sizeof *out);
         return n;
     }
-    size_t m = 0;
+    size_t m = 0, i = 0;
     int f = d->factor, c = d->count;
     double s = d->sum, inv = 1.0 / f;
-    for (size_t i = 0; i < n; i++) {
+    for (; c > 0 && i < n; i++) { /* the group the last call left open */
         s += in[i];
         if (++c == f) {
             out[m++] = s * inv;
@@ -135,6 +169,10 @@ size_t emg_decimate(emg_decimator *d, const double *in, size_t n, double *out)
             c = 0;
         }
     }
+    size_t groups = (n - i) / (size_t)f;
+    m += group_means(in + i, groups, f, inv, out + m);
+    for (i += groups * (size_t)f; i < n; i++, c++)
+        s += in[i];
     d->count = c;
     d->sum = s;
     return m;

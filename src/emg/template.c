@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "edx/emg.h"
+#include "emg/emg_hot.h"
 
 double emg_peak_refine(const double *x, size_t n, size_t i)
 {
@@ -24,9 +25,10 @@ static double at(const double *x, size_t n, long k)
     return k < 0 ? x[0] : k >= (long)n ? x[n - 1] : x[k];
 }
 
-void emg_resample(const double *x, size_t n, double shift, double *out, size_t n_out)
+EMG_HOT_CLONES
+void emg_resample_range(const double *x, size_t n, double shift, double *out, size_t k0, size_t k1)
 {
-    if (!x || !out || n == 0)
+    if (!x || !out || n == 0 || k1 <= k0)
         return;
     /* one shift for every sample: the Catmull-Rom spline through p1..p2 at
      * t is a 4-tap filter with fixed weights */
@@ -36,11 +38,11 @@ void emg_resample(const double *x, size_t n, double shift, double *out, size_t n
     double w2 = 0.5 * t * (1.0 + t * (4.0 - 3.0 * t)), w3 = 0.5 * t * t * (t - 1.0);
     /* interior: k + off - 1 >= 0 and k + off + 2 <= n - 1 */
     long k_lo = 1 - off, k_hi = (long)n - 3 - off; /* inclusive */
-    if (k_lo < 0)
-        k_lo = 0;
-    if (k_hi > (long)n_out - 1)
-        k_hi = (long)n_out - 1;
-    for (long k = 0; k < (long)n_out; k++) {
+    if (k_lo < (long)k0)
+        k_lo = (long)k0;
+    if (k_hi > (long)k1 - 1)
+        k_hi = (long)k1 - 1;
+    for (long k = (long)k0; k < (long)k1; k++) {
         if (k == k_lo && k_lo <= k_hi) { /* the vectorisable middle */
             const double *p = x + k_lo + off - 1;
             for (long i = 0; i <= k_hi - k_lo; i++)
@@ -52,6 +54,11 @@ void emg_resample(const double *x, size_t n, double shift, double *out, size_t n
         out[k] = w0 * at(x, n, j - 1) + w1 * at(x, n, j) + w2 * at(x, n, j + 1) +
                  w3 * at(x, n, j + 2);
     }
+}
+
+void emg_resample(const double *x, size_t n, double shift, double *out, size_t n_out)
+{
+    emg_resample_range(x, n, shift, out, 0, n_out);
 }
 
 double emg_ncc(const double *a, const double *b, size_t n)

@@ -17,16 +17,7 @@
 #include <stddef.h>
 
 #include "edx/mup.h"
-
-/* For the loops that the compiler vectorises: on x86-64 gcc also builds an
- * AVX2 clone, chosen at load time when the CPU has it (as in
- * src/edf/samples.c); the same operations in each lane, so the same values. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
-    !defined(__SANITIZE_ADDRESS__)
-#define EMG_MUP_HOT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define EMG_MUP_HOT_CLONES
-#endif
+#include "emg/emg_hot.h"
 
 #define EMG_MUP_TURN_UV 25.0 /* minimum turn amplitude [clinical reference 2.1, U] */
 
