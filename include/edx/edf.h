@@ -206,6 +206,13 @@ int edf_read_physical(edf_file *f, int signal, int64_t first, size_t n, double *
  */
 int edf_read_time_uv(edf_file *f, int signal, double t0_s, double t1_s, double *out,
                      size_t cap, size_t *n_read, double *t_first_s);
+/* The same as stored (digital values). */
+int edf_read_time_digital(edf_file *f, int signal, double t0_s, double t1_s, int32_t *out,
+                          size_t cap, size_t *n_read, double *t_first_s);
+
+/* The scaling of edf_read_uv: microvolts = a * digital + b
+ * (EDX_ERR_UNSUPPORTED without a voltage unit and valid scaling). */
+int edf_uv_scale(const edf_file *f, int signal, double *a, double *b);
 
 /*
  * Record-at-a-time access for streaming over everything: read the raw bytes

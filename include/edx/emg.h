@@ -197,6 +197,11 @@ int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_u
  * baseline, is not measured as this potential. */
 int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, double noise_uv,
                             double quiet_ms, emg_features *f);
+/* Both at once for two lengths of baseline, quiet_a_ms into fa and
+ * quiet_b_ms into fb: one walk out from the peak serves both. */
+int emg_features_measure_two(const double *x, size_t n, size_t pk, double fs_hz, double noise_uv,
+                             double quiet_a_ms, double quiet_b_ms, emg_features *fa,
+                             emg_features *fb);
 
 /* Standard deviation of x[0..n) about its mean: the noise left in an
  * averaged waveform, read from a stretch of it before the potential. */
@@ -229,9 +234,24 @@ typedef struct emg_reader {
     double *buf;
     size_t cap;
     int64_t next_index; /* absolute sample index of the next block's first sample */
+    /* decimating (emg_reader_open_mean): digital samples summed in groups */
+    int factor;
+    int32_t *dig;
+    int64_t carry_sum; /* of the group the last block left open */
+    int carry_n;
+    double uv_a, uv_b; /* microvolts = a * digital + b */
 } emg_reader;
 int emg_reader_open(emg_reader *r, edf_file *f, int signal, double t0_s, double t1_s,
                     size_t block);
+/* The same, decimating: each sample returned is the mean of `factor`
+ * consecutive samples of the file (groups counted from t0_s on, carried
+ * across blocks and EDF+D gaps), as emg_decimate would give, but summed as
+ * the integers stored and scaled once per group; `block` counts the file's
+ * samples, *n the means, and *first and *t_s still refer to the first
+ * sample of the file read for the block (the first mean may complete a
+ * group the block before began). */
+int emg_reader_open_mean(emg_reader *r, edf_file *f, int signal, double t0_s, double t1_s,
+                         size_t block, int factor);
 /* *n == 0 at the end. *first receives the absolute sample index of x[0],
  * *t_s its time. */
 int emg_reader_next(emg_reader *r, const double **x, size_t *n, int64_t *first, double *t_s);

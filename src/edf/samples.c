@@ -7,6 +7,8 @@
  */
 #include "edf_internal.h"
 
+#include "common/hot.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -29,28 +31,9 @@ static inline int16_t edf_sample(const uint8_t *p)
     return (int16_t)(uint16_t)((uint16_t)p[0] | (uint16_t)(p[1] << 8));
 }
 
-static void decode_digital_n(const uint8_t *p, size_t n, int bps, int32_t *out)
-{
-    if (bps == 3)
-        for (size_t i = 0; i < n; i++)
-            out[i] = bdf_sample(p + 3 * i);
-    else
-        for (size_t i = 0; i < n; i++)
-            out[i] = edf_sample(p + 2 * i);
-}
-
-/*
- * out = a * digital + b; written as plain loops so the compiler vectorises.
- * On x86-64 gcc also builds an AVX2 clone, chosen at load time when the CPU
- * has it (function multi-versioning); the baseline build stays SSE2.
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define EDF_HOT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define EDF_HOT_CLONES
-#endif
-EDF_HOT_CLONES
+/* out = a * digital + b (or the digital values alone, decode_digital_n);
+ * written as plain loops so the compiler vectorises (common/hot.h). */
+EDX_HOT_CLONES
 static void decode_scaled_n(const uint8_t *p, size_t n, int bps, double a, double b,
                             double *out)
 {
@@ -69,6 +52,26 @@ static void decode_scaled_n(const uint8_t *p, size_t n, int bps, double a, doubl
 #else
     for (size_t i = 0; i < n; i++)
         out[i] = a * (double)edf_sample(p + 2 * i) + b;
+#endif
+}
+
+EDX_HOT_CLONES
+static void decode_digital_n(const uint8_t *p, size_t n, int bps, int32_t *out)
+{
+    if (bps == 3) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = bdf_sample(p + 3 * i);
+        return;
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (size_t i = 0; i < n; i++) { /* as in decode_scaled_n */
+        int16_t v;
+        memcpy(&v, p + 2 * i, sizeof v);
+        out[i] = v;
+    }
+#else
+    for (size_t i = 0; i < n; i++)
+        out[i] = edf_sample(p + 2 * i);
 #endif
 }
 
@@ -165,13 +168,14 @@ int edf_read_physical(edf_file *f, int signal, int64_t first, size_t n, double *
 
 /* ---- time ranges ------------------------------------------------------------- */
 
-int edf_read_time_uv(edf_file *f, int signal, double t0_s, double t1_s, double *out,
-                     size_t cap, size_t *n_read, double *t_first_s)
+/* The samples of one segment between t0_s and t1_s (at most cap): *first
+ * their absolute index, *n how many (0: none), *t_first_s the time of the
+ * first. */
+static int time_range(const edf_file *f, const edf_signal *s, double t0_s, double t1_s, size_t cap,
+                      int64_t *first, size_t *n, double *t_first_s)
 {
-    *n_read = 0;
-    *t_first_s = NAN;
-    const edf_signal *s = edf_get_signal(f, signal);
-    if (s == NULL || s->sample_rate_hz <= 0 || !(t1_s >= t0_s))
+    *n = 0;
+    if (s->sample_rate_hz <= 0 || !(t1_s >= t0_s))
         return EDX_ERR_INVALID;
     double rate = s->sample_rate_hz, rec_dur = f->info.record_duration_s;
     const double eps = 1e-9;
@@ -187,14 +191,46 @@ int edf_read_time_uv(edf_file *f, int signal, double t0_s, double t1_s, double *
         double k1 = ceil((t1_s - g->onset_s) * rate - eps); /* exclusive */
         if (k1 > (double)seg_samples)
             k1 = (double)seg_samples;
-        if (k1 <= k0)
-            return EDX_OK;
-        size_t n = (size_t)(k1 - k0) < cap ? (size_t)(k1 - k0) : cap;
+        if (k1 <= k0) /* t0_s falls after this segment's last sample */
+            continue;
+        *n = (size_t)(k1 - k0) < cap ? (size_t)(k1 - k0) : cap;
         *t_first_s = g->onset_s + k0 / rate;
-        int64_t first = g->first_record * s->samples_per_record + (int64_t)k0;
-        return edf_read_uv(f, signal, first, n, out, n_read);
+        *first = g->first_record * s->samples_per_record + (int64_t)k0;
+        return EDX_OK;
     }
     return EDX_OK;
+}
+
+int edf_read_time_uv(edf_file *f, int signal, double t0_s, double t1_s, double *out, size_t cap,
+                     size_t *n_read, double *t_first_s)
+{
+    *n_read = 0;
+    *t_first_s = NAN;
+    const edf_signal *s = edf_get_signal(f, signal);
+    int64_t first = 0;
+    size_t n = 0;
+    int rc = s ? time_range(f, s, t0_s, t1_s, cap, &first, &n, t_first_s) : EDX_ERR_INVALID;
+    return rc || n == 0 ? rc : edf_read_uv(f, signal, first, n, out, n_read);
+}
+
+int edf_read_time_digital(edf_file *f, int signal, double t0_s, double t1_s, int32_t *out,
+                          size_t cap, size_t *n_read, double *t_first_s)
+{
+    *n_read = 0;
+    *t_first_s = NAN;
+    const edf_signal *s = edf_get_signal(f, signal);
+    int64_t first = 0;
+    size_t n = 0;
+    int rc = s ? time_range(f, s, t0_s, t1_s, cap, &first, &n, t_first_s) : EDX_ERR_INVALID;
+    return rc || n == 0 ? rc : edf_read_digital(f, signal, first, n, out, n_read);
+}
+
+int edf_uv_scale(const edf_file *f, int signal, double *a, double *b)
+{
+    const edf_signal *s = edf_get_signal(f, signal);
+    if (s == NULL)
+        return EDX_ERR_INVALID;
+    return scale_for(s, true, a, b) ? EDX_OK : EDX_ERR_UNSUPPORTED;
 }
 
 /* ---- whole records ---------------------------------------------------------------- */

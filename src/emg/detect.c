@@ -5,36 +5,58 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "common/hot.h"
 #include "edx/emg.h"
-#include "emg/emg_hot.h"
+
+/* v[lo..hi] reordered so that the values below p (partition_lt) or at
+ * most p (partition_le) come first; returns where the others begin. A swap in every step and no
+ * branch on the data: the comparisons of a noise sample are a coin toss,
+ * which a branch predictor loses half the time. */
+static size_t partition_lt(double *v, size_t lo, size_t hi, double p)
+{
+    size_t store = lo;
+    for (size_t i = lo; i <= hi; i++) {
+        double x = v[i];
+        v[i] = v[store];
+        v[store] = x;
+        store += x < p;
+    }
+    return store;
+}
+
+static size_t partition_le(double *v, size_t lo, size_t hi, double p)
+{
+    size_t store = lo;
+    for (size_t i = lo; i <= hi; i++) {
+        double x = v[i];
+        v[i] = v[store];
+        v[store] = x;
+        store += x <= p;
+    }
+    return store;
+}
+
+static double median3(double a, double b, double c)
+{
+    return a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+}
 
 double emg_select_kth(double *v, size_t n, size_t k)
 {
     size_t lo = 0, hi = n - 1;
     while (lo < hi) {
-        double pivot = v[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                double t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
+        double p = median3(v[lo], v[lo + (hi - lo) / 2], v[hi]);
+        size_t lt = partition_lt(v, lo, hi, p); /* [lo, lt) < p */
+        if (k < lt) {
+            hi = lt - 1;
+            continue;
         }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
+        size_t le = partition_le(v, lt, hi, p); /* [lt, le) == p */
+        if (k < le)
+            return p;
+        if (le == lt) /* no value equals p: only a NaN does that */
             break;
+        lo = le;
     }
     return v[k];
 }
@@ -100,7 +122,7 @@ static size_t split_long(const double *y, size_t a, size_t b, double thr, size_t
 
 /* First i in [i, hi) with |y[i]| not below thr (hi when none): blocks of
  * quiet samples are passed over whole (most of a recording is noise). */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static size_t next_loud(const double *y, size_t i, size_t hi, double thr)
 {
     enum { BLOCK = 16 };

@@ -4,10 +4,11 @@
  * 2.1 for the definitions).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
+#include "common/hot.h"
 #include "edx/emg.h"
-#include "emg/emg_hot.h"
 
 /* A potential ends where the signal stays at baseline this long [E]. */
 #define QUIET_MS 3.0
@@ -53,7 +54,7 @@ static double smoothed_at(smoothed *s, size_t k)
 
 /* Largest and smallest value of x[0..n), n > 0: four lanes of selects, so
  * that the loop vectorises. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static void value_range(const double *x, size_t n, double *hi_out, double *lo_out)
 {
     double hi[4] = {x[0], x[0], x[0], x[0]}, lo[4] = {x[0], x[0], x[0], x[0]};
@@ -75,32 +76,31 @@ static void value_range(const double *x, size_t n, double *hi_out, double *lo_ou
     *lo_out = lo[0];
 }
 
-/* Onset and end: walking out from the peak, the last sample beyond the
- * departure level before a quiet stretch of `quiet` samples below it, so
- * that a neighbouring potential in the window does not count [E]. */
-static void extent(smoothed *x, size_t pk, double level, size_t quiet, size_t *a, size_t *z)
+/* Walking out from the peak (dir -1 or +1), the last sample beyond the
+ * departure level before a quiet stretch of quiet[q] samples below it, so
+ * that a neighbouring potential in the window does not count [E]. One walk
+ * serves both lengths (quiet[0] <= quiet[1]): the shorter stretch is met
+ * first on the way. */
+static void walk(smoothed *x, size_t pk, int dir, double level, const size_t quiet[2],
+                 size_t mark[2])
 {
-    size_t i = pk, below = 0;
-    for (size_t k = pk; k-- > 0 && below < quiet;) {
+    size_t last = pk, below = 0;
+    bool is_short_done = false;
+    for (size_t k = pk; below < quiet[1];) {
+        if (dir < 0 ? k == 0 : k + 1 >= x->n)
+            break;
+        k = dir < 0 ? k - 1 : k + 1;
         if (fabs(smoothed_at(x, k)) >= level) {
-            i = k;
+            last = k;
             below = 0;
-        } else {
-            below++;
+        } else if (++below >= quiet[0] && !is_short_done) {
+            mark[0] = last;
+            is_short_done = true;
         }
     }
-    size_t j = pk;
-    below = 0;
-    for (size_t k = pk + 1; k < x->n && below < quiet; k++) {
-        if (fabs(smoothed_at(x, k)) >= level) {
-            j = k;
-            below = 0;
-        } else {
-            below++;
-        }
-    }
-    *a = i;
-    *z = j + 1;
+    if (!is_short_done)
+        mark[0] = last;
+    mark[1] = last;
 }
 
 /* Phases (segments of one sign beyond `level`), first polarity. */
@@ -158,28 +158,10 @@ int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_u
     return emg_features_measure_at(x, n, pk, fs_hz, noise_uv, QUIET_MS, f);
 }
 
-int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, double noise_uv,
-                            double quiet_ms, emg_features *f)
+/* What lies within [a, z): its own peaks, phases, turns, rise and area. */
+static void measure_within(const double *x, size_t pk, size_t a, size_t z, double ms, double noise,
+                           emg_features *f)
 {
-    if (!x || !f || n == 0 || pk >= n || !(fs_hz > 0) || !(quiet_ms >= 0))
-        return EDX_ERR_INVALID;
-    memset(f, 0, sizeof *f);
-    double ms = 1000.0 / fs_hz;
-    double hi, lo;
-    value_range(x, n, &hi, &lo);
-    f->max_pos_uv = fmax(hi, 0);
-    f->max_neg_uv = fmin(lo, 0);
-    f->amplitude_uv = f->max_pos_uv - f->max_neg_uv;
-    f->peak_index = pk;
-    f->main_sign = x[pk] >= 0 ? 1 : -1;
-    double noise = noise_uv > 0 ? noise_uv : 0;
-    size_t a, z;
-    size_t quiet = (size_t)(quiet_ms * fs_hz / 1000.0) + 1;
-    size_t w = (size_t)(SMOOTH_MS * fs_hz / 1000.0);
-    smoothed xs = {x, n, w >= 3 && n >= w ? w / 2 : 0, 0, 0, 0};
-    /* departure: 5 % of the amplitude, at most 10 uV (how a reader sees a
-     * large potential leave the baseline), never within 3 noise SD [E] */
-    extent(&xs, pk, fmax(3.0 * noise, fmin(0.05 * f->amplitude_uv, DEPART_MAX_UV)), quiet, &a, &z);
     /* the potential's own peaks: inside its extent only */
     size_t imax = pk, imin = pk;
     for (size_t i = a; i < z; i++) {
@@ -190,7 +172,7 @@ int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, 
     f->max_neg_uv = fmin(x[imin], 0);
     f->amplitude_uv = f->max_pos_uv - f->max_neg_uv;
     if (a >= z)
-        return EDX_OK;
+        return;
     f->onset_ms = (double)a * ms;
     f->end_ms = (double)z * ms;
     f->duration_ms = (double)(z - a) * ms;
@@ -207,7 +189,49 @@ int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, 
     for (size_t i = a; i < z; i++)
         area += fabs(x[i]);
     f->area_uv_ms = area * ms;
+}
+
+int emg_features_measure_two(const double *x, size_t n, size_t pk, double fs_hz, double noise_uv,
+                             double quiet_a_ms, double quiet_b_ms, emg_features *fa,
+                             emg_features *fb)
+{
+    if (!x || !fa || !fb || n == 0 || pk >= n || !(fs_hz > 0) || !(quiet_a_ms >= 0) ||
+        !(quiet_b_ms >= 0))
+        return EDX_ERR_INVALID;
+    memset(fa, 0, sizeof *fa);
+    double ms = 1000.0 / fs_hz;
+    double hi, lo;
+    value_range(x, n, &hi, &lo);
+    fa->max_pos_uv = fmax(hi, 0);
+    fa->max_neg_uv = fmin(lo, 0);
+    fa->amplitude_uv = fa->max_pos_uv - fa->max_neg_uv;
+    fa->peak_index = pk;
+    fa->main_sign = x[pk] >= 0 ? 1 : -1;
+    double noise = noise_uv > 0 ? noise_uv : 0;
+    /* departure: 5 % of the amplitude, at most 10 uV (how a reader sees a
+     * large potential leave the baseline), never within 3 noise SD [E] */
+    double level = fmax(3.0 * noise, fmin(0.05 * fa->amplitude_uv, DEPART_MAX_UV));
+    *fb = *fa;
+    bool is_a_short = quiet_a_ms <= quiet_b_ms;
+    double q_short = is_a_short ? quiet_a_ms : quiet_b_ms,
+           q_long = is_a_short ? quiet_b_ms : quiet_a_ms;
+    size_t quiet[2] = {(size_t)(q_short * fs_hz / 1000.0) + 1,
+                       (size_t)(q_long * fs_hz / 1000.0) + 1};
+    size_t w = (size_t)(SMOOTH_MS * fs_hz / 1000.0), onset[2], last[2];
+    smoothed xs = {x, n, w >= 3 && n >= w ? w / 2 : 0, 0, 0, 0};
+    walk(&xs, pk, -1, level, quiet, onset);
+    walk(&xs, pk, +1, level, quiet, last);
+    int s = is_a_short ? 0 : 1;
+    measure_within(x, pk, onset[s], last[s] + 1, ms, noise, fa);
+    measure_within(x, pk, onset[1 - s], last[1 - s] + 1, ms, noise, fb);
     return EDX_OK;
+}
+
+int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, double noise_uv,
+                            double quiet_ms, emg_features *f)
+{
+    emg_features same;
+    return emg_features_measure_two(x, n, pk, fs_hz, noise_uv, quiet_ms, quiet_ms, f, &same);
 }
 
 double emg_flank_noise_uv(const double *x, size_t n)

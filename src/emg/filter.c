@@ -9,8 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/hot.h"
 #include "edx/emg.h"
-#include "emg/emg_hot.h"
 
 static int design(emg_biquad *q, double fs_hz, double fc_hz, bool is_high)
 {
@@ -86,7 +86,7 @@ size_t emg_hpmean_delay(const emg_hpmean *h)
 
 /* y[i] = (v[i] + 2 v[i-1] + v[i-2]) / 4 with v[-1], v[-2] in prev: its own
  * loop over a copy, so that it vectorises. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static void smooth121(double *y, size_t n, double prev[2])
 {
     enum { CHUNK = 256 };
@@ -131,7 +131,7 @@ void emg_decimator_init(emg_decimator *d, int factor)
 
 /* Means of whole groups of f samples starting at in[0]: each sum in the
  * order the streaming loop adds, so the same values. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static size_t group_means(const double *in, size_t groups, int f, double inv, double *out)
 {
     if (f == 4) { /* 48 kHz to 12 kHz, the usual case: a fixed group vectorises */

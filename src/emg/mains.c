@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hot.h"
 #include "edx/emg.h"
-#include "emg/emg_hot.h"
 
 /* Power of x at f_hz (Goertzel), normalised to an amplitude. */
 static double tone_uv(const double *x, size_t n, double fs_hz, double f_hz)
@@ -93,7 +93,7 @@ int emg_mains_init(emg_mains *m, double fs_hz, double mains_hz, double clip_uv)
     return EDX_OK;
 }
 
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 void emg_mains_run(emg_mains *m, double *x, size_t n, int64_t first)
 {
     if (!m->tmpl)

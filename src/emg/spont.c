@@ -266,8 +266,8 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
     /* f: the potential with its slow phase whole (where its tail ends, its
      * size for the train); own: what the events table lists of it */
     emg_features f, own;
-    emg_features_measure_at(c->snip, c->len, c->pre, c->fa, c->noise_uv, TAIL_QUIET_MS, &f);
-    emg_features_measure_at(c->snip, c->len, c->pre, c->fa, c->noise_uv, SINGLE_QUIET_MS, &own);
+    emg_features_measure_two(c->snip, c->len, c->pre, c->fa, c->noise_uv, TAIL_QUIET_MS,
+                             SINGLE_QUIET_MS, &f, &own);
     double t_s = t_pk + frac / c->fa;
     unsigned site = site_of(c->m, t_s);
     double amp = f.amplitude_uv; /* peak to peak: whichever phase is largest */
@@ -413,11 +413,9 @@ static int stream_span(spont_ctx *c, edf_file *f, const span *s)
 {
     emg_reader rd;
     double a = fmax(s->a_s - PREROLL_S, c->m->t0_s), b = fmin(s->b_s + POSTROLL_S, c->m->t1_s);
-    int rc = emg_reader_open(&rd, f, c->m->signal, a, b, BLOCK_SAMPLES);
+    int rc = emg_reader_open_mean(&rd, f, c->m->signal, a, b, BLOCK_SAMPLES, c->dec);
     if (rc)
         return rc;
-    emg_decimator dz;
-    emg_decimator_init(&dz, c->dec);
     /* detection band: high-pass by the mean over one period of the lower
      * edge; smoothed [1 2 1] at 9 kHz and above (below, the decimation
      * average already smooths) [E] */
@@ -444,9 +442,10 @@ static int stream_span(spont_ctx *c, edf_file *f, const span *s)
             scan_from = c->b0 + (int64_t)pad;
             started = true;
         }
-        if (c->blen + n / (size_t)c->dec + 2 > c->bcap)
+        if (c->blen + n > c->bcap)
             compact(c, scan_from);
-        size_t m = emg_decimate(&dz, x, n, c->bx + c->blen);
+        size_t m = n;
+        memcpy(c->bx + c->blen, x, m * sizeof *x);
         emg_mains_run(&c->mains, c->bx + c->blen, c->mains.tmpl ? m : 0, c->b0 + (int64_t)c->blen);
         emg_hpmean_run(&c->hp, c->bx + c->blen, m, c->by + c->blen - emg_hpmean_delay(&c->hp));
         rc = process(c, m, false, s->a_s, s->b_s, &scan_from);
@@ -465,7 +464,7 @@ static int find_mains(spont_ctx *c, edf_file *f, const span *s)
     emg_reader rd;
     double b = fmin(s->a_s + 2.0, s->b_s);
     size_t cap = (size_t)ceil((b - s->a_s) * c->fs_raw) + 16;
-    int rc = emg_reader_open(&rd, f, c->m->signal, s->a_s, b, cap);
+    int rc = emg_reader_open_mean(&rd, f, c->m->signal, s->a_s, b, cap, c->dec);
     if (rc)
         return rc;
     const double *x;
@@ -473,18 +472,8 @@ static int find_mains(spont_ctx *c, edf_file *f, const span *s)
     int64_t first;
     double t_s;
     rc = emg_reader_next(&rd, &x, &n, &first, &t_s);
-    if (!rc && n > 0) {
-        double *tmp = malloc(n * sizeof *tmp);
-        if (!tmp) {
-            emg_reader_close(&rd);
-            return EDX_ERR_NOMEM;
-        }
-        emg_decimator dz;
-        emg_decimator_init(&dz, c->dec);
-        size_t m = emg_decimate(&dz, x, n, tmp);
-        c->res->mains_hz = emg_mains_detect(tmp, m, c->fa, &c->res->mains_uv);
-        free(tmp);
-    }
+    if (!rc && n > 0)
+        c->res->mains_hz = emg_mains_detect(x, n, c->fa, &c->res->mains_uv);
     emg_reader_close(&rd);
     if (!rc && c->res->mains_hz > 0) {
         rc = emg_mains_init(&c->mains, c->fa, c->res->mains_hz, MAINS_CLIP_UV);

@@ -5,8 +5,8 @@
  */
 #include <math.h>
 
+#include "common/hot.h"
 #include "edx/emg.h"
-#include "emg/emg_hot.h"
 
 double emg_peak_refine(const double *x, size_t n, size_t i)
 {
@@ -25,7 +25,7 @@ static double at(const double *x, size_t n, long k)
     return k < 0 ? x[0] : k >= (long)n ? x[n - 1] : x[k];
 }
 
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 void emg_resample_range(const double *x, size_t n, double shift, double *out, size_t k0, size_t k1)
 {
     if (!x || !out || n == 0 || k1 <= k0)

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emg/emg_hot.h"
+#include "common/hot.h"
 #include "emg/emg_internal.h"
 
 #define GAIN_LO 0.67
@@ -130,7 +130,7 @@ static void set_window(emg_units *u, emg_unit_rec *r, double noise_uv)
 
 /* sum v t into *vt, and sum v v returned: four partial sums each, so that
  * the loop vectorises. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static double dot_energy(const double *v, const float *t, size_t n, double *vt)
 {
     double st[4] = {0, 0, 0, 0}, e[4] = {0, 0, 0, 0};

@@ -3,7 +3,11 @@
  * detection band, run detection, sub-sample shift) give the values of their
  * plain definitions, sample for sample, however the signal is cut into
  * blocks: the fast loops (whole groups, chunks, skipped quiet blocks, a
- * part of the output only) must not change a single value.
+ * part of the output only) must not change a single value. The selection
+ * behind every median (noise level, baselines) picks what sorting would.
+ * The decimating reader (integer sums of the stored samples) gives the
+ * means the double-precision decimator gives, across EDF+D gaps, for EDF
+ * and BDF.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -15,7 +19,9 @@
 
 #include <cmocka.h>
 
+#include "edf_builder.h"
 #include "edx/emg.h"
+#include "emg/emg_internal.h"
 
 enum { N = 5000 };
 
@@ -153,6 +159,112 @@ static void test_resample_range_is_part_of_the_whole(void **state)
     }
 }
 
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_select_is_the_sorted_kth(void **state)
+{
+    (void)state;
+    enum { M = 97 };
+    double v[M], sorted[M], w[M];
+    uint64_t rng = 17;
+    for (size_t n = 1; n <= M; n += 8) {
+        for (int dup = 0; dup <= 1; dup++) {
+            for (size_t i = 0; i < n; i++) /* with many ties, or none */
+                v[i] = dup ? floor(4.0 * uniform(&rng)) : uniform(&rng) - 0.5;
+            memcpy(sorted, v, n * sizeof *v);
+            qsort(sorted, n, sizeof *sorted, cmp);
+            for (size_t k = 0; k < n; k++) {
+                memcpy(w, v, n * sizeof *v);
+                assert_true(emg_select_kth(w, n, k) == sorted[k]);
+            }
+        }
+    }
+    double one[3] = {2, 2, 2};
+    assert_true(emg_select_kth(one, 3, 1) == 2);
+    assert_true(emg_small_median(v, 0) != emg_small_median(v, 0)); /* NAN */
+}
+
+/* EDF+D or BDF+D: 1 s records of SPR samples, records 0-1, then 3-4 after a
+ * gap; the file's samples are noise of +-amp digital units. */
+enum { SPR = 4003 }; /* not a multiple of the factors: groups span records */
+
+static uint8_t *recording(edfb_kind kind, int32_t amp, size_t *size)
+{
+    edfb *b = edfb_new(kind);
+    int sig = edfb_add_signal(b, "EMG R TibAnt", SPR);
+    if (edfb_kind_is_bdf(kind))
+        edfb_set_scaling(b, sig, "-8388608", "8388607", "-8388608", "8388607");
+    else
+        edfb_set_scaling(b, sig, "-3276.8", "3276.7", "-32768", "32767");
+    int ann = edfb_add_annotation_signal(b, 60);
+    static const char *on[] = {"+0", "+1", "+3", "+4"};
+    int32_t d[SPR];
+    uint64_t rng = 23;
+    for (int r = 0; r < 4; r++) {
+        int rec = edfb_add_record_at(b, on[r]);
+        for (int i = 0; i < SPR; i++)
+            d[i] = (int32_t)((2.0 * uniform(&rng) - 1.0) * amp);
+        edfb_set_samples(b, rec, sig, d, SPR);
+    }
+    (void)ann;
+    uint8_t *data = NULL;
+    assert_int_equal(edfb_build(b, &data, size), 0);
+    edfb_free(b);
+    return data;
+}
+
+static void test_reader_means_are_the_decimator_means(void **state)
+{
+    (void)state;
+    const edfb_kind kinds[] = {EDFB_EDFPLUS_D, EDFB_BDFPLUS_D};
+    const int32_t amp[] = {32767, 8388607};
+    for (size_t k = 0; k < 2; k++) {
+        size_t size = 0;
+        uint8_t *data = recording(kinds[k], amp[k], &size);
+        edx_diags d;
+        edx_diags_init(&d);
+        edf_file *f = NULL;
+        assert_int_equal(edf_open_mem(data, size, "gaps.edf", &d, &f), EDX_OK);
+        for (int factor = 1; factor <= 5; factor += 3) {
+            static double want[4 * SPR], got[4 * SPR];
+            size_t n_want = 0, n_got = 0, n;
+            const double *x;
+            int64_t first;
+            double t_s, t_want = -1, t_got = -2;
+            emg_reader r;
+            emg_decimator dz;
+            emg_decimator_init(&dz, factor);
+            assert_int_equal(emg_reader_open(&r, f, 0, 0.3, 4.9, 1000), EDX_OK);
+            while (emg_reader_next(&r, &x, &n, &first, &t_s) == EDX_OK && n > 0) {
+                t_want = t_want < 0 ? t_s : t_want;
+                n_want += emg_decimate(&dz, x, n, want + n_want);
+            }
+            emg_reader_close(&r);
+            assert_int_equal(emg_reader_open_mean(&r, f, 0, 0.3, 4.9, 1000, factor), EDX_OK);
+            while (emg_reader_next(&r, &x, &n, &first, &t_s) == EDX_OK && n > 0) {
+                t_got = t_got < -1 ? t_s : t_got;
+                memcpy(got + n_got, x, n * sizeof *x);
+                n_got += n;
+            }
+            emg_reader_close(&r);
+            assert_int_equal(n_got, n_want);
+            /* both segments: a read that starts half a sample before a
+             * segment's end goes on in the next one */
+            assert_true(n_got > (size_t)(3.2 * SPR / factor));
+            assert_true(t_got == t_want);
+            for (size_t i = 0; i < n_got; i++) /* the same mean, to rounding */
+                assert_true(fabs(got[i] - want[i]) <= 1e-9 * (1.0 + fabs(want[i])));
+        }
+        edf_close(f);
+        edx_diags_free(&d);
+        free(data);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +272,8 @@ int main(void)
         cmocka_unit_test(test_hpmean_is_its_formula),
         cmocka_unit_test(test_runs_found_at_every_offset),
         cmocka_unit_test(test_resample_range_is_part_of_the_whole),
+        cmocka_unit_test(test_select_is_the_sorted_kth),
+        cmocka_unit_test(test_reader_means_are_the_decimator_means),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -244,7 +244,7 @@ void match_part_of(const emg_mup_analyser *a, const double *w, double *c)
 }
 
 /* out[k] = (float)x[k], k < n */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static void to_float(const double *restrict x, size_t n, float *restrict out)
 {
     for (size_t k = 0; k < n; k++)
@@ -443,7 +443,7 @@ static bool is_peak(const double *d, size_t iso, double v)
 /* The first of y[0..n) that is not below thr in size (NaN included), or n:
  * eight at a time with one test, as a vector, since most samples are
  * below the detection threshold. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static size_t next_not_below(const double *y, size_t n, double thr)
 {
     size_t i = 0;
@@ -462,7 +462,7 @@ static size_t next_not_below(const double *y, size_t n, double thr)
 
 /* d[i] = hi[i] - lo[i], i < n: the slope signal, with lo and hi the
  * samples h before and after; restrict, so that it is one vector loop. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static void slope(const double *restrict lo, const double *restrict hi, size_t n,
                   double *restrict d)
 {

@@ -194,7 +194,7 @@ static cubic_weights weights_at(double f)
  * fraction for the whole run, so four fixed weights, four products a
  * sample (a vector loop under the dynamic cost model, src/emg/mup/
  * CMakeLists.txt). */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static void cubic_run(const double *restrict p, size_t len, double f, double *restrict o)
 {
     cubic_weights c = weights_at(f);
@@ -205,7 +205,7 @@ static void cubic_run(const double *restrict p, size_t len, double f, double *re
 /* As cubic_run(), each value rounded to float and stored in o[j] (sign
  * +1) or taken from it (sign -1): what a double run and a pass over it
  * give, without the pass. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static void cubic_run_float(const double *restrict p, size_t len, double f, float *restrict o,
                             int sign)
 {
@@ -283,7 +283,7 @@ static void compare_exchange(float *restrict a, float *restrict b)
  * column takes the same compare-exchanges, so the work runs along rows,
  * without the branches of a sort per column, which took most of the
  * averaging's time. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static void sort_columns(const float *rows, const size_t *pick, size_t m, size_t stride, size_t c0,
                          size_t n, float *blk)
 {
@@ -299,7 +299,7 @@ static void sort_columns(const float *rows, const size_t *pick, size_t m, size_t
                         compare_exchange(blk + i * COL_BLOCK, blk + (i + k) * COL_BLOCK);
 }
 
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 void emg_mup_column_means(const float *restrict rows, size_t m, size_t stride, double *restrict out)
 {
     for (size_t c = 0; c < stride; c++)
@@ -356,7 +356,7 @@ double emg_mup_energy(const double *x, size_t n)
 /* Sum of (x[i] - y[i])^2 over i in [0, n), in four interleaved partial
  * sums: another order than emg_mup_distance_below()'s, so another
  * rounding, but within n 2^-53 of the exact sum, relative. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static double squared_diff_sum(const double *x, const double *y, size_t n)
 {
     double s[4] = {0, 0, 0, 0};

@@ -16,8 +16,8 @@
 
 #include <stddef.h>
 
+#include "common/hot.h"
 #include "edx/mup.h"
-#include "emg/emg_hot.h"
 
 #define EMG_MUP_TURN_UV 25.0 /* minimum turn amplitude [clinical reference 2.1, U] */
 

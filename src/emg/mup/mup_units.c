@@ -322,7 +322,7 @@ static double rate_of(double *times, size_t n, double *isi, double *p90_hz)
  * vector; four samples at a time), then sum sq - sum^2 / win. The
  * differences are a few thousand uV at most over a few hundred samples, so
  * the cancellation costs no digit that a ranking reads. */
-EMG_HOT_CLONES
+EDX_HOT_CLONES
 static double deviation(size_t win, const float *restrict row, const double *restrict w)
 {
     double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
