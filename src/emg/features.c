@@ -22,7 +22,7 @@ static double fmax3(double a, double b, double c)
     return fmax(a, fmax(b, c));
 }
 
-/* The waveform as extent() reads it: x, or its centred moving mean over
+/* The waveform as walk() reads it: x, or its centred moving mean over
  * 2 half + 1 samples (fewer at the ends), worked out only where the walk
  * goes - it rarely goes far from the peak - by sliding the window. */
 typedef struct smoothed {
@@ -32,10 +32,11 @@ typedef struct smoothed {
     double sum;
 } smoothed;
 
-static double smoothed_at(smoothed *s, size_t k)
+/* |smoothed x at k| >= level, without the division: |sum| >= level * count. */
+static bool smoothed_reaches(smoothed *s, size_t k, double level)
 {
     if (s->half == 0)
-        return s->x[k];
+        return fabs(s->x[k]) >= level;
     size_t lo = k > s->half ? k - s->half : 0, hi = k + s->half + 1 < s->n ? k + s->half + 1 : s->n;
     if (s->hi <= lo || s->lo >= hi) { /* no overlap: start afresh */
         s->lo = s->hi = lo;
@@ -49,7 +50,7 @@ static double smoothed_at(smoothed *s, size_t k)
         s->sum -= s->x[s->lo++];
     while (s->hi > hi)
         s->sum -= s->x[--s->hi];
-    return s->sum / (double)(hi - lo);
+    return fabs(s->sum) >= level * (double)(hi - lo);
 }
 
 /* Largest and smallest value of x[0..n), n > 0: four lanes of selects, so
@@ -90,7 +91,7 @@ static void walk(smoothed *x, size_t pk, int dir, double level, const size_t qui
         if (dir < 0 ? k == 0 : k + 1 >= x->n)
             break;
         k = dir < 0 ? k - 1 : k + 1;
-        if (fabs(smoothed_at(x, k)) >= level) {
+        if (smoothed_reaches(x, k, level)) {
             last = k;
             below = 0;
         } else if (++below >= quiet[0] && !is_short_done) {

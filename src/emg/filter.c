@@ -129,28 +129,6 @@ void emg_decimator_init(emg_decimator *d, int factor)
     d->sum = 0;
 }
 
-/* Means of whole groups of f samples starting at in[0]: each sum in the
- * order the streaming loop adds, so the same values. */
-EDX_HOT_CLONES
-static size_t group_means(const double *in, size_t groups, int f, double inv, double *out)
-{
-    if (f == 4) { /* 48 kHz to 12 kHz, the usual case: a fixed group vectorises */
-        for (size_t g = 0; g < groups; g++) {
-            const double *p = in + 4 * g;
-            out[g] = (((0.0 + p[0]) + p[1]) + p[2] + p[3]) * inv;
-        }
-        return groups;
-    }
-    for (size_t g = 0; g < groups; g++) {
-        const double *p = in + (size_t)f * g;
-        double s = 0;
-        for (int k = 0; k < f; k++)
-            s += p[k];
-        out[g] = s * inv;
-    }
-    return groups;
-}
-
 size_t emg_decimate(emg_decimator *d, const double *in, size_t n, double *out)
 {
     if (d->factor == 1) {
@@ -158,10 +136,10 @@ size_t emg_decimate(emg_decimator *d, const double *in, size_t n, double *out)
             memmove(out, in, n * sizeof *out);
         return n;
     }
-    size_t m = 0, i = 0;
+    size_t m = 0;
     int f = d->factor, c = d->count;
     double s = d->sum, inv = 1.0 / f;
-    for (; c > 0 && i < n; i++) { /* the group the last call left open */
+    for (size_t i = 0; i < n; i++) {
         s += in[i];
         if (++c == f) {
             out[m++] = s * inv;
@@ -169,10 +147,6 @@ size_t emg_decimate(emg_decimator *d, const double *in, size_t n, double *out)
             c = 0;
         }
     }
-    size_t groups = (n - i) / (size_t)f;
-    m += group_means(in + i, groups, f, inv, out + m);
-    for (i += groups * (size_t)f; i < n; i++, c++)
-        s += in[i];
     d->count = c;
     d->sum = s;
     return m;

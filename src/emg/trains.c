@@ -118,8 +118,7 @@
 
 static double quantile(double *v, size_t n, double p)
 {
-    qsort(v, n, sizeof *v, edx_cmp_double);
-    return v[(size_t)(p * (double)(n - 1) + 0.5)];
+    return emg_select_kth(v, n, (size_t)(p * (double)(n - 1) + 0.5));
 }
 
 /* Share of the intervals within FIT_TOLERANCE of 1..MAX_MULTIPLE times base. */
@@ -218,7 +217,7 @@ static double jitter(const double *idi, size_t m, double *scratch)
  * burst hidden under other activity doubles one interval between burst
  * onsets, and a stray discharge halves one within a burst, neither of
  * which may make a semi-rhythmic unit [S43] look irregular [E]. NAN for
- * fewer than two. Sorts d. */
+ * fewer than two. Reorders d. */
 static double robust_cv(double *d, size_t k)
 {
     if (k < 2)
@@ -290,7 +289,7 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     t->min_interval_ms = lo * 1000.0;
     memcpy(scratch, idi, m * sizeof *scratch);
     t->median_interval_ms = 1000.0 * quantile(scratch, m, 0.5);
-    t->interval_p10_ms = 1000.0 * scratch[(size_t)(0.1 * (double)(m - 1) + 0.5)]; /* sorted */
+    t->interval_p10_ms = 1000.0 * quantile(scratch, m, 0.1);
     double base = regularity(idi, m, scratch, t);
     /* the rate of a regular train is that of its rhythm: an interval
      * spanning a missed discharge counts as its multiple of the base [E] */
