@@ -124,6 +124,10 @@ uint32_t emg_units_explain(emg_units *u, const double *bw, unsigned site, double
 bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double *y, size_t lo, size_t hi);
 /* The discharge of train id before its last one (-INFINITY if none). */
 double emg_units_prev_s(const emg_units *u, uint32_t id);
+/* Whether a weak candidate at site lo_site or hi_site could join a train
+ * (an active one there established enough to be followed through noise):
+ * when not, it is not worth aligning and measuring. */
+bool emg_units_can_take_weak(const emg_units *u, unsigned lo_site, unsigned hi_site);
 /* The train a (possibly merged) id belongs to now. */
 uint32_t emg_units_root(const emg_units *u, uint32_t id);
 /* Closes trains idle since before now_s (all when now_s is INFINITY),

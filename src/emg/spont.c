@@ -254,6 +254,10 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
     double t_pk = (double)(c->b0 + (int64_t)pk) / c->fa + (c->dec - 1) / (2.0 * c->fs_raw);
     if (t_pk < t_lo || t_pk >= t_hi || fabs(t_pk - c->last_peak_s) < DEDUP_MS / 1000.0)
         return EDX_OK;
+    /* its site, wherever within half a sample the alignment puts it */
+    if (is_weak && !emg_units_can_take_weak(&c->units, site_of(c->m, t_pk - 0.5 / c->fa),
+                                            site_of(c->m, t_pk + 0.5 / c->fa)))
+        return EDX_OK;
     for (size_t i = 0; i < c->len + 4; i++)
         c->scratch[i] = c->bx[pk - c->pre - 2 + i] - base;
     double frac = emg_peak_refine(c->scratch, c->len + 4, c->pre + 2) - (double)(c->pre + 2);

@@ -477,6 +477,16 @@ bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double *y, size_t 
     return true;
 }
 
+bool emg_units_can_take_weak(const emg_units *u, unsigned lo_site, unsigned hi_site)
+{
+    for (size_t k = 0; k < u->n_active; k++) {
+        const emg_unit_rec *r = &u->rec[u->active[k]];
+        if ((r->site == lo_site || r->site == hi_site) && r->n >= WEAK_MIN_N)
+            return true;
+    }
+    return false;
+}
+
 double emg_units_prev_s(const emg_units *u, uint32_t id)
 {
     id = emg_units_root(u, id);

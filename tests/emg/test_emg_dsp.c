@@ -338,6 +338,10 @@ static void test_units_group_two_generators(void **state)
         assert_int_equal(emg_units_root(&u, id), emg_units_root(&u, ids[which]));
     }
     assert_int_not_equal(ids[0], ids[1]);
+    /* weak candidates are worth measuring only where an established train is */
+    assert_true(emg_units_can_take_weak(&u, 1, 1));
+    assert_true(emg_units_can_take_weak(&u, 0, 1));
+    assert_false(emg_units_can_take_weak(&u, 2, 3));
     /* a weak candidate never starts a train */
     double flat[LEN] = {0};
     flat[PRE] = 10;
