@@ -68,6 +68,19 @@ typedef struct ncs_onset_rule {
 double ncs_onset(const double *x, size_t lo, size_t jp, double b, double amp, double sigma,
                  const ncs_onset_rule *rule);
 
+/* Least-squares refinement of a noise-limited onset (sweep.c step 5): the
+ * deviation b - x over the take-off, from as far before the first guess as
+ * the guess lies before the crossing at hi_frac of amp up to that crossing,
+ * is fitted as g (t - t0)^power after t0 and 0 before it (t0 on a grid of
+ * 1/20 sample, g by least squares for each t0); the onset is where the
+ * fitted curve reaches frac of amp. Returns guess when the span holds fewer
+ * than 5 samples or no rising fit is found. */
+typedef struct ncs_onset_fit_rule {
+    double frac, hi_frac, power;
+} ncs_onset_fit_rule;
+double ncs_onset_fit(const double *x, size_t lo, size_t jp, double b, double amp, double guess,
+                     const ncs_onset_fit_rule *rule);
+
 /* An artefact tail x(j) - B = a1 exp(-u / tau1) + a2 exp(-u / tau2),
  * u = (j - t0) dt, from sample t0 on (tail.c); a zero tau drops its term. */
 typedef struct ncs_tail {
