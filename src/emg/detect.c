@@ -3,35 +3,24 @@
  * potentials (runs of supra-threshold samples).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "common/hot.h"
 #include "edx/emg.h"
 
-/* v[lo..hi] reordered so that the values below p (partition_lt) or at
- * most p (partition_le) come first; returns where the others begin. A swap in every step and no
- * branch on the data: the comparisons of a noise sample are a coin toss,
- * which a branch predictor loses half the time. */
-static size_t partition_lt(double *v, size_t lo, size_t hi, double p)
+/* v[lo..hi] reordered so that the values below p (or at most p, with
+ * or_equal) come first; returns where the others begin. A swap in every
+ * step and no branch on the data: the comparisons of a noise sample are a
+ * coin toss, which a branch predictor loses half the time. */
+static size_t partition(double *v, size_t lo, size_t hi, double p, bool or_equal)
 {
     size_t store = lo;
     for (size_t i = lo; i <= hi; i++) {
         double x = v[i];
         v[i] = v[store];
         v[store] = x;
-        store += x < p;
-    }
-    return store;
-}
-
-static size_t partition_le(double *v, size_t lo, size_t hi, double p)
-{
-    size_t store = lo;
-    for (size_t i = lo; i <= hi; i++) {
-        double x = v[i];
-        v[i] = v[store];
-        v[store] = x;
-        store += x <= p;
+        store += or_equal ? x <= p : x < p;
     }
     return store;
 }
@@ -46,12 +35,12 @@ double emg_select_kth(double *v, size_t n, size_t k)
     size_t lo = 0, hi = n - 1;
     while (lo < hi) {
         double p = median3(v[lo], v[lo + (hi - lo) / 2], v[hi]);
-        size_t lt = partition_lt(v, lo, hi, p); /* [lo, lt) < p */
+        size_t lt = partition(v, lo, hi, p, false); /* [lo, lt) < p */
         if (k < lt) {
             hi = lt - 1;
             continue;
         }
-        size_t le = partition_le(v, lt, hi, p); /* [lt, le) == p */
+        size_t le = partition(v, lt, hi, p, true); /* [lt, le) == p */
         if (k < le)
             return p;
         if (le == lt) /* no value equals p: only a NaN does that */
