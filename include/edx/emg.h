@@ -255,6 +255,9 @@ int emg_reader_open_mean(emg_reader *r, edf_file *f, int signal, double t0_s, do
 /* *n == 0 at the end. *first receives the absolute sample index of x[0],
  * *t_s its time. */
 int emg_reader_next(emg_reader *r, const double **x, size_t *n, int64_t *first, double *t_s);
+/* The same into the caller's out, which holds `block` samples (means:
+ * block / factor + 1), so that they need not be copied on. */
+int emg_reader_next_into(emg_reader *r, double *out, size_t *n, int64_t *first, double *t_s);
 void emg_reader_close(emg_reader *r);
 
 /* ---- the spontaneous-activity analyser (src/emg/spont.c) ---------------------- */

@@ -89,21 +89,21 @@ static size_t group_means(emg_reader *r, const int32_t *d, size_t n, double *out
 }
 
 /* One read of up to r->cap samples of the file from r->next_s on. */
-static int read_block(emg_reader *r, size_t *n, int64_t *first, double *t_s)
+static int read_block(emg_reader *r, double *out, size_t *n, int64_t *first, double *t_s)
 {
     double t_first = 0;
     size_t got = 0;
     int rc = r->dig ? edf_read_time_digital(r->file, r->signal, r->next_s, r->end_s, r->dig, r->cap,
                                             &got, &t_first)
-                    : edf_read_time_uv(r->file, r->signal, r->next_s, r->end_s, r->buf, r->cap,
-                                       &got, &t_first);
+                    : edf_read_time_uv(r->file, r->signal, r->next_s, r->end_s, out, r->cap, &got,
+                                       &t_first);
     if (rc)
         return rc;
     if (got == 0) {
         r->next_s = r->end_s;
         return EDX_OK;
     }
-    *n = r->dig ? group_means(r, r->dig, got, r->buf) : got;
+    *n = r->dig ? group_means(r, r->dig, got, out) : got;
     *t_s = t_first;
     /* absolute index: samples counted on the header time line */
     *first = (int64_t)floor(t_first * r->fs_hz + 0.5);
@@ -114,15 +114,20 @@ static int read_block(emg_reader *r, size_t *n, int64_t *first, double *t_s)
     return EDX_OK;
 }
 
-int emg_reader_next(emg_reader *r, const double **x, size_t *n, int64_t *first, double *t_s)
+int emg_reader_next_into(emg_reader *r, double *out, size_t *n, int64_t *first, double *t_s)
 {
     *n = 0;
-    *x = r->buf;
     int rc = EDX_OK;
     /* a short read (a segment's last few samples) may complete no group */
     while (!rc && *n == 0 && r->next_s < r->end_s)
-        rc = read_block(r, n, first, t_s);
+        rc = read_block(r, out, n, first, t_s);
     return rc;
+}
+
+int emg_reader_next(emg_reader *r, const double **x, size_t *n, int64_t *first, double *t_s)
+{
+    *x = r->buf;
+    return emg_reader_next_into(r, r->buf, n, first, t_s);
 }
 
 void emg_reader_close(emg_reader *r)

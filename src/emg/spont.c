@@ -60,6 +60,7 @@ typedef struct spont_ctx {
     emg_units units;
     double *bx, *by, *scratch, *snip, *bsnip; /* bsnip: snip in the detection band */
     size_t blen, bcap;
+    size_t block_a;       /* most samples one read brings at the analysis rate */
     int64_t b0;           /* analysis index of bx[0] */
     emg_run *runs;
     double *sd_hist;
@@ -140,9 +141,9 @@ static int ctx_init(spont_ctx *c)
     c->pre = (size_t)ceil(PRE_MS * c->fa / 1000.0);
     c->post = (size_t)ceil(POST_MS * c->fa / 1000.0);
     c->len = c->pre + c->post + 1;
-    size_t block_a = BLOCK_SAMPLES / (size_t)c->dec + 2;
+    c->block_a = BLOCK_SAMPLES / (size_t)c->dec + 2;
     size_t hist = (size_t)ceil(MAX_RUN_MS * 4 * c->fa / 1000.0) + 2 * c->len + 16;
-    c->bcap = block_a + hist;
+    c->bcap = c->block_a + hist;
     c->bx = malloc(c->bcap * sizeof *c->bx);
     c->by = malloc(c->bcap * sizeof *c->by);
     c->scratch = malloc((c->bcap + 1) * sizeof *c->scratch);
@@ -430,26 +431,24 @@ static int stream_span(spont_ctx *c, edf_file *f, const span *s)
     c->last_peak_y = 0;
     int64_t scan_from = 0;
     bool started = false;
+    memset(c->bx, 0, pad * sizeof *c->bx);
+    memset(c->by, 0, pad * sizeof *c->by);
+    c->blen = pad;
     while (!rc) {
-        const double *x;
-        size_t n;
+        size_t m;
         int64_t first;
         double t_s;
-        rc = emg_reader_next(&rd, &x, &n, &first, &t_s);
-        if (rc || n == 0)
+        if (started && c->blen + c->block_a > c->bcap)
+            compact(c, scan_from);
+        /* the means go straight to where the analysis keeps them */
+        rc = emg_reader_next_into(&rd, c->bx + c->blen, &m, &first, &t_s);
+        if (rc || m == 0)
             break;
         if (!started) {
             c->b0 = (int64_t)floor(t_s * c->fa + 0.5) - (int64_t)pad;
-            memset(c->bx, 0, pad * sizeof *c->bx);
-            memset(c->by, 0, pad * sizeof *c->by);
-            c->blen = pad;
             scan_from = c->b0 + (int64_t)pad;
             started = true;
         }
-        if (c->blen + n > c->bcap)
-            compact(c, scan_from);
-        size_t m = n;
-        memcpy(c->bx + c->blen, x, m * sizeof *x);
         emg_mains_run(&c->mains, c->bx + c->blen, c->mains.tmpl ? m : 0, c->b0 + (int64_t)c->blen);
         emg_hpmean_run(&c->hp, c->bx + c->blen, m, c->by + c->blen - emg_hpmean_delay(&c->hp));
         rc = process(c, m, false, s->a_s, s->b_s, &scan_from);
