@@ -48,6 +48,24 @@ int ncs_load_aligned(edf_file *f, const study_nerve_test *t, const size_t *idx, 
     return rc;
 }
 
+size_t ncs_scaled_mean(const ncs_aligned *a, const double *scale, double *avg)
+{
+    double sw = 0;
+    size_t used = 0;
+    memset(avg, 0, a->len * sizeof *avg);
+    for (size_t i = 0; i < a->n_sweeps; i++) {
+        if (!(scale[i] > 0))
+            continue;
+        for (size_t k = 0; k < a->len; k++)
+            avg[k] += scale[i] * a->x[i * a->len + k];
+        sw += scale[i];
+        used++;
+    }
+    for (size_t k = 0; used && k < a->len; k++)
+        avg[k] /= sw;
+    return used;
+}
+
 void ncs_aligned_free(ncs_aligned *a)
 {
     free(a->x);

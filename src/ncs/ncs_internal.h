@@ -122,4 +122,10 @@ int ncs_load_aligned(edf_file *f, const study_nerve_test *t, const size_t *idx, 
                      ncs_aligned *out);
 void ncs_aligned_free(ncs_aligned *a);
 
+/* Mean of the rows of a weighted by scale[i] (rows with scale <= 0 or NAN
+ * left out) into avg (len doubles): for rows that hold one waveform at sizes
+ * scale[i] in equal noise, the waveform's least-squares estimate at the size
+ * sum(scale^2) / sum(scale). Returns the rows used (0: avg all zero). */
+size_t ncs_scaled_mean(const ncs_aligned *a, const double *scale, double *avg);
+
 #endif /* EDX_NCS_INTERNAL_H */

@@ -8,7 +8,9 @@
  *   sensory: the supramaximal sweeps of a site (within 10 % of the largest,
  *          sizes from a least-squares fit to the site's average) are
  *          averaged sample by sample, aligned on the stimulus, and the
- *          average is measured (n_used = sweeps kept);
+ *          average is measured (n_used = sweeps kept); the onset is read on
+ *          the mean of all the site's sweeps weighted by their sizes, which
+ *          submaximal sweeps join because they carry the same take-off;
  *   segment velocity = (distance proximal - distance distal) / (onset
  *          latency proximal - onset latency distal), sites ordered distal to
  *          proximal by distance; sensory velocity = distance / onset latency;
@@ -142,9 +144,10 @@ static size_t average_rows(const ncs_aligned *a, const bool *use, double *avg)
  * alone makes. The standard errors allow for noise correlated from sample
  * to sample (ncs_scale_fit): hum, 1/f noise and the baseline's own error
  * move a whole sweep's scale, and an error counted as white dropped
- * supramaximal sweeps of noisy sites. Without a measurable first average all are kept. */
+ * supramaximal sweeps of noisy sites. Without a measurable first average all are kept
+ * (scale[] is then left as it was). */
 static void keep_supramaximal(const ncs_aligned *a, const double *avg, const ncs_response *r,
-                              bool *use)
+                              bool *use, double *scale)
 {
     if (r->is_absent || !(r->duration_ms > 0))
         return;
@@ -154,7 +157,7 @@ static void keep_supramaximal(const ncs_aligned *a, const double *avg, const ncs
     size_t b0 = on > (size_t)(0.5 * per_ms) ? on - (size_t)(0.5 * per_ms) : 0;
     if (end > a->len || on <= b0)
         return;
-    double scale[NCS_ALIGNED_MAX], se[NCS_ALIGNED_MAX];
+    double se[NCS_ALIGNED_MAX];
     size_t top = 0;
     for (size_t i = 0; i < a->n_sweeps; i++) {
         scale[i] = ncs_scale_fit(a->x + i * a->len, avg, b0, on, end, &se[i]);
@@ -164,6 +167,35 @@ static void keep_supramaximal(const ncs_aligned *a, const double *avg, const ncs
         double gap = scale[top] - scale[i], noise = 2.0 * hypot(se[i], se[top]);
         use[i] = gap <= fmax((1.0 - SUPRAMAXIMAL_FRAC) * scale[top], noise);
     }
+}
+
+/* The onset of a sensory site, read on the mean of all its sweeps weighted by
+ * their sizes (ncs_scaled_mean): the least-squares estimate of one waveform
+ * that each sweep holds at its own scale. A submaximal sweep's response comes
+ * from the fibres of lowest threshold to an electric shock, the large fast
+ * ones (Erlanger & Gasser; the basis of supramaximal stimulation), so it
+ * starts at the same instant as the supramaximal one and its samples add to
+ * the take-off's; the supramaximal average alone leaves them out. Amplitude
+ * and the other sizes stay those of the supramaximal average; the duration
+ * keeps its end and moves with the onset [E; simulator, corpora A and B
+ * (seeds 1-16): SNAP onset |err| p95 0.146 -> 0.130 ms (A), 0.134 ->
+ * 0.131 ms (B); sensory velocity p95 2.21 -> 1.79 m/s (A), 2.22 -> 2.23
+ * (B)]. Left as it is when the weighted mean shows no response. */
+static void onset_from_all_sweeps(const ncs_aligned *a, const double *scale,
+                                  const ncs_sweep_input *in, double lo, double hi, double *avg,
+                                  ncs_response *r)
+{
+    if (r->is_absent || ncs_scaled_mean(a, scale, avg) == 0)
+        return;
+    ncs_response w;
+    edx_diags quiet;
+    edx_diags_init(&quiet);
+    int rc = ncs_measure_sweep(in, lo, hi, &w, &quiet);
+    edx_diags_free(&quiet);
+    if (rc != EDX_OK || w.is_absent)
+        return;
+    r->duration_ms += r->onset_latency_ms - w.onset_latency_ms;
+    r->onset_latency_ms = w.onset_latency_ms;
 }
 
 /* Sensory: the supramaximal sweeps of the site averaged (aligned on the
@@ -193,9 +225,14 @@ static int average_and_measure(edf_file *f, const study_nerve_test *t, const siz
     rc = ncs_measure_sweep(&in, lo, hi, &s->response, &quiet);
     edx_diags_free(&quiet);
     if (rc == EDX_OK) {
-        keep_supramaximal(&a, avg, &s->response, use);
+        double scale[NCS_ALIGNED_MAX];
+        for (size_t i = 0; i < a.n_sweeps; i++)
+            scale[i] = 1.0;
+        keep_supramaximal(&a, avg, &s->response, use, scale);
         s->n_used = average_rows(&a, use, avg);
         rc = ncs_measure_sweep(&in, lo, hi, &s->response, d);
+        if (rc == EDX_OK)
+            onset_from_all_sweeps(&a, scale, &in, lo, hi, avg, &s->response);
     }
     free(avg);
     ncs_aligned_free(&a);

@@ -514,6 +514,28 @@ static void test_snap_peak_width(void **state)
     assert_true(fabs(bias) < 0.2);
 }
 
+/* ncs_scaled_mean: rows holding one waveform at sizes 1, 0.5 and 0 (and one
+ * with a negative size, left out) give sum(g^2) / sum(g) = 1.25 / 1.5 of it;
+ * an all-zero set of sizes uses no row. */
+static void test_scaled_mean(void **state)
+{
+    (void)state;
+    enum { LEN = 16, ROWS = 4 };
+    double x[ROWS * LEN], avg[LEN];
+    const double g[ROWS] = {1.0, 0.5, 0.0, -0.4};
+    for (size_t i = 0; i < ROWS; i++)
+        for (size_t k = 0; k < LEN; k++)
+            x[i * LEN + k] = g[i] * sin(0.4 * (double)k) + (i == 2 ? 100.0 : 0.0);
+    ncs_aligned a = {x, ROWS, LEN, 4, 20000.0};
+    assert_int_equal(ncs_scaled_mean(&a, g, avg), 2);
+    for (size_t k = 0; k < LEN; k++)
+        assert_true(fabs(avg[k] - 1.25 / 1.5 * sin(0.4 * (double)k)) < 1e-12);
+    const double none[ROWS] = {0.0, NAN, -1.0, 0.0};
+    assert_int_equal(ncs_scaled_mean(&a, none, avg), 0);
+    for (size_t k = 0; k < LEN; k++)
+        assert_true(avg[k] == 0.0);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -692,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_onset_fit_exact),
         cmocka_unit_test(test_onset_fit_noise),
         cmocka_unit_test(test_snap_peak_width),
+        cmocka_unit_test(test_scaled_mean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
