@@ -169,6 +169,17 @@ static void keep_supramaximal(const ncs_aligned *a, const double *avg, const ncs
     }
 }
 
+/* A working measurement: its diagnostics (those of an average not yet
+ * final) are dropped; the final measurement reports its own. */
+static int measure_quietly(const ncs_sweep_input *in, double lo, double hi, ncs_response *r)
+{
+    edx_diags quiet;
+    edx_diags_init(&quiet);
+    int rc = ncs_measure_sweep(in, lo, hi, r, &quiet);
+    edx_diags_free(&quiet);
+    return rc;
+}
+
 /* The onset of a sensory site, read on the mean of all its sweeps weighted by
  * their sizes (ncs_scaled_mean): the least-squares estimate of one waveform
  * that each sweep holds at its own scale. A submaximal sweep's response comes
@@ -188,10 +199,7 @@ static void onset_from_all_sweeps(const ncs_aligned *a, const double *scale,
     if (r->is_absent || ncs_scaled_mean(a, scale, avg) == 0)
         return;
     ncs_response w;
-    edx_diags quiet;
-    edx_diags_init(&quiet);
-    int rc = ncs_measure_sweep(in, lo, hi, &w, &quiet);
-    edx_diags_free(&quiet);
+    int rc = measure_quietly(in, lo, hi, &w);
     if (rc != EDX_OK || w.is_absent)
         return;
     r->duration_ms += r->onset_latency_ms - w.onset_latency_ms;
@@ -220,10 +228,7 @@ static int average_and_measure(edf_file *f, const study_nerve_test *t, const siz
     double lo, hi;
     ncs_clip_limits(edf_get_signal(f, t->signal), &lo, &hi);
     ncs_sweep_input in = {avg, a.len, a.fs_hz, (double)a.pre / a.fs_hz, NCS_SENSORY};
-    edx_diags quiet;
-    edx_diags_init(&quiet);
-    rc = ncs_measure_sweep(&in, lo, hi, &s->response, &quiet);
-    edx_diags_free(&quiet);
+    rc = measure_quietly(&in, lo, hi, &s->response);
     if (rc == EDX_OK) {
         double scale[NCS_ALIGNED_MAX];
         for (size_t i = 0; i < a.n_sweeps; i++)
