@@ -445,6 +445,98 @@ static int join_runs(emg_spont_result *r)
     return rc;
 }
 
+/* ---- one unit's bursts in pieces ------------------------------------------------------
+ * A myokymic unit fires bursts of a few identical potentials [S43], each
+ * within EMG_BURST_GAP_S of the next. Within a burst the discharges overlap
+ * one another's tails, and part of them may form a train of their own,
+ * whose discharges then look like isolated fasciculations. A reader sees
+ * one unit: a train of one site whose typical discharge agrees with a
+ * myokymic train's (alike) and whose discharges, three or more, nearly all
+ * fall within a burst gap of that train's is that train's [E]. */
+#define BURST_JOIN_MIN_N 3
+#define BURST_JOIN_SHARE 0.8
+
+/* A train's typical discharge: the median amplitude, duration and phases
+ * of its discharges as each was measured, and their usual first
+ * polarity. Within bursts the mean waveform of a split-off part holds its
+ * neighbours' tails; its discharges, each measured on its own, do not. */
+static double median_field(const emg_spont_result *r, size_t k, int field, double *scratch)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        const emg_event *e = &r->events[i];
+        if (e->unit == k + 1)
+            scratch[n++] = field == 0 ? e->amplitude_uv : field == 1 ? e->duration_ms : e->phases;
+    }
+    return emg_small_median(scratch, n);
+}
+
+static emg_features typical_discharge(const emg_spont_result *r, size_t k, double *scratch)
+{
+    emg_features f = {0};
+    int polarity = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        polarity += r->events[i].unit == k + 1 ? r->events[i].first_polarity : 0;
+    f.first_polarity = polarity > 0 ? 1 : polarity < 0 ? -1 : 0;
+    f.amplitude_uv = median_field(r, k, 0, scratch);
+    f.duration_ms = median_field(r, k, 1, scratch);
+    f.phases = (int)lround(median_field(r, k, 2, scratch));
+    return f;
+}
+
+/* Share of b[0..nb) within EMG_BURST_GAP_S of a discharge of a[0..na). */
+static double share_in_bursts(const double *a, size_t na, const double *b, size_t nb)
+{
+    size_t in = 0;
+    for (size_t i = 0; i < nb; i++) {
+        size_t k = edx_lower_bound(a, na, b[i]);
+        double d = k < na ? a[k] - b[i] : INFINITY;
+        if (k > 0)
+            d = fmin(d, b[i] - a[k - 1]);
+        in += d < EMG_BURST_GAP_S;
+    }
+    return nb ? (double)in / (double)nb : 0;
+}
+
+static int join_bursts(emg_spont_result *r)
+{
+    double *times = malloc((r->n_events + 1) * sizeof *times);
+    double *piece = malloc((r->n_events + 1) * sizeof *piece);
+    double *scratch = malloc((r->n_events + 1) * sizeof *scratch);
+    float *amps = malloc((r->n_events + 1) * sizeof *amps);
+    int rc = times && piece && scratch && amps ? EDX_OK : EDX_ERR_NOMEM;
+    for (size_t a = 0; !rc && a < r->n_trains; a++) {
+        emg_train *ta = &r->trains[a];
+        if (ta->type != EMG_MYOKYMIC)
+            continue;
+        emg_features fa = typical_discharge(r, a, scratch);
+        size_t na = emg_train_times(r, a, times), joined = 0;
+        for (size_t b = 0; b < r->n_trains; b++) {
+            emg_train *tb = &r->trains[b];
+            if (b == a || tb->n < BURST_JOIN_MIN_N || tb->n > ta->n || tb->site != ta->site ||
+                tb->type == EMG_MUP)
+                continue;
+            emg_features fb = typical_discharge(r, b, scratch);
+            if (!alike(&fa, &fb))
+                continue;
+            size_t nb = emg_train_times(r, b, piece);
+            if (share_in_bursts(times, na, piece, nb) < BURST_JOIN_SHARE)
+                continue;
+            emg_move_discharges(r, b, a);
+            tb->n = 0;
+            tb->type = EMG_UNCLASSIFIED;
+            joined++;
+        }
+        if (joined)
+            emg_rebuild_train(r, a, piece, amps);
+    }
+    free(times);
+    free(piece);
+    free(scratch);
+    free(amps);
+    return rc;
+}
+
 int emg_join_pieces(emg_spont_result *r)
 {
     int rc = join_rhythms(r);
@@ -452,5 +544,7 @@ int emg_join_pieces(emg_spont_result *r)
         rc = join_sequels(r);
     if (!rc)
         rc = join_runs(r);
+    if (!rc)
+        rc = join_bursts(r);
     return rc ? rc : fill_gaps(r);
 }

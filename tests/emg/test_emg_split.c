@@ -8,8 +8,9 @@
  * stay one train; a fibre potential's lesser phase detected as a train of
  * its own goes (src/emg/summary.c); two fibres of one size at nearly one
  * rate are followed phase by phase (src/emg/phase.c); a fibre's discharge
- * matched to another train where the fibre misses one goes back to it
- * (src/emg/pieces.c).
+ * matched to another train where the fibre misses one goes back to it,
+ * and a myokymic unit's discharges split off into a train of their own go
+ * back to it (src/emg/pieces.c).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -361,6 +362,72 @@ static void test_lesser_phase_dropped(void **state)
     synth_free_result(&r);
 }
 
+/* Train k of r (unit k + 1) from the events of that unit: a motor unit
+ * potential's shape of amp_uv, timed and classified (emg_rebuild_train). */
+static void mup_train(emg_spont_result *r, size_t k, double amp_uv)
+{
+    double times[MAX_EVENTS];
+    float amps[MAX_EVENTS];
+    emg_train *t = &r->trains[k];
+    t->unit = (uint32_t)(k + 1);
+    t->shape = (emg_features){.amplitude_uv = amp_uv,
+                              .duration_ms = 10.0,
+                              .phases = 3,
+                              .first_polarity = 1,
+                              .main_sign = -1,
+                              .max_pos_uv = amp_uv / 3,
+                              .max_neg_uv = -2 * amp_uv / 3,
+                              .after_peak_ms = 6.0,
+                              .area_uv_ms = 2 * amp_uv};
+    emg_rebuild_train(r, k, times, amps);
+}
+
+static emg_event mup_discharge(double t_s, double amp_uv, uint32_t unit)
+{
+    return (emg_event){t_s, (float)amp_uv, 10.0f, unit, EMG_UNCLASSIFIED, 3, 1, 0, 0, 0};
+}
+
+/* A myokymic unit (500 uV, bursts of three discharges 20 ms apart every
+ * 0.9-1.1 s, train 1) whose second discharge of every other burst formed
+ * train 2: train 2's discharges each measure as train 1's and all fall
+ * within train 1's bursts, and go back to it. Train 3, a unit of the same
+ * shape fasciculating at random (isolated discharges), and train 4, a
+ * 250 uV unit firing inside the bursts, stay apart [S43, S34]. */
+static void test_split_burst_joined(void **state)
+{
+    (void)state;
+    synth_rng g = {23};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0, n_burst = 0, n_fasc = 0, n_small = 0;
+    for (double t = 1.0; t < 21.0; t += 0.9 + 0.2 * synth_uniform(&g), n_burst++)
+        for (size_t i = 0; i < 3; i++) {
+            uint32_t unit = i == 1 && n_burst % 2 ? 2 : 1;
+            ev[n++] = mup_discharge(t + 0.02 * (double)i, 500.0 + 20.0 * synth_normal(&g), unit);
+            if (i == 2 && n_burst % 3 == 0) {
+                ev[n++] = mup_discharge(t + 0.05, 250.0 + 10.0 * synth_normal(&g), 4);
+                n_small++;
+            }
+        }
+    for (double t = 1.45; t < 21.0; t += 2.0 + synth_uniform(&g), n_fasc++)
+        ev[n++] = mup_discharge(t, 480.0 + 20.0 * synth_normal(&g), 3);
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    emg_spont_result r = result_with(ev, n, 4);
+    mup_train(&r, 0, 500.0);
+    mup_train(&r, 1, 500.0);
+    mup_train(&r, 2, 480.0);
+    mup_train(&r, 3, 250.0);
+    assert_int_equal(r.trains[0].type, EMG_MYOKYMIC);
+    size_t n_split = synth_count_unit(&r, 2), n_whole = synth_count_unit(&r, 1) + n_split;
+    assert_true(n_split >= 3);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(synth_count_unit(&r, 1), n_whole);
+    assert_int_equal(synth_count_unit(&r, 2), 0);
+    assert_int_equal(r.trains[0].type, EMG_MYOKYMIC);
+    assert_int_equal(synth_count_unit(&r, 3), n_fasc);
+    assert_int_equal(synth_count_unit(&r, 4), n_small);
+    synth_free_result(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_lesser_phase_dropped),
         cmocka_unit_test(test_gap_filled_from_other_train),
         cmocka_unit_test(test_run_of_missed_filled),
+        cmocka_unit_test(test_split_burst_joined),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
