@@ -532,15 +532,46 @@ static bool is_bursting(const emg_spont_result *r, const emg_event *e)
     return ty == EMG_MYOKYMIC || ty == EMG_NEUROMYOTONIC;
 }
 
+/* Outside its bursts (no other of its discharges within a burst gap on
+ * either side), a discharge whose size differs from its unit's typical one
+ * by more than this share is another unit's of like shape: one motor
+ * unit's potential keeps its size from discharge to discharge [E]. */
+#define OTHER_UNIT_SIZE 0.2
+
+/* Median discharge amplitude of each bursting train into typical_uv
+ * (NAN for the others); scratch: room for n_events. */
+static void typical_sizes(const emg_spont_result *r, double *typical_uv, double *scratch)
+{
+    for (size_t k = 0; k < r->n_trains; k++) {
+        typical_uv[k] = NAN;
+        if (r->trains[k].type != EMG_MYOKYMIC && r->trains[k].type != EMG_NEUROMYOTONIC)
+            continue;
+        size_t n = 0;
+        for (size_t i = 0; i < r->n_events; i++)
+            if (r->events[i].unit == k + 1)
+                scratch[n++] = r->events[i].amplitude_uv;
+        typical_uv[k] = n ? emg_small_median(scratch, n) : NAN;
+    }
+}
+
+static bool other_units(const emg_event *e, double typical_uv, double before_s, double after_s)
+{
+    return before_s > EMG_BURST_GAP_S && after_s > EMG_BURST_GAP_S &&
+           fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv;
+}
+
 int emg_isolated_from_bursts(emg_spont_result *r)
 {
     double *prev_s = malloc((r->n_trains + 1) * sizeof *prev_s);
     double *gap_s = malloc((r->n_events + 1) * sizeof *gap_s);
-    if (!prev_s || !gap_s) {
+    double *typical_uv = malloc((r->n_trains + 1) * sizeof *typical_uv);
+    if (!prev_s || !gap_s || !typical_uv) {
         free(prev_s);
         free(gap_s);
+        free(typical_uv);
         return EDX_ERR_NOMEM;
     }
+    typical_sizes(r, typical_uv, gap_s);
     for (size_t k = 0; k < r->n_trains; k++)
         prev_s[k] = -INFINITY;
     for (size_t i = 0; i < r->n_events; i++) { /* gap to the unit's previous discharge */
@@ -554,8 +585,9 @@ int emg_isolated_from_bursts(emg_spont_result *r)
         emg_event *e = &r->events[i];
         double after_s = prev_s[e->unit - 1] - e->time_s;
         prev_s[e->unit - 1] = e->time_s;
-        if (is_bursting(r, e) && gap_s[i] > ISOLATED_S && after_s > ISOLATED_S &&
-            event_is_mup_sized(e))
+        if (is_bursting(r, e) && event_is_mup_sized(e) &&
+            ((gap_s[i] > ISOLATED_S && after_s > ISOLATED_S) ||
+             other_units(e, typical_uv[e->unit - 1], gap_s[i], after_s)))
             e->type = EMG_FASCICULATION;
         else if (e->type == EMG_FASCICULATION && emg_recurring_bursts(&r->trains[e->unit - 1]) &&
                  (gap_s[i] < EMG_BURST_GAP_S || after_s < EMG_BURST_GAP_S))
@@ -563,6 +595,7 @@ int emg_isolated_from_bursts(emg_spont_result *r)
     }
     free(prev_s);
     free(gap_s);
+    free(typical_uv);
     return EDX_OK;
 }
 
