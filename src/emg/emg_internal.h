@@ -149,6 +149,15 @@ void emg_rebuild_train(emg_spont_result *r, size_t k, double *times, float *amps
 /* All discharges of train `from` (unit from + 1) to train `to` (pieces.c). */
 void emg_move_discharges(emg_spont_result *r, size_t from, size_t to);
 
+/* Median of one measure of train k's discharges (pieces.c); v: room for
+ * them. */
+typedef enum emg_event_field {
+    EMG_FIELD_DURATION,
+    EMG_FIELD_PHASES,
+    EMG_FIELD_AMPLITUDE
+} emg_event_field;
+double emg_train_median(const emg_spont_result *r, size_t k, emg_event_field what, double *v);
+
 /* Times of train k (unit k + 1) into times, sorted as the events are;
  * returns how many (pieces.c). */
 size_t emg_train_times(const emg_spont_result *r, size_t k, double *times);

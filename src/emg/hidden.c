@@ -260,19 +260,6 @@ static void gather(const emg_spont_result *r, const seeds *s, const chain *c, co
     }
 }
 
-/* Median of field `what` (0 duration, 1 phases, 2 amplitude) of train k's
- * discharges; v: room for them. */
-static double median_of(const emg_spont_result *r, size_t k, int what, double *v)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_events; i++) {
-        const emg_event *e = &r->events[i];
-        if (e->unit == k + 1)
-            v[n++] = what == 0 ? e->duration_ms : what == 1 ? e->phases : e->amplitude_uv;
-    }
-    return emg_small_median(v, n);
-}
-
 /* The taken candidates back to their trains; the last train dropped. */
 static void put_back(emg_spont_result *r, const size_t *cand, size_t nc, const unsigned char *taken,
                      const uint32_t *old)
@@ -305,9 +292,9 @@ static bool take_out(emg_spont_result *r, const size_t *cand, size_t nc, const u
     t->unit = (uint32_t)(k + 1);
     t->site = site;
     r->n_trains++;
-    t->shape.duration_ms = median_of(r, k, 0, times);
-    t->shape.phases = (int)lround(median_of(r, k, 1, times));
-    t->shape.amplitude_uv = median_of(r, k, 2, times);
+    t->shape.duration_ms = emg_train_median(r, k, EMG_FIELD_DURATION, times);
+    t->shape.phases = (int)lround(emg_train_median(r, k, EMG_FIELD_PHASES, times));
+    t->shape.amplitude_uv = emg_train_median(r, k, EMG_FIELD_AMPLITUDE, times);
     t->shape.first_polarity = 1;
     t->shape.main_sign = 2 * up > n ? 1 : -1;
     /* what only a mean waveform shows */

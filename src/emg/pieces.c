@@ -52,6 +52,27 @@ void emg_move_discharges(emg_spont_result *r, size_t from, size_t to)
             r->events[i].unit = (uint32_t)(to + 1);
 }
 
+/* Train `from` joined to train `to`: its discharges move, it is left empty. */
+static void absorb(emg_spont_result *r, size_t from, size_t to)
+{
+    emg_move_discharges(r, from, to);
+    r->trains[from].n = 0;
+    r->trains[from].type = EMG_UNCLASSIFIED;
+}
+
+double emg_train_median(const emg_spont_result *r, size_t k, emg_event_field what, double *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        const emg_event *e = &r->events[i];
+        if (e->unit == k + 1)
+            v[n++] = what == EMG_FIELD_DURATION ? e->duration_ms
+                     : what == EMG_FIELD_PHASES ? e->phases
+                                                : e->amplitude_uv;
+    }
+    return emg_small_median(v, n);
+}
+
 size_t emg_train_times(const emg_spont_result *r, size_t k, double *times)
 {
     size_t n = 0;
@@ -102,9 +123,7 @@ static int join_rhythms(emg_spont_result *r)
             size_t nb = emg_train_times(r, b, piece);
             if (!fits_rhythm(times, na, piece, nb, 1.0 / ta->rate_hz))
                 continue;
-            emg_move_discharges(r, b, a);
-            tb->n = 0;
-            tb->type = EMG_UNCLASSIFIED;
+            absorb(r, b, a);
             joined++;
         }
         if (joined)
@@ -213,9 +232,7 @@ static int join_sequels(emg_spont_result *r)
             for (size_t b = 0; b < r->n_trains && !grew; b++) {
                 if (b == a || !is_sequel(r, a, b, &last[a], &first[b]))
                     continue;
-                emg_move_discharges(r, b, a);
-                r->trains[b].n = 0;
-                r->trains[b].type = EMG_UNCLASSIFIED;
+                absorb(r, b, a);
                 last[a] = last[b]; /* b followed a: its end is the end now */
                 emg_rebuild_train(r, a, times, amps);
                 grew = true;
@@ -435,9 +452,7 @@ static int join_runs(emg_spont_result *r)
             continue;
         for (size_t b = 0; b < r->n_trains; b++)
             if (in[b] && b != a) {
-                emg_move_discharges(r, b, a);
-                r->trains[b].n = 0;
-                r->trains[b].type = EMG_UNCLASSIFIED;
+                absorb(r, b, a);
             }
         r->trains[a] = u;
     }
@@ -460,17 +475,6 @@ static int join_runs(emg_spont_result *r)
  * of its discharges as each was measured, and their usual first
  * polarity. Within bursts the mean waveform of a split-off part holds its
  * neighbours' tails; its discharges, each measured on its own, do not. */
-static double median_field(const emg_spont_result *r, size_t k, int field, double *scratch)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_events; i++) {
-        const emg_event *e = &r->events[i];
-        if (e->unit == k + 1)
-            scratch[n++] = field == 0 ? e->amplitude_uv : field == 1 ? e->duration_ms : e->phases;
-    }
-    return emg_small_median(scratch, n);
-}
-
 static emg_features typical_discharge(const emg_spont_result *r, size_t k, double *scratch)
 {
     emg_features f = {0};
@@ -478,9 +482,9 @@ static emg_features typical_discharge(const emg_spont_result *r, size_t k, doubl
     for (size_t i = 0; i < r->n_events; i++)
         polarity += r->events[i].unit == k + 1 ? r->events[i].first_polarity : 0;
     f.first_polarity = polarity > 0 ? 1 : polarity < 0 ? -1 : 0;
-    f.amplitude_uv = median_field(r, k, 0, scratch);
-    f.duration_ms = median_field(r, k, 1, scratch);
-    f.phases = (int)lround(median_field(r, k, 2, scratch));
+    f.amplitude_uv = emg_train_median(r, k, EMG_FIELD_AMPLITUDE, scratch);
+    f.duration_ms = emg_train_median(r, k, EMG_FIELD_DURATION, scratch);
+    f.phases = (int)lround(emg_train_median(r, k, EMG_FIELD_PHASES, scratch));
     return f;
 }
 
@@ -522,9 +526,7 @@ static int join_bursts(emg_spont_result *r)
             size_t nb = emg_train_times(r, b, piece);
             if (share_in_bursts(times, na, piece, nb) < BURST_JOIN_SHARE)
                 continue;
-            emg_move_discharges(r, b, a);
-            tb->n = 0;
-            tb->type = EMG_UNCLASSIFIED;
+            absorb(r, b, a);
             joined++;
         }
         if (joined)
