@@ -103,25 +103,39 @@ static bool fits_rhythm(const double *a, size_t na, const double *b, size_t nb, 
     return (double)fit >= 0.75 * (double)nb;
 }
 
-static int join_rhythms(emg_spont_result *r)
+/* A train others may join: its discharge times, and its typical discharge
+ * once asked for (typical_discharge). */
+typedef struct join_host {
+    size_t k;
+    const double *times;
+    size_t n;
+    emg_features typical;
+    bool has_typical;
+} join_host;
+
+/* Whether train b joins the host; piece and scratch: room for n_events. */
+typedef bool (*join_fits)(const emg_spont_result *r, join_host *h, size_t b, double *piece,
+                          double *scratch);
+
+/* Each train that is_host admits takes every smaller train of its site
+ * (no voluntary MUP train) that `fits`, and is timed and classified again. */
+static int join_into_hosts(emg_spont_result *r, bool (*is_host)(const emg_train *), join_fits fits)
 {
     double *times = malloc((r->n_events + 1) * sizeof *times);
     double *piece = malloc((r->n_events + 1) * sizeof *piece);
+    double *scratch = malloc((r->n_events + 1) * sizeof *scratch);
     float *amps = malloc((r->n_events + 1) * sizeof *amps);
-    int rc = times && piece && amps ? EDX_OK : EDX_ERR_NOMEM;
+    int rc = times && piece && scratch && amps ? EDX_OK : EDX_ERR_NOMEM;
     for (size_t a = 0; !rc && a < r->n_trains; a++) {
-        emg_train *ta = &r->trains[a];
-        if (ta->n < PIECE_MIN_N || !(ta->rate_hz > 0) || ta->type == EMG_MUP ||
-            ta->regular_fraction < 0.75)
+        const emg_train *ta = &r->trains[a];
+        if (!is_host(ta))
             continue;
-        size_t na = emg_train_times(r, a, times), joined = 0;
+        join_host h = {.k = a, .times = times, .n = emg_train_times(r, a, times)};
+        size_t joined = 0;
         for (size_t b = 0; b < r->n_trains; b++) {
-            emg_train *tb = &r->trains[b];
-            if (b == a || tb->n == 0 || tb->n > ta->n || tb->n > PIECE_MAX_N ||
-                tb->site != ta->site || tb->type == EMG_MUP || !alike(&ta->shape, &tb->shape))
-                continue;
-            size_t nb = emg_train_times(r, b, piece);
-            if (!fits_rhythm(times, na, piece, nb, 1.0 / ta->rate_hz))
+            const emg_train *tb = &r->trains[b];
+            if (b == a || tb->n == 0 || tb->n > ta->n || tb->site != ta->site ||
+                tb->type == EMG_MUP || !fits(r, &h, b, piece, scratch))
                 continue;
             absorb(r, b, a);
             joined++;
@@ -131,8 +145,31 @@ static int join_rhythms(emg_spont_result *r)
     }
     free(times);
     free(piece);
+    free(scratch);
     free(amps);
     return rc;
+}
+
+static bool keeps_a_rhythm(const emg_train *t)
+{
+    return t->n >= PIECE_MIN_N && t->rate_hz > 0 && t->type != EMG_MUP &&
+           t->regular_fraction >= 0.75;
+}
+
+static bool piece_of_rhythm(const emg_spont_result *r, join_host *h, size_t b, double *piece,
+                            double *scratch)
+{
+    (void)scratch;
+    const emg_train *ta = &r->trains[h->k], *tb = &r->trains[b];
+    if (tb->n > PIECE_MAX_N || !alike(&ta->shape, &tb->shape))
+        return false;
+    size_t nb = emg_train_times(r, b, piece);
+    return fits_rhythm(h->times, h->n, piece, nb, 1.0 / ta->rate_hz);
+}
+
+static int join_rhythms(emg_spont_result *r)
+{
+    return join_into_hosts(r, keeps_a_rhythm, piece_of_rhythm);
 }
 
 /* ---- one discharge in sequels -------------------------------------------------------
@@ -502,41 +539,30 @@ static double share_in_bursts(const double *a, size_t na, const double *b, size_
     return nb ? (double)in / (double)nb : 0;
 }
 
+static bool is_myokymic(const emg_train *t)
+{
+    return t->type == EMG_MYOKYMIC;
+}
+
+static bool piece_of_bursts(const emg_spont_result *r, join_host *h, size_t b, double *piece,
+                            double *scratch)
+{
+    if (r->trains[b].n < BURST_JOIN_MIN_N)
+        return false;
+    if (!h->has_typical) {
+        h->typical = typical_discharge(r, h->k, scratch);
+        h->has_typical = true;
+    }
+    emg_features fb = typical_discharge(r, b, scratch);
+    if (!alike(&h->typical, &fb))
+        return false;
+    size_t nb = emg_train_times(r, b, piece);
+    return share_in_bursts(h->times, h->n, piece, nb) >= BURST_JOIN_SHARE;
+}
+
 static int join_bursts(emg_spont_result *r)
 {
-    double *times = malloc((r->n_events + 1) * sizeof *times);
-    double *piece = malloc((r->n_events + 1) * sizeof *piece);
-    double *scratch = malloc((r->n_events + 1) * sizeof *scratch);
-    float *amps = malloc((r->n_events + 1) * sizeof *amps);
-    int rc = times && piece && scratch && amps ? EDX_OK : EDX_ERR_NOMEM;
-    for (size_t a = 0; !rc && a < r->n_trains; a++) {
-        emg_train *ta = &r->trains[a];
-        if (ta->type != EMG_MYOKYMIC)
-            continue;
-        emg_features fa = typical_discharge(r, a, scratch);
-        size_t na = emg_train_times(r, a, times), joined = 0;
-        for (size_t b = 0; b < r->n_trains; b++) {
-            emg_train *tb = &r->trains[b];
-            if (b == a || tb->n < BURST_JOIN_MIN_N || tb->n > ta->n || tb->site != ta->site ||
-                tb->type == EMG_MUP)
-                continue;
-            emg_features fb = typical_discharge(r, b, scratch);
-            if (!alike(&fa, &fb))
-                continue;
-            size_t nb = emg_train_times(r, b, piece);
-            if (share_in_bursts(times, na, piece, nb) < BURST_JOIN_SHARE)
-                continue;
-            absorb(r, b, a);
-            joined++;
-        }
-        if (joined)
-            emg_rebuild_train(r, a, piece, amps);
-    }
-    free(times);
-    free(piece);
-    free(scratch);
-    free(amps);
-    return rc;
+    return join_into_hosts(r, is_myokymic, piece_of_bursts);
 }
 
 int emg_join_pieces(emg_spont_result *r)

@@ -311,21 +311,26 @@ static void test_end_plate_spread_kept(void **state)
 
 /* Train k of r (unit k + 1) from the events of that unit: single-fibre
  * shape of amp_uv, timed and classified (emg_rebuild_train). */
-static void time_train(emg_spont_result *r, size_t k, double amp_uv)
+static void shaped_train(emg_spont_result *r, size_t k, emg_features shape)
 {
     double times[MAX_EVENTS];
     float amps[MAX_EVENTS];
-    emg_train *t = &r->trains[k];
-    t->unit = (uint32_t)(k + 1);
-    t->shape = (emg_features){.amplitude_uv = amp_uv,
-                              .duration_ms = 1.5,
-                              .phases = 1,
-                              .first_polarity = 1,
-                              .main_sign = 1,
-                              .max_pos_uv = amp_uv,
-                              .after_peak_ms = 0.8,
-                              .area_uv_ms = amp_uv / 2};
+    r->trains[k].unit = (uint32_t)(k + 1);
+    r->trains[k].shape = shape;
     emg_rebuild_train(r, k, times, amps);
+}
+
+static void time_train(emg_spont_result *r, size_t k, double amp_uv)
+{
+    shaped_train(r, k,
+                 (emg_features){.amplitude_uv = amp_uv,
+                                .duration_ms = 1.5,
+                                .phases = 1,
+                                .first_polarity = 1,
+                                .main_sign = 1,
+                                .max_pos_uv = amp_uv,
+                                .after_peak_ms = 0.8,
+                                .area_uv_ms = amp_uv / 2});
 }
 
 /* A 60 uV fibre at 8 Hz (train 1) and, in train 2, a 15 uV lesser phase
@@ -366,20 +371,16 @@ static void test_lesser_phase_dropped(void **state)
  * potential's shape of amp_uv, timed and classified (emg_rebuild_train). */
 static void mup_train(emg_spont_result *r, size_t k, double amp_uv)
 {
-    double times[MAX_EVENTS];
-    float amps[MAX_EVENTS];
-    emg_train *t = &r->trains[k];
-    t->unit = (uint32_t)(k + 1);
-    t->shape = (emg_features){.amplitude_uv = amp_uv,
-                              .duration_ms = 10.0,
-                              .phases = 3,
-                              .first_polarity = 1,
-                              .main_sign = -1,
-                              .max_pos_uv = amp_uv / 3,
-                              .max_neg_uv = -2 * amp_uv / 3,
-                              .after_peak_ms = 6.0,
-                              .area_uv_ms = 2 * amp_uv};
-    emg_rebuild_train(r, k, times, amps);
+    shaped_train(r, k,
+                 (emg_features){.amplitude_uv = amp_uv,
+                                .duration_ms = 10.0,
+                                .phases = 3,
+                                .first_polarity = 1,
+                                .main_sign = -1,
+                                .max_pos_uv = amp_uv / 3,
+                                .max_neg_uv = -2 * amp_uv / 3,
+                                .after_peak_ms = 6.0,
+                                .area_uv_ms = 2 * amp_uv});
 }
 
 static emg_event mup_discharge(double t_s, double amp_uv, uint32_t unit)
