@@ -309,8 +309,8 @@ static void test_end_plate_spread_kept(void **state)
     synth_free_result(&r);
 }
 
-/* Train k of r (unit k + 1) from the events of that unit: single-fibre
- * shape of amp_uv, timed and classified (emg_rebuild_train). */
+/* Train k of r (unit k + 1) from the events of that unit, with the given
+ * mean waveform's measures, timed and classified (emg_rebuild_train). */
 static void shaped_train(emg_spont_result *r, size_t k, emg_features shape)
 {
     double times[MAX_EVENTS];
@@ -320,6 +320,7 @@ static void shaped_train(emg_spont_result *r, size_t k, emg_features shape)
     emg_rebuild_train(r, k, times, amps);
 }
 
+/* ... a single fibre's shape of amp_uv. */
 static void time_train(emg_spont_result *r, size_t k, double amp_uv)
 {
     shaped_train(r, k,
