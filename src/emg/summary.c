@@ -543,14 +543,10 @@ static bool is_bursting(const emg_spont_result *r, const emg_event *e)
 static void typical_sizes(const emg_spont_result *r, double *typical_uv, double *scratch)
 {
     for (size_t k = 0; k < r->n_trains; k++) {
-        typical_uv[k] = NAN;
-        if (r->trains[k].type != EMG_MYOKYMIC && r->trains[k].type != EMG_NEUROMYOTONIC)
-            continue;
-        size_t n = 0;
-        for (size_t i = 0; i < r->n_events; i++)
-            if (r->events[i].unit == k + 1)
-                scratch[n++] = r->events[i].amplitude_uv;
-        typical_uv[k] = n ? emg_small_median(scratch, n) : NAN;
+        emg_type ty = r->trains[k].type;
+        typical_uv[k] = ty == EMG_MYOKYMIC || ty == EMG_NEUROMYOTONIC
+                            ? emg_train_median(r, k, EMG_FIELD_AMPLITUDE, scratch)
+                            : NAN;
     }
 }
 
