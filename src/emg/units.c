@@ -171,8 +171,11 @@ static double dot_at(const emg_units *u, const emg_unit_rec *r, const double *w,
 
 /* Lag (fractional) that lines w up with r: the extreme of w of the
  * template's main sign nearest its peak within 1.5 ms, then the best of
- * the neighbouring whole lags, refined by a parabola through them. */
-static double best_lag(const emg_units *u, const emg_unit_rec *r, const double *w)
+ * the neighbouring whole lags, refined by a parabola through them. *st and
+ * *ss receive the dot product and energy (dot_at) at the whole lag nearest
+ * it, mostly one of the three already computed. */
+static double best_lag(const emg_units *u, const emg_unit_rec *r, const double *w, double *st,
+                       double *ss)
 {
     double sign = r->btmpl[u->pre] >= 0 ? 1.0 : -1.0;
     long max_lag = (long)(0.0015 * u->fs_hz), pre = (long)u->pre, j0 = pre;
@@ -180,24 +183,32 @@ static double best_lag(const emg_units *u, const emg_unit_rec *r, const double *
         if (j >= 0 && j < (long)u->len && sign * w[j] > sign * w[j0])
             j0 = j;
     long lag = j0 - pre;
-    double ss, c[3];
+    double e[3], c[3];
     for (int k = -1; k <= 1; k++)
-        c[k + 1] = dot_at(u, r, w, lag + k, &ss);
+        c[k + 1] = dot_at(u, r, w, lag + k, &e[k + 1]);
     int best = c[0] > c[1] && c[0] >= c[2] ? 0 : c[2] > c[1] ? 2 : 1;
     lag += best - 1;
-    if (best != 1)
-        return (double)lag;
-    double den = c[0] - 2.0 * c[1] + c[2];
-    double frac = den < 0 ? 0.5 * (c[0] - c[2]) / den : 0;
-    return (double)lag + (frac > 0.5 ? 0.5 : frac < -0.5 ? -0.5 : frac);
+    double v = (double)lag;
+    if (best == 1) {
+        double den = c[0] - 2.0 * c[1] + c[2];
+        double frac = den < 0 ? 0.5 * (c[0] - c[2]) / den : 0;
+        v += frac > 0.5 ? 0.5 : frac < -0.5 ? -0.5 : frac;
+    }
+    if (lround(v) == lag) {
+        *st = c[best];
+        *ss = e[best];
+    } else { /* a refinement of exactly half a sample rounds away */
+        *st = dot_at(u, r, w, lround(v), ss);
+    }
+    return v;
 }
 
 /* Score of w against train r (0 when it cannot belong); *lag the shift. */
 static double score(const emg_units *u, emg_unit_rec *r, const double *w, double noise_uv,
                     double *lag, double *gain_out)
 {
-    *lag = best_lag(u, r, w);
-    double ss, st = dot_at(u, r, w, lround(*lag), &ss), tt = r->tmpl_energy;
+    double ss, st, tt = r->tmpl_energy;
+    *lag = best_lag(u, r, w, &st, &ss);
     if (!(tt > 0) || !(ss > 0))
         return 0;
     double gain = st / tt, step = gain / r->last_gain;
@@ -302,8 +313,8 @@ static void merge_twins(emg_units *u, emg_unit_rec *r, double noise_uv)
             continue;
         for (size_t i = 0; i < u->len; i++)
             u->work[i] = o->btmpl[i];
-        double lag = best_lag(u, r, u->work), ss;
-        double st = dot_at(u, r, u->work, lround(lag), &ss), tt = r->tmpl_energy;
+        double ss, st, tt = r->tmpl_energy;
+        double lag = best_lag(u, r, u->work, &st, &ss);
         double gain = tt > 0 ? st / tt : 0, ncc = ss > 0 && tt > 0 ? st / sqrt(ss * tt) : 0;
         /* both means still carry noise: sd / sqrt(discharges averaged) */
         double nz = noise_uv * noise_uv * (1.0 / fmin((double)o->n, AVERAGE_MAX) +
@@ -347,8 +358,8 @@ uint32_t emg_units_explain(emg_units *u, const double *bw, unsigned site, double
         emg_unit_rec *r = &u->rec[u->active[k]];
         if (r->site != site || r->n < SUBTRACT_MIN_N)
             continue;
-        double lag = best_lag(u, r, bw), ss;
-        double st = dot_at(u, r, bw, lround(lag), &ss), tt = r->tmpl_energy;
+        double ss, st, tt = r->tmpl_energy;
+        double lag = best_lag(u, r, bw, &st, &ss);
         double gain = tt > 0 ? st / tt : 0, step = gain / r->last_gain;
         double ncc = ss > 0 && tt > 0 ? st / sqrt(ss * tt) : 0;
         if (ncc > best && step >= AMP_STEP_LO && step <= AMP_STEP_HI) {
@@ -465,8 +476,8 @@ bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double *y, size_t 
     emg_unit_rec *r = id ? &u->rec[id - 1] : NULL;
     if (!r || !r->tmpl || r->n < SUBTRACT_MIN_N)
         return false;
-    double lag = best_lag(u, r, y), ss;
-    double gain = r->tmpl_energy > 0 ? dot_at(u, r, y, lround(lag), &ss) / r->tmpl_energy : 0;
+    double ss, st, lag = best_lag(u, r, y, &st, &ss);
+    double gain = r->tmpl_energy > 0 ? st / r->tmpl_energy : 0;
     if (gain < GAIN_LO || gain > GAIN_HI)
         return false;
     long a = (long)r->win_a + lround(lag), z = (long)r->win_z + lround(lag);
