@@ -210,6 +210,22 @@ int edf_read_time_uv(edf_file *f, int signal, double t0_s, double t1_s, double *
 int edf_read_time_digital(edf_file *f, int signal, double t0_s, double t1_s, int32_t *out,
                           size_t cap, size_t *n_read, double *t_first_s);
 
+/*
+ * Decimating read: the means of groups of `factor` consecutive samples read
+ * as edf_read_time_digital reads them, summed as the stored integers and
+ * scaled once per group (uv = a * mean + b, a and b from edf_uv_scale). The
+ * group left open at the end of a read is carried in *carry (zeroed before
+ * the first read) and completed by the next. *n_out receives the means
+ * written (at most cap / factor + 1), *n_read the file's samples read.
+ */
+typedef struct edf_mean_carry {
+    int64_t sum; /* of the open group's samples */
+    int n;       /* how many it has */
+} edf_mean_carry;
+int edf_read_time_means(edf_file *f, int signal, double t0_s, double t1_s, size_t cap, int factor,
+                        double a, double b, edf_mean_carry *carry, double *out, size_t *n_out,
+                        size_t *n_read, double *t_first_s);
+
 /* The scaling of edf_read_uv: microvolts = a * digital + b
  * (EDX_ERR_UNSUPPORTED without a voltage unit and valid scaling). */
 int edf_uv_scale(const edf_file *f, int signal, double *a, double *b);

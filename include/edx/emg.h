@@ -236,10 +236,8 @@ typedef struct emg_reader {
     int64_t next_index; /* absolute sample index of the next block's first sample */
     /* decimating (emg_reader_open_mean): digital samples summed in groups */
     int factor;
-    int32_t *dig;
-    int64_t carry_sum; /* of the group the last block left open */
-    int carry_n;
-    double uv_a, uv_b; /* microvolts = a * digital + b */
+    edf_mean_carry carry; /* the group the last block left open */
+    double uv_a, uv_b;    /* microvolts = a * digital + b */
 } emg_reader;
 int emg_reader_open(emg_reader *r, edf_file *f, int signal, double t0_s, double t1_s,
                     size_t block);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/hot.h"
 #include "edx/emg.h"
 
 int emg_reader_open(emg_reader *r, edf_file *f, int signal, double t0_s, double t1_s,
@@ -44,48 +43,9 @@ int emg_reader_open_mean(emg_reader *r, edf_file *f, int signal, double t0_s, do
         return rc;
     r->factor = factor;
     rc = edf_uv_scale(f, signal, &r->uv_a, &r->uv_b);
-    r->dig = rc ? NULL : malloc(block * sizeof *r->dig);
-    if (!rc && !r->dig)
-        rc = EDX_ERR_NOMEM;
     if (rc)
         emg_reader_close(r);
     return rc;
-}
-
-/* Means of the groups of r->factor in d[0..n), the open group carried:
- * sums of integers (exact), one scaling per group. Returns how many. */
-EDX_HOT_CLONES
-static size_t group_means(emg_reader *r, const int32_t *d, size_t n, double *out)
-{
-    int f = r->factor;
-    double inv = 1.0 / f, a = r->uv_a, b = r->uv_b;
-    size_t m = 0, i = 0;
-    for (; r->carry_n > 0 && i < n; i++) { /* the group the last block left open */
-        r->carry_sum += d[i];
-        if (++r->carry_n == f) {
-            out[m++] = a * ((double)r->carry_sum * inv) + b;
-            r->carry_sum = 0;
-            r->carry_n = 0;
-        }
-    }
-    size_t groups = (n - i) / (size_t)f;
-    const int32_t *p = d + i;
-    if (f == 4) /* 48 kHz to 12 kHz, the usual case: a fixed group vectorises; four
-                 * samples of at most 24 bits sum within 32 */
-        for (size_t g = 0; g < groups; g++)
-            out[m + g] =
-                a * ((double)(p[4 * g] + p[4 * g + 1] + p[4 * g + 2] + p[4 * g + 3]) * inv) + b;
-    else
-        for (size_t g = 0; g < groups; g++) {
-            int64_t s = 0;
-            for (int k = 0; k < f; k++)
-                s += p[(size_t)f * g + (size_t)k];
-            out[m + g] = a * ((double)s * inv) + b;
-        }
-    m += groups;
-    for (i += groups * (size_t)f; i < n; i++, r->carry_n++)
-        r->carry_sum += d[i];
-    return m;
 }
 
 /* One read of up to r->cap samples of the file from r->next_s on. */
@@ -93,17 +53,19 @@ static int read_block(emg_reader *r, double *out, size_t *n, int64_t *first, dou
 {
     double t_first = 0;
     size_t got = 0;
-    int rc = r->dig ? edf_read_time_digital(r->file, r->signal, r->next_s, r->end_s, r->dig, r->cap,
-                                            &got, &t_first)
-                    : edf_read_time_uv(r->file, r->signal, r->next_s, r->end_s, out, r->cap, &got,
-                                       &t_first);
+    size_t means = 0;
+    int rc = r->factor > 1
+                 ? edf_read_time_means(r->file, r->signal, r->next_s, r->end_s, r->cap, r->factor,
+                                       r->uv_a, r->uv_b, &r->carry, out, &means, &got, &t_first)
+                 : edf_read_time_uv(r->file, r->signal, r->next_s, r->end_s, out, r->cap, &got,
+                                    &t_first);
     if (rc)
         return rc;
     if (got == 0) {
         r->next_s = r->end_s;
         return EDX_OK;
     }
-    *n = r->dig ? group_means(r, r->dig, got, out) : got;
+    *n = r->factor > 1 ? means : got;
     *t_s = t_first;
     /* absolute index: samples counted on the header time line */
     *first = (int64_t)floor(t_first * r->fs_hz + 0.5);
@@ -135,6 +97,5 @@ void emg_reader_close(emg_reader *r)
     if (!r)
         return;
     free(r->buf);
-    free(r->dig);
     memset(r, 0, sizeof *r);
 }
