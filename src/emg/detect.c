@@ -67,9 +67,12 @@ double emg_noise_sd(const double *x, size_t n, size_t stride, double *scratch)
 static size_t arg_abs_max(const double *y, size_t a, size_t b)
 {
     size_t k = a;
+    double best = fabs(y[a]); /* held, not reloaded: no chain through memory */
     for (size_t i = a + 1; i < b; i++)
-        if (fabs(y[i]) > fabs(y[k]))
+        if (fabs(y[i]) > best) {
+            best = fabs(y[i]);
             k = i;
+        }
     return k;
 }
 

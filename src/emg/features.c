@@ -153,9 +153,12 @@ int emg_features_measure(const double *x, size_t n, double fs_hz, double noise_u
     if (!x || n == 0)
         return EDX_ERR_INVALID;
     size_t pk = 0;
+    double best = fabs(x[0]); /* held, not reloaded */
     for (size_t i = 1; i < n; i++)
-        if (fabs(x[i]) > fabs(x[pk]))
+        if (fabs(x[i]) > best) {
+            best = fabs(x[i]);
             pk = i;
+        }
     return emg_features_measure_at(x, n, pk, fs_hz, noise_uv, QUIET_MS, f);
 }
 
@@ -165,9 +168,16 @@ static void measure_within(const double *x, size_t pk, size_t a, size_t z, doubl
 {
     /* the potential's own peaks: inside its extent only */
     size_t imax = pk, imin = pk;
+    double hi = x[pk], lo = x[pk]; /* held, not reloaded */
     for (size_t i = a; i < z; i++) {
-        imax = x[i] > x[imax] ? i : imax;
-        imin = x[i] < x[imin] ? i : imin;
+        if (x[i] > hi) {
+            hi = x[i];
+            imax = i;
+        }
+        if (x[i] < lo) {
+            lo = x[i];
+            imin = i;
+        }
     }
     f->max_pos_uv = fmax(x[imax], 0);
     f->max_neg_uv = fmin(x[imin], 0);

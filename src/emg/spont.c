@@ -313,9 +313,12 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
 static size_t arg_peak(const spont_ctx *c, size_t a, size_t z, double base)
 {
     size_t pk = a;
+    double best = fabs(c->bx[a] - base); /* held, not reloaded */
     for (size_t i = a; i < z; i++)
-        if (fabs(c->bx[i] - base) > fabs(c->bx[pk] - base))
+        if (fabs(c->bx[i] - base) > best) {
+            best = fabs(c->bx[i] - base);
             pk = i;
+        }
     return pk;
 }
 

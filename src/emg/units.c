@@ -179,9 +179,12 @@ static double best_lag(const emg_units *u, const emg_unit_rec *r, const double *
 {
     double sign = r->btmpl[u->pre] >= 0 ? 1.0 : -1.0;
     long max_lag = (long)(0.0015 * u->fs_hz), pre = (long)u->pre, j0 = pre;
+    double top = sign * w[j0]; /* held, not reloaded: no chain through memory */
     for (long j = pre - max_lag; j <= pre + max_lag; j++)
-        if (j >= 0 && j < (long)u->len && sign * w[j] > sign * w[j0])
+        if (j >= 0 && j < (long)u->len && sign * w[j] > top) {
+            top = sign * w[j];
             j0 = j;
+        }
     long lag = j0 - pre;
     double e[3], c[3];
     for (int k = -1; k <= 1; k++)
