@@ -263,9 +263,7 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
         c->scratch[i] = c->bx[pk - c->pre - 2 + i] - base;
     double frac = emg_peak_refine(c->scratch, c->len + 4, c->pre + 2) - (double)(c->pre + 2);
     emg_resample(c->scratch + 2, c->len + 2, frac, c->snip, c->len);
-    for (size_t i = 0; i < c->len + 4; i++)
-        c->scratch[i] = c->by[pk - c->pre - 2 + i];
-    emg_resample(c->scratch + 2, c->len + 2, frac, c->bsnip, c->len);
+    emg_resample(c->by + pk - c->pre, c->len + 2, frac, c->bsnip, c->len); /* in place */
     if (dominated(c))
         return EDX_OK;
     /* f: the potential with its slow phase whole (where its tail ends, its
