@@ -234,7 +234,10 @@ int emg_features_measure_two(const double *x, size_t n, size_t pk, double fs_hz,
     walk(&xs, pk, +1, level, quiet, last);
     int s = is_a_short ? 0 : 1;
     measure_within(x, pk, onset[s], last[s] + 1, ms, noise, fa);
-    measure_within(x, pk, onset[1 - s], last[1 - s] + 1, ms, noise, fb);
+    if (onset[1 - s] == onset[s] && last[1 - s] == last[s])
+        *fb = *fa; /* one extent: the same measurement */
+    else
+        measure_within(x, pk, onset[1 - s], last[1 - s] + 1, ms, noise, fb);
     return EDX_OK;
 }
 
