@@ -17,7 +17,12 @@
  * one rhythm: trains of one site whose mean waveforms agree (first
  * polarity, phases within 1, duration within 1.5 ms, amplitude within
  * 30 %) are merged when the union is regular at the larger piece's rate
- * (within 15 %) [E]. */
+ * (within 15 %) [E]. A single fibre's potential keeps its shape from
+ * discharge to discharge [S52], while a piece's mean waveform can carry
+ * what its neighbours or the noise left in it (a small initial phase, a
+ * longer tail): between fibrillation, PSW and unclassified trains the
+ * typical discharges (typical_discharge, the measures of each discharge)
+ * may agree instead. */
 #define PIECE_MIN_N 3
 #define PIECE_AMP 0.3
 #define PIECE_DUR_MS 1.5
@@ -111,7 +116,37 @@ typedef struct join_host {
     size_t n;
     emg_features typical;
     bool has_typical;
+    const emg_features *shape; /* the mean waveform the union takes, or NULL: its own */
 } join_host;
+
+/* A train's typical discharge: the median amplitude, duration and phases
+ * of its discharges as each was measured, and their usual first
+ * polarity. Within bursts the mean waveform of a split-off part holds its
+ * neighbours' tails; its discharges, each measured on its own, do not. */
+static emg_features typical_discharge(const emg_spont_result *r, size_t k, double *scratch)
+{
+    emg_features f = {0};
+    int polarity = 0;
+    for (size_t i = 0; i < r->n_events; i++)
+        polarity += r->events[i].unit == k + 1 ? r->events[i].first_polarity : 0;
+    f.first_polarity = polarity > 0 ? 1 : polarity < 0 ? -1 : 0;
+    f.amplitude_uv = emg_train_median(r, k, EMG_FIELD_AMPLITUDE, scratch);
+    f.duration_ms = emg_train_median(r, k, EMG_FIELD_DURATION, scratch);
+    f.phases = (int)lround(emg_train_median(r, k, EMG_FIELD_PHASES, scratch));
+    return f;
+}
+
+/* Whether train b's typical discharge agrees with the host's (alike); the
+ * host's is worked out once. scratch: room for n_events. */
+static bool typical_alike(const emg_spont_result *r, join_host *h, size_t b, double *scratch)
+{
+    if (!h->has_typical) {
+        h->typical = typical_discharge(r, h->k, scratch);
+        h->has_typical = true;
+    }
+    emg_features fb = typical_discharge(r, b, scratch);
+    return alike(&h->typical, &fb);
+}
 
 /* Whether train b joins the host; piece and scratch: room for n_events. */
 typedef bool (*join_fits)(const emg_spont_result *r, join_host *h, size_t b, double *piece,
@@ -140,6 +175,8 @@ static int join_into_hosts(emg_spont_result *r, bool (*is_host)(const emg_train 
             absorb(r, b, a);
             joined++;
         }
+        if (h.shape)
+            r->trains[a].shape = *h.shape;
         if (joined)
             emg_rebuild_train(r, a, piece, amps);
     }
@@ -148,6 +185,17 @@ static int join_into_hosts(emg_spont_result *r, bool (*is_host)(const emg_train 
     free(scratch);
     free(amps);
     return rc;
+}
+
+/* A fibrillation or PSW train (or, with unplaced, one without a class). */
+static bool is_fibre(const emg_train *t)
+{
+    return t->type == EMG_FIBRILLATION || t->type == EMG_PSW;
+}
+
+static bool is_fibre_or_unplaced(const emg_train *t)
+{
+    return is_fibre(t) || t->type == EMG_UNCLASSIFIED;
 }
 
 static bool keeps_a_rhythm(const emg_train *t)
@@ -159,12 +207,21 @@ static bool keeps_a_rhythm(const emg_train *t)
 static bool piece_of_rhythm(const emg_spont_result *r, join_host *h, size_t b, double *piece,
                             double *scratch)
 {
-    (void)scratch;
     const emg_train *ta = &r->trains[h->k], *tb = &r->trains[b];
-    if (tb->n > PIECE_MAX_N || !alike(&ta->shape, &tb->shape))
+    if (tb->n > PIECE_MAX_N)
+        return false;
+    bool by_discharges = !alike(&ta->shape, &tb->shape);
+    if (by_discharges && !(tb->n >= PIECE_MIN_N && is_fibre_or_unplaced(ta) &&
+                           is_fibre_or_unplaced(tb) && typical_alike(r, h, b, scratch)))
         return false;
     size_t nb = emg_train_times(r, b, piece);
-    return fits_rhythm(h->times, h->n, piece, nb, 1.0 / ta->rate_hz);
+    if (!fits_rhythm(h->times, h->n, piece, nb, 1.0 / ta->rate_hz))
+        return false;
+    /* the one mean of the two that shows the fibre's class is the one no
+     * neighbour changed: the union takes it */
+    if (by_discharges && ta->type == EMG_UNCLASSIFIED && is_fibre(tb) && !h->shape)
+        h->shape = &tb->shape;
+    return true;
 }
 
 static int join_rhythms(emg_spont_result *r)
@@ -508,23 +565,6 @@ static int join_runs(emg_spont_result *r)
 #define BURST_JOIN_MIN_N 3
 #define BURST_JOIN_SHARE 0.8
 
-/* A train's typical discharge: the median amplitude, duration and phases
- * of its discharges as each was measured, and their usual first
- * polarity. Within bursts the mean waveform of a split-off part holds its
- * neighbours' tails; its discharges, each measured on its own, do not. */
-static emg_features typical_discharge(const emg_spont_result *r, size_t k, double *scratch)
-{
-    emg_features f = {0};
-    int polarity = 0;
-    for (size_t i = 0; i < r->n_events; i++)
-        polarity += r->events[i].unit == k + 1 ? r->events[i].first_polarity : 0;
-    f.first_polarity = polarity > 0 ? 1 : polarity < 0 ? -1 : 0;
-    f.amplitude_uv = emg_train_median(r, k, EMG_FIELD_AMPLITUDE, scratch);
-    f.duration_ms = emg_train_median(r, k, EMG_FIELD_DURATION, scratch);
-    f.phases = (int)lround(emg_train_median(r, k, EMG_FIELD_PHASES, scratch));
-    return f;
-}
-
 /* Share of b[0..nb) within EMG_BURST_GAP_S of a discharge of a[0..na). */
 static double share_in_bursts(const double *a, size_t na, const double *b, size_t nb)
 {
@@ -547,14 +587,7 @@ static bool is_myokymic(const emg_train *t)
 static bool piece_of_bursts(const emg_spont_result *r, join_host *h, size_t b, double *piece,
                             double *scratch)
 {
-    if (r->trains[b].n < BURST_JOIN_MIN_N)
-        return false;
-    if (!h->has_typical) {
-        h->typical = typical_discharge(r, h->k, scratch);
-        h->has_typical = true;
-    }
-    emg_features fb = typical_discharge(r, b, scratch);
-    if (!alike(&h->typical, &fb))
+    if (r->trains[b].n < BURST_JOIN_MIN_N || !typical_alike(r, h, b, scratch))
         return false;
     size_t nb = emg_train_times(r, b, piece);
     return share_in_bursts(h->times, h->n, piece, nb) >= BURST_JOIN_SHARE;

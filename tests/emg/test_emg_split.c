@@ -9,8 +9,9 @@
  * its own goes (src/emg/summary.c); two fibres of one size at nearly one
  * rate are followed phase by phase (src/emg/phase.c); a fibre's discharge
  * matched to another train where the fibre misses one goes back to it,
- * and a myokymic unit's discharges split off into a train of their own go
- * back to it (src/emg/pieces.c).
+ * a myokymic unit's discharges split off into a train of their own go
+ * back to it, and so do a fibre's whose train's mean waveform a neighbour
+ * changed (src/emg/pieces.c).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -430,6 +431,73 @@ static void test_split_burst_joined(void **state)
     synth_free_result(&r);
 }
 
+/* A PSW's shape of amp_uv (initial positive, dominant, long slow phase). */
+static emg_features psw_shape(double amp_uv)
+{
+    return (emg_features){.amplitude_uv = amp_uv,
+                          .duration_ms = 12.0,
+                          .phases = 2,
+                          .first_polarity = 1,
+                          .main_sign = 1,
+                          .max_pos_uv = 0.7 * amp_uv,
+                          .max_neg_uv = -0.3 * amp_uv,
+                          .after_peak_ms = 10.5,
+                          .area_uv_ms = 4 * amp_uv};
+}
+
+/* A 35 uV PSW fibre at 5.8 Hz whose discharges template matching put in
+ * two trains: train 1, two of every three, whose mean waveform a neighbour
+ * left with a small initial negative phase and a longer tail (first
+ * polarity, phases and duration no longer the fibre's: not classified),
+ * and train 2, the rest, a PSW. Each discharge measures as the fibre's:
+ * the pieces are one rhythm and join (src/emg/pieces.c), with the PSW's
+ * mean waveform: one PSW train of all the discharges. Train 3, a 35 uV
+ * fibrillation of its own shape at 4.1 Hz, stays apart, and so does train
+ * 4, pieces of the fibre's rhythm whose discharges each measure twice its
+ * size (another generator). */
+static void test_rhythm_pieces_joined_by_discharges(void **state)
+{
+    (void)state;
+    synth_rng g = {29};
+    emg_event ev[MAX_EVENTS];
+    size_t n_psw = fibre_cv(ev, 5.8, 0.02, 1.0, 35.0, &g), n = n_psw, n_fib = 0, n_big = 0;
+    for (size_t i = 0; i < n_psw; i++) {
+        ev[i].duration_ms = 11.0f;
+        ev[i].phases = 2;
+        ev[i].unit = i % 3 == 2 ? 2 : 1;
+    }
+    for (double t = 1.11; t < 21.0; t += 1.0 / 4.1, n_fib++) {
+        ev[n] = discharge(t, 35.0 + 4.0 * synth_normal(&g), 1);
+        ev[n++].unit = 3;
+    }
+    for (size_t i = 1; i + 1 < n_psw && n < MAX_EVENTS; i += 9, n_big++) {
+        ev[n] = ev[i];
+        ev[n].time_s += 0.5 / 5.8;
+        ev[n].amplitude_uv = 70.0f;
+        ev[n++].unit = 4;
+    }
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    emg_spont_result r = result_with(ev, n, 4);
+    emg_features muddled = psw_shape(35.0);
+    muddled.first_polarity = -1;
+    muddled.phases = 3;
+    muddled.duration_ms = 19.0;
+    shaped_train(&r, 0, muddled);
+    shaped_train(&r, 1, psw_shape(35.0));
+    time_train(&r, 2, 35.0);
+    shaped_train(&r, 3, psw_shape(70.0));
+    assert_int_equal(r.trains[0].type, EMG_UNCLASSIFIED);
+    assert_int_equal(r.trains[1].type, EMG_PSW);
+    assert_int_equal(r.trains[2].type, EMG_FIBRILLATION);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(synth_count_unit(&r, 1) + synth_count_unit(&r, 2), n_psw);
+    assert_int_equal(synth_count_unit(&r, 1), n_psw);
+    assert_int_equal(r.trains[0].type, EMG_PSW);
+    assert_int_equal(synth_count_unit(&r, 3), n_fib);
+    assert_int_equal(synth_count_unit(&r, 4), n_big);
+    synth_free_result(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_gap_filled_from_other_train),
         cmocka_unit_test(test_run_of_missed_filled),
         cmocka_unit_test(test_split_burst_joined),
+        cmocka_unit_test(test_rhythm_pieces_joined_by_discharges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
