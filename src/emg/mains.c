@@ -16,31 +16,58 @@
 #include "common/hot.h"
 #include "edx/emg.h"
 
-/* Power of x at f_hz (Goertzel), normalised to an amplitude. */
-static double tone_uv(const double *x, size_t n, double fs_hz, double f_hz)
+enum { MAX_TONES = 24 }; /* 2 candidates x 4 harmonics x (tone + 2 neighbours) */
+
+/* Power of x at each of f_hz[0..m) (Goertzel), normalised to an amplitude,
+ * into uv[]. The tones' recurrences run side by side in one pass over x:
+ * each is the same sequence of operations as on its own, and independent
+ * of the others, so the processor overlaps them. */
+EDX_HOT_CLONES
+static void tones_uv(const double *x, size_t n, double fs_hz, const double *f_hz, size_t m,
+                     double *uv)
 {
-    double w = 2.0 * EMG_PI * f_hz / fs_hz, c = 2.0 * cos(w), s1 = 0, s2 = 0;
-    for (size_t i = 0; i < n; i++) {
-        double s0 = x[i] + c * s1 - s2;
-        s2 = s1;
-        s1 = s0;
+    double w[MAX_TONES], c[MAX_TONES], s1[MAX_TONES] = {0}, s2[MAX_TONES] = {0};
+    for (size_t k = 0; k < m; k++) {
+        w[k] = 2.0 * EMG_PI * f_hz[k] / fs_hz;
+        c[k] = 2.0 * cos(w[k]);
     }
-    double re = s1 - s2 * cos(w), im = s2 * sin(w);
-    return 2.0 * sqrt(re * re + im * im) / (double)n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < m; k++) {
+            double s0 = x[i] + c[k] * s1[k] - s2[k];
+            s2[k] = s1[k];
+            s1[k] = s0;
+        }
+    for (size_t k = 0; k < m; k++) {
+        double re = s1[k] - s2[k] * cos(w[k]), im = s2[k] * sin(w[k]);
+        uv[k] = 2.0 * sqrt(re * re + im * im) / (double)n;
+    }
 }
 
-/* Hum of a mains frequency: fundamental plus odd harmonics up to 7, each
- * against the mean of two neighbours 7 Hz away. */
-static double hum_score(const double *x, size_t n, double fs_hz, double f0, double *fund_uv)
+/* The frequencies hum_score reads for mains frequency f0 (each odd
+ * harmonic up to 7 below fs / 2 - 7 Hz, and its neighbours 7 Hz away),
+ * appended to f[]; how many harmonics. */
+static int hum_tones(double fs_hz, double f0, double *f, size_t *m)
+{
+    int n_h = 0;
+    for (int h = 1; h <= 7; h += 2, n_h++) {
+        double fh = f0 * h;
+        if (fh + 7.0 >= fs_hz / 2)
+            break;
+        f[(*m)++] = fh;
+        f[(*m)++] = fh - 7.0;
+        f[(*m)++] = fh + 7.0;
+    }
+    return n_h;
+}
+
+/* Hum of a mains frequency from its tones (hum_tones order): fundamental
+ * plus odd harmonics, each against the mean of its two neighbours. */
+static double hum_score(const double *uv, int n_h, double *fund_uv)
 {
     double score = 0;
-    for (int h = 1; h <= 7; h += 2) {
-        double f = f0 * h;
-        if (f + 7.0 >= fs_hz / 2)
-            break;
-        double on = tone_uv(x, n, fs_hz, f);
-        double off = 0.5 * (tone_uv(x, n, fs_hz, f - 7.0) + tone_uv(x, n, fs_hz, f + 7.0));
-        if (h == 1 && fund_uv)
+    for (int k = 0; k < n_h; k++) {
+        double on = uv[3 * k], off = 0.5 * (uv[3 * k + 1] + uv[3 * k + 2]);
+        if (k == 0 && fund_uv)
             *fund_uv = on;
         score += on - 2.0 * off; /* only what stands out of the neighbourhood */
     }
@@ -57,9 +84,14 @@ double emg_mains_detect(const double *x, size_t n, double fs_hz, double *hum_uv)
     size_t n10 = (size_t)(fs_hz / 10.0);
     if (n10 > 0 && n > n10)
         n -= n % n10;
-    double u50 = 0, u60 = 0;
-    double s50 = hum_score(x, n, fs_hz, 50.0, &u50);
-    double s60 = hum_score(x, n, fs_hz, 60.0, &u60);
+    double f[MAX_TONES], uv[MAX_TONES], u50 = 0, u60 = 0;
+    size_t m = 0;
+    int h50 = hum_tones(fs_hz, 50.0, f, &m);
+    size_t at60 = m;
+    int h60 = hum_tones(fs_hz, 60.0, f, &m);
+    tones_uv(x, n, fs_hz, f, m, uv);
+    double s50 = hum_score(uv, h50, &u50);
+    double s60 = hum_score(uv + at60, h60, &u60);
     /* Below 0.5 uV the hum is lost in the noise: nothing to remove [E]. */
     double best = s50 >= s60 ? s50 : s60;
     if (best < 0.5)
