@@ -76,14 +76,15 @@ static void decode_digital_n(const uint8_t *p, size_t n, int bps, int32_t *out)
 #endif
 }
 
-/* Means of groups of f stored samples (p: n of them, bps bytes each) into
- * out, the open group carried in *c: integer sums (exact), one scaling per
- * group. Returns how many. */
+/* Groups of f samples, each mean scaled to a * mean + b. */
 typedef struct group_scale {
     int f;
     double a, b;
 } group_scale;
 
+/* Means of groups of g->f stored samples (p: n of them, bps bytes each)
+ * into out, the open group carried in *c: integer sums (exact), one scaling
+ * per group. Returns how many. */
 EDX_HOT_CLONES
 static size_t decode_means_n(const uint8_t *restrict p, size_t n, int bps, const group_scale *g,
                              edf_mean_carry *restrict c, double *restrict out)
