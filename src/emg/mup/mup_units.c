@@ -273,18 +273,25 @@ static size_t harmonic_support(const double *isi, size_t k, double t, size_t *on
  * NAN when none qualifies, isi then untouched; otherwise overwrites isi. */
 double emg_mup_firing_interval_ms(double *isi, size_t k)
 {
-    size_t best = 0, ones;
+    /* each interval's support, counted once (the second pass reads it; without
+     * room, it is counted again) */
+    size_t *support = malloc(2 * (k ? k : 1) * sizeof *support), best = 0, ones;
     for (size_t i = 0; i < k; i++) {
         size_t s = harmonic_support(isi, k, isi[i], &ones);
+        if (support)
+            support[2 * i] = s, support[2 * i + 1] = ones;
         best = s > best ? s : best;
     }
     double t = NAN;
     for (size_t i = 0; i < k; i++) {
-        size_t s = harmonic_support(isi, k, isi[i], &ones);
+        size_t s = support ? support[2 * i] : harmonic_support(isi, k, isi[i], &ones);
+        if (support)
+            ones = support[2 * i + 1];
         if ((double)s >= MUP_HARMONIC_SHARE * (double)best && ones >= MUP_HARMONIC_ONES &&
             (double)ones >= MUP_HARMONIC_ONES_SHARE * (double)s && !(isi[i] <= t))
             t = isi[i];
     }
+    free(support);
     if (isnan(t))
         return NAN;
     size_t m = 0;
