@@ -31,6 +31,12 @@ double emg_select_kth(double *v, size_t n, size_t k);
 /* The rules of clinical.md 1.3 applied to one train (timing + mean shape). */
 emg_type emg_classify_train(const emg_train *t);
 
+/* A discharge's window around its largest deflection: before it, MUP
+ * onsets [S28]; after it, PSWs last up to 30 ms [S52]. A duration of the
+ * whole window means the potential never settled within it. */
+#define EMG_PRE_MS 6.0
+#define EMG_POST_MS 26.0
+
 /* Discharges of one unit less than this apart form a burst: myokymic
  * bursts fire at 20-70 Hz within [S96] (src/emg/trains.c) [E]. */
 #define EMG_BURST_GAP_S 0.100

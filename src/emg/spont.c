@@ -12,8 +12,6 @@
 
 #include "emg/emg_internal.h"
 
-#define PRE_MS 6.0        /* before the largest deflection: MUP onsets [S28] */
-#define POST_MS 26.0      /* after it: PSWs last up to 30 ms [S52] */
 #define PREROLL_S 0.1     /* filters settle before an interval */
 #define POSTROLL_S 0.04   /* so discharges at an interval's end are whole */
 #define GAP_MS 1.0        /* supra-threshold samples closer than this form one run */
@@ -138,8 +136,8 @@ static int ctx_init(spont_ctx *c)
     if (c->dec < 1)
         c->dec = 1;
     c->fa = c->fs_raw / c->dec;
-    c->pre = (size_t)ceil(PRE_MS * c->fa / 1000.0);
-    c->post = (size_t)ceil(POST_MS * c->fa / 1000.0);
+    c->pre = (size_t)ceil(EMG_PRE_MS * c->fa / 1000.0);
+    c->post = (size_t)ceil(EMG_POST_MS * c->fa / 1000.0);
     c->len = c->pre + c->post + 1;
     c->block_a = BLOCK_SAMPLES / (size_t)c->dec + 2;
     size_t hist = (size_t)ceil(MAX_RUN_MS * 4 * c->fa / 1000.0) + 2 * c->len + 16;

@@ -353,18 +353,37 @@ static bool is_busy(const emg_spont_result *r, const emg_event *e)
  * EVENT_ALLOWANCE_MS below the limit (as the end-plate limit is above it,
  * src/emg/trains.c) [E]; a brief initially negative one is the end-plate
  * spike's signature (clinical.md 1.3 [S53]), and two such spikes summed
- * reach MUP size. */
+ * reach MUP size. One whose extent fills its whole window (it never
+ * settled within 32 ms) is no simple MUP, which lasts 5-15 ms (clinical.md
+ * 1.3 [S28]): a slow wave such as a PSW's negative phase, or overlapping
+ * activity; only a polyphasic (complex) potential lasts that long. */
 #define EVENT_ALLOWANCE_MS 1.0
 static bool event_is_mup_sized(const emg_event *e)
 {
+    if (e->duration_ms >= EMG_PRE_MS + EMG_POST_MS && e->phases < POLYPHASIC)
+        return false;
     double ms = e->duration_ms + (e->first_polarity > 0 ? EVENT_ALLOWANCE_MS : 0.0);
     return emg_is_mup_sized(e->amplitude_uv, ms, e->phases, e->first_polarity);
 }
 
+/* A discharge whose size differs from a unit's typical one
+ * by more than this share is another unit's of like shape: one motor
+ * unit's potential keeps its size from discharge to discharge [E]. */
+#define OTHER_UNIT_SIZE 0.2
+
+/* Two peaks closer than this lie on one main spike (a MUP's spike phase
+ * lasts a few ms [S28]): the later is a piece of the earlier or too
+ * overlapped to be measured alone [E]. */
+#define ONE_SPIKE_S 0.002
+
 /* A busy neighbour; a fasciculation neighbour counts only when larger, any
  * other only when at least half as large: a small end-plate spike or
  * fibrillation beside a large discharge does not make it part of that
- * activity [E]. */
+ * activity [E]. A myokymic unit's potential keeps its size from burst to
+ * burst, so a discharge of another size beside one of its discharges (not
+ * on its spike) is another unit firing meanwhile, not a piece of the burst
+ * [S43]; a neuromyotonic train's size wanes as it fires [S44], so there
+ * size tells nothing. */
 #define BUSY_MIN_RATIO 0.5
 static bool bigger_busy(const emg_spont_result *r, const emg_event *o, const emg_event *e)
 {
@@ -372,6 +391,11 @@ static bool bigger_busy(const emg_spont_result *r, const emg_event *o, const emg
         return false;
     if (o->amplitude_uv < BUSY_MIN_RATIO * e->amplitude_uv)
         return false;
+    if (o->type == EMG_MYOKYMIC && fabs(o->time_s - e->time_s) > ONE_SPIKE_S) {
+        double typical_uv = r->trains[o->unit - 1].shape.amplitude_uv;
+        if (fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv)
+            return false;
+    }
     return is_busy(r, o);
 }
 
@@ -534,9 +558,7 @@ static bool is_bursting(const emg_spont_result *r, const emg_event *e)
 
 /* Outside its bursts (no other of its discharges within a burst gap on
  * either side), a discharge whose size differs from its unit's typical one
- * by more than this share is another unit's of like shape: one motor
- * unit's potential keeps its size from discharge to discharge [E]. */
-#define OTHER_UNIT_SIZE 0.2
+ * by more than OTHER_UNIT_SIZE is another unit's of like shape. */
 
 /* Median discharge amplitude of each bursting train into typical_uv
  * (NAN for the others); scratch: room for n_events. */

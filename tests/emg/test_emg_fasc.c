@@ -3,7 +3,8 @@
  * motor unit discharges at rest: its size (brief but large potentials,
  * clinical.md 1.1 [S28]), a few random discharges that fit a rhythm only by
  * chance, a bursting unit's isolated discharges [S34], and the bursts'
- * recurrence read robustly when a burst is hidden.
+ * recurrence read robustly when a burst is hidden; and a fasciculation
+ * beside another unit's bursts.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -222,6 +223,61 @@ static void test_isolated_from_bursts(void **state)
                      emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
 }
 
+/* A fasciculation beside another unit's discharges (emg_fasc_context): a
+ * myokymic unit's (1, 1000 uV) neighbour of another size, off its spike,
+ * is another unit firing meanwhile and stays a fasciculation; one of the
+ * burst's own size, one on the spike (within 2 ms) and one beside a
+ * neuromyotonic train (2), whose size wanes, are not placed. A discharge
+ * whose extent fills its whole window never settled: no simple MUP, unless
+ * polyphasic. One line per discharge. */
+static void test_fasciculation_beside_bursts(void **state)
+{
+    (void)state;
+    static const struct {
+        double time_s;
+        uint32_t unit;
+        float amplitude_uv, duration_ms;
+        uint8_t phases;
+        emg_type want;
+    } ev[] = {
+        {1.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {1.012, 3, 600, 9.0f, 3, EMG_FASCICULATION},
+        {1.030, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {2.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
+        {2.012, 4, 950, 9.0f, 3, EMG_UNCLASSIFIED},  {2.030, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
+        {3.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {3.0015, 5, 600, 9.0f, 3, EMG_UNCLASSIFIED},
+        {4.000, 2, 700, 4.0f, 3, EMG_NEUROMYOTONIC}, {4.012, 6, 600, 9.0f, 3, EMG_UNCLASSIFIED},
+        {6.000, 7, 600, 32.1f, 3, EMG_UNCLASSIFIED}, {7.000, 8, 600, 32.1f, 6, EMG_FASCICULATION},
+    };
+    enum { N = sizeof ev / sizeof ev[0], N_UNITS = 8 };
+    emg_train tr[N_UNITS];
+    emg_event events[N];
+    memset(tr, 0, sizeof tr);
+    memset(events, 0, sizeof events);
+    for (size_t k = 0; k < N_UNITS; k++)
+        tr[k].type = k == 0 ? EMG_MYOKYMIC : k == 1 ? EMG_NEUROMYOTONIC : EMG_FASCICULATION;
+    tr[0].shape.amplitude_uv = 1000.0;
+    for (size_t k = 0; k < N; k++) {
+        events[k].time_s = ev[k].time_s;
+        events[k].unit = ev[k].unit;
+        events[k].type = (uint8_t)tr[ev[k].unit - 1].type;
+        events[k].amplitude_uv = ev[k].amplitude_uv;
+        events[k].duration_ms = ev[k].duration_ms;
+        events[k].phases = ev[k].phases;
+        events[k].first_polarity = 1;
+        tr[ev[k].unit - 1].n += ev[k].unit > 2 ? 3 : 1; /* fasciculating units of three */
+    }
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.trains = tr;
+    r.n_trains = N_UNITS;
+    r.events = events;
+    r.n_events = N;
+    assert_int_equal(emg_fasc_context(&r), EDX_OK);
+    for (size_t k = 0; k < N; k++)
+        if (events[k].type != ev[k].want)
+            fail_msg("discharge at %.4f s of unit %u: got %s, want %s", ev[k].time_s, ev[k].unit,
+                     emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_bursts_with_a_hidden_one),
         cmocka_unit_test(test_very_short_intervals_are_not_myokymic),
         cmocka_unit_test(test_isolated_from_bursts),
+        cmocka_unit_test(test_fasciculation_beside_bursts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
