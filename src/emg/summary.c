@@ -578,43 +578,74 @@ static bool other_units(const emg_event *e, double typical_uv, double before_s, 
            fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv;
 }
 
+/* Median interval within the bursts of each bursting train into intra_s
+ * (NAN for the others); gap_s: each discharge's gap to its unit's previous
+ * one; scratch: room for n_events. */
+static void intra_burst_intervals(const emg_spont_result *r, const double *gap_s, double *intra_s,
+                                  double *scratch)
+{
+    for (size_t k = 0; k < r->n_trains; k++) {
+        emg_type ty = r->trains[k].type;
+        size_t n = 0;
+        for (size_t i = 0; ty == EMG_MYOKYMIC && i < r->n_events; i++)
+            if (r->events[i].unit == k + 1 && gap_s[i] < EMG_BURST_GAP_S)
+                scratch[n++] = gap_s[i];
+        intra_s[k] = n ? emg_select_kth(scratch, n, n / 2) : NAN;
+    }
+}
+
+/* A discharge more than this many of its unit's intervals within bursts
+ * from each of its unit's others is outside the bursts: within one, the
+ * unit fires at its steady rate [S43], so even with a discharge or two of
+ * the burst missed its neighbour comes sooner [E]. */
+#define OUT_OF_BURST_INTERVALS 3.0
+
+static bool out_of_bursts(double intra_s, double before_s, double after_s)
+{
+    return before_s > OUT_OF_BURST_INTERVALS * intra_s &&
+           after_s > OUT_OF_BURST_INTERVALS * intra_s;
+}
+
 int emg_isolated_from_bursts(emg_spont_result *r)
 {
-    double *prev_s = malloc((r->n_trains + 1) * sizeof *prev_s);
-    double *gap_s = malloc((r->n_events + 1) * sizeof *gap_s);
-    double *typical_uv = malloc((r->n_trains + 1) * sizeof *typical_uv);
-    if (!prev_s || !gap_s || !typical_uv) {
-        free(prev_s);
-        free(gap_s);
-        free(typical_uv);
-        return EDX_ERR_NOMEM;
+    size_t nt = r->n_trains + 1, ne = r->n_events + 1;
+    double *prev_s = malloc(nt * sizeof *prev_s), *typical_uv = malloc(nt * sizeof *typical_uv);
+    double *intra_s = malloc(nt * sizeof *intra_s), *gap_s = malloc(ne * sizeof *gap_s);
+    double *scratch = malloc(ne * sizeof *scratch);
+    int rc = prev_s && typical_uv && intra_s && gap_s && scratch ? EDX_OK : EDX_ERR_NOMEM;
+    if (!rc) {
+        typical_sizes(r, typical_uv, scratch);
+        for (size_t k = 0; k < r->n_trains; k++)
+            prev_s[k] = -INFINITY;
+        for (size_t i = 0; i < r->n_events; i++) { /* gap to the unit's previous discharge */
+            const emg_event *e = &r->events[i];
+            gap_s[i] = e->time_s - prev_s[e->unit - 1];
+            prev_s[e->unit - 1] = e->time_s;
+        }
+        intra_burst_intervals(r, gap_s, intra_s, scratch);
+        for (size_t k = 0; k < r->n_trains; k++)
+            prev_s[k] = INFINITY;
     }
-    typical_sizes(r, typical_uv, gap_s);
-    for (size_t k = 0; k < r->n_trains; k++)
-        prev_s[k] = -INFINITY;
-    for (size_t i = 0; i < r->n_events; i++) { /* gap to the unit's previous discharge */
-        const emg_event *e = &r->events[i];
-        gap_s[i] = e->time_s - prev_s[e->unit - 1];
-        prev_s[e->unit - 1] = e->time_s;
-    }
-    for (size_t k = 0; k < r->n_trains; k++)
-        prev_s[k] = INFINITY;
-    for (size_t i = r->n_events; i-- > 0;) { /* ... and to its next one */
+    for (size_t i = r->n_events; !rc && i-- > 0;) { /* ... and to its next one */
         emg_event *e = &r->events[i];
-        double after_s = prev_s[e->unit - 1] - e->time_s;
-        prev_s[e->unit - 1] = e->time_s;
+        size_t k = e->unit - 1;
+        double after_s = prev_s[k] - e->time_s;
+        prev_s[k] = e->time_s;
         if (is_bursting(r, e) && event_is_mup_sized(e) &&
             ((gap_s[i] > ISOLATED_S && after_s > ISOLATED_S) ||
-             other_units(e, typical_uv[e->unit - 1], gap_s[i], after_s)))
+             (r->trains[k].type == EMG_MYOKYMIC && out_of_bursts(intra_s[k], gap_s[i], after_s)) ||
+             other_units(e, typical_uv[k], gap_s[i], after_s)))
             e->type = EMG_FASCICULATION;
-        else if (e->type == EMG_FASCICULATION && emg_recurring_bursts(&r->trains[e->unit - 1]) &&
+        else if (e->type == EMG_FASCICULATION && emg_recurring_bursts(&r->trains[k]) &&
                  (gap_s[i] < EMG_BURST_GAP_S || after_s < EMG_BURST_GAP_S))
             e->type = EMG_MYOKYMIC;
     }
     free(prev_s);
-    free(gap_s);
     free(typical_uv);
-    return EDX_OK;
+    free(intra_s);
+    free(gap_s);
+    free(scratch);
+    return rc;
 }
 
 static void fasciculations(emg_spont_result *r)
