@@ -6,6 +6,7 @@
  *   units.c    trains of one generator by template matching (online)
  *   trains.c   train statistics and the classification rules
  *   summary.c  per-muscle counts, grade, automatic rest, events table
+ *   context.c  a fasciculation-like discharge among its neighbours
  *   pieces.c   one generator's train found in pieces, joined
  *   split.c    two generators' discharges in one train, taken apart
  *   phase.c    two fibres at nearly one rate, followed phase by phase
@@ -36,6 +37,16 @@ emg_type emg_classify_train(const emg_train *t);
  * whole window means the potential never settled within it. */
 #define EMG_PRE_MS 6.0
 #define EMG_POST_MS 26.0
+
+/* A discharge with none of its unit's others within this on either side
+ * is isolated [S34]; five or more MUP-sized discharges each less than
+ * 250 ms after the one before are sustained firing at recruitment rates
+ * (clinical.md 1.3 [S54]); five phases or more make a potential
+ * polyphasic [S55]. */
+#define EMG_ISOLATED_S 0.25
+#define EMG_RUN_GAP_S 0.25
+#define EMG_RUN_MIN_N 5
+#define EMG_POLYPHASIC 5
 
 /* Discharges of one unit less than this apart form a burst: myokymic
  * bursts fire at 20-70 Hz within [S96] (src/emg/trains.c) [E]. */
@@ -140,7 +151,7 @@ uint32_t emg_units_root(const emg_units *u, uint32_t id);
  * measuring their mean waveform with noise noise_uv. */
 void emg_units_retire(emg_units *u, double now_s, double noise_uv);
 
-/* ---- after streaming (split.c, pieces.c, summary.c) ----------------------------------- */
+/* ---- after streaming (split.c, pieces.c, summary.c, context.c) ---------------------- */
 
 /* Joins the pieces of one generator's train (one rhythm in pieces, one
  * discharge continuing as another train, or a myotonic run whose small
@@ -201,14 +212,14 @@ int emg_hidden_fibrillation(emg_spont_result *r);
 emg_type emg_classify_chain(const emg_train *t);
 
 /* Fasciculation discharges that are end-plate activity become end_plate
- * (summary.c): those of a one- or two-discharge generator shaped like the
+ * (context.c): those of a one- or two-discharge generator shaped like the
  * spikes of an end-plate train at their needle site and within its span,
  * and all of a longer fasciculation train most of whose discharges are
  * (clinical.md 1.1 [S53, S51]). Before the fasciculations' context is
  * judged. EDX_OK or EDX_ERR_NOMEM. */
 int emg_end_plate_amid(emg_spont_result *r);
 
-/* The fasciculations' context (summary.c), once events carry their
+/* The fasciculations' context (src/emg/context.c), once events carry their
  * trains' types: end-plate activity (emg_end_plate_amid); discharges in
  * sustained motor unit activity (five or more MUP-sized discharges of any
  * generators each < 250 ms after the one before [S34, S54]) and those
@@ -218,9 +229,10 @@ int emg_fasc_context(emg_spont_result *r);
 
 /* Discharges of a myokymic or neuromyotonic train with none of the train's
  * others within 250 ms on either side, MUP-sized, become fasciculations
- * [S34]; those of a fasciculating unit whose bursts recur as myokymic ones
- * do (emg_recurring_bursts) that are in a burst become myokymic
- * (src/emg/summary.c). Events sorted by time. */
+ * [S34], as do a myokymic train's outside its bursts; those of a
+ * fasciculating unit whose bursts recur as myokymic ones do
+ * (emg_recurring_bursts) that are in a burst become myokymic
+ * (src/emg/context.c). Events sorted by time. */
 int emg_isolated_from_bursts(emg_spont_result *r);
 
 /* Trains from the retired units, their classification, the events' types,

@@ -165,7 +165,7 @@ static void test_very_short_intervals_are_not_myokymic(void **state)
  * two intervals on (a discharge of the burst missed), a small one, and the
  * bursts' own stay what their train is. Outside its bursts a discharge a
  * third smaller than the unit's others is another unit's: a fasciculation
- * (summary.c OTHER_UNIT_SIZE), while one as small within a burst stays.
+ * (context.c OTHER_UNIT_SIZE), while one as small within a burst stays.
  * A fasciculating unit (3) whose bursts recur as myokymic ones do fires
  * them as myokymic discharges. */
 static void test_isolated_from_bursts(void **state)

@@ -1,0 +1,339 @@
+/*
+ * context.c - a discharge among its neighbours: whether a fasciculation-like
+ * discharge is one (isolated, random, MUP-sized [S34]) or part of other
+ * activity beside it - end-plate spikes summed, sustained motor unit firing,
+ * a burst of another unit - and which discharges of a bursting unit fire
+ * alone, outside its bursts (clinical.md 1.1).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "emg/emg_internal.h"
+
+/* A fasciculation-like discharge within 20 ms of a discharge of a high-rate
+ * or voluntary train is part of that activity (a burst, a run, an end-plate
+ * spike), not an isolated discharge [S34]; it is left unclassified [E]. */
+#define CONTEXT_S 0.020
+#define HIGH_RATE_HZ 15.0
+
+static bool is_busy(const emg_spont_result *r, const emg_event *e)
+{
+    const emg_train *t = &r->trains[e->unit - 1];
+    switch ((emg_type)e->type) {
+    case EMG_MYOKYMIC:
+    case EMG_NEUROMYOTONIC:
+    case EMG_CRD:
+    case EMG_MYOTONIC:
+    case EMG_END_PLATE:
+    case EMG_MUP:
+        return true;
+    case EMG_UNCLASSIFIED:
+        return t->n >= 3 && t->rate_hz > HIGH_RATE_HZ;
+    case EMG_FASCICULATION: /* two "isolated" discharges 20 ms apart are not */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* MUP-sized on its own (clinical.md 1.3: > ~100 uV, > ~5 ms; polyphasic
+ * ones may be shorter [S28]): a train's mean waveform says little when it
+ * holds one or two discharges. A duration read on one noisy sweep runs
+ * short, so a discharge whose first deflection is positive is allowed
+ * EVENT_ALLOWANCE_MS below the limit (as the end-plate limit is above it,
+ * src/emg/trains.c) [E]; a brief initially negative one is the end-plate
+ * spike's signature (clinical.md 1.3 [S53]), and two such spikes summed
+ * reach MUP size. One whose extent fills its whole window (it never
+ * settled within 32 ms) is no simple MUP, which lasts 5-15 ms (clinical.md
+ * 1.3 [S28]): a slow wave such as a PSW's negative phase, or overlapping
+ * activity; only a polyphasic (complex) potential lasts that long. */
+#define EVENT_ALLOWANCE_MS 1.0
+static bool event_is_mup_sized(const emg_event *e)
+{
+    if (e->duration_ms >= EMG_PRE_MS + EMG_POST_MS && e->phases < EMG_POLYPHASIC)
+        return false;
+    double ms = e->duration_ms + (e->first_polarity > 0 ? EVENT_ALLOWANCE_MS : 0.0);
+    return emg_is_mup_sized(e->amplitude_uv, ms, e->phases, e->first_polarity);
+}
+
+/* A discharge whose size differs from a unit's typical one
+ * by more than this share is another unit's of like shape: one motor
+ * unit's potential keeps its size from discharge to discharge [E]. */
+#define OTHER_UNIT_SIZE 0.2
+
+/* Two peaks closer than this lie on one main spike (a MUP's spike phase
+ * lasts a few ms [S28]): the later is a piece of the earlier or too
+ * overlapped to be measured alone [E]. */
+#define ONE_SPIKE_S 0.002
+
+/* A busy neighbour; a fasciculation neighbour counts only when larger, any
+ * other only when at least half as large: a small end-plate spike or
+ * fibrillation beside a large discharge does not make it part of that
+ * activity [E]. A myokymic unit's potential keeps its size from burst to
+ * burst, so a discharge of another size beside one of its discharges (not
+ * on its spike) is another unit firing meanwhile, not a piece of the burst
+ * [S43]; a neuromyotonic train's size wanes as it fires [S44], so there
+ * size tells nothing. */
+#define BUSY_MIN_RATIO 0.5
+static bool bigger_busy(const emg_spont_result *r, const emg_event *o, const emg_event *e)
+{
+    if (o->type == EMG_FASCICULATION && o->amplitude_uv < e->amplitude_uv)
+        return false;
+    if (o->amplitude_uv < BUSY_MIN_RATIO * e->amplitude_uv)
+        return false;
+    if (o->type == EMG_MYOKYMIC && fabs(o->time_s - e->time_s) > ONE_SPIKE_S) {
+        double typical_uv = r->trains[o->unit - 1].shape.amplitude_uv;
+        if (fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv)
+            return false;
+    }
+    return is_busy(r, o);
+}
+
+/* Whether discharge e lies within the span of an end-plate train at its
+ * needle site and is shaped like that train's spikes [S53, S51]. */
+static bool like_end_plate_here(const emg_spont_result *r, const emg_event *e)
+{
+    for (size_t k = 0; k < r->n_trains; k++) {
+        const emg_train *ep = &r->trains[k];
+        if (ep->type == EMG_END_PLATE && ep->site == e->site && ep->first_s <= e->time_s &&
+            e->time_s <= ep->last_s && emg_event_like_end_plate(e, ep))
+            return true;
+    }
+    return false;
+}
+
+/* A discharge of a one- or two-discharge generator amid the irregular
+ * firing of an end-plate train at its needle site, shaped like that
+ * train's spikes: end-plate spikes summed or cut by a neighbour, which
+ * matched no template, not a fasciculation [S53, S51]. A longer train most
+ * of whose discharges (more than half) are such spikes is a piece of the
+ * end-plate activity the template matching split off: a motor unit's
+ * discharges keep one MUP shape [S28], so the few of its discharges a
+ * neighbour stretched beyond an end-plate spike's duration, and a mean
+ * waveform stretched by the spikes around it, do not make it a
+ * fasciculating unit [E]. ep_like[k] counts train k's discharges that are
+ * such spikes. */
+static bool amid_end_plate(const emg_spont_result *r, const emg_event *e, const size_t *ep_like)
+{
+    size_t k = e->unit - 1, n = r->trains[k].n;
+    if (n > 2)
+        return 2 * ep_like[k] > n;
+    return like_end_plate_here(r, e);
+}
+
+/* Counts, per train, the discharges shaped like end-plate spikes amid an
+ * end-plate train of their site; NULL when memory fails. */
+static size_t *count_end_plate_like(const emg_spont_result *r)
+{
+    size_t *ep_like = calloc(r->n_trains ? r->n_trains : 1, sizeof *ep_like);
+    for (size_t i = 0; ep_like && i < r->n_events; i++) {
+        const emg_event *e = &r->events[i];
+        if (r->trains[e->unit - 1].type == EMG_FASCICULATION)
+            ep_like[e->unit - 1] += like_end_plate_here(r, e);
+    }
+    return ep_like;
+}
+
+int emg_end_plate_amid(emg_spont_result *r)
+{
+    size_t *ep_like = count_end_plate_like(r);
+    if (!ep_like)
+        return EDX_ERR_NOMEM;
+    for (size_t i = 0; i < r->n_events; i++) {
+        emg_event *e = &r->events[i];
+        if (e->type == EMG_FASCICULATION && amid_end_plate(r, e, ep_like))
+            e->type = EMG_END_PLATE;
+    }
+    free(ep_like);
+    return EDX_OK;
+}
+
+/* ---- sustained motor unit activity ----------------------------------------------------
+ * Fasciculations are isolated, random discharges at a very low rate [S34]
+ * (clinical.md 1.1). MUP-sized discharges of any generators at one needle
+ * site following one another less than 250 ms apart, five or more in a
+ * row, are sustained motor unit firing at recruitment rates [S54] - a
+ * voluntary contraction or a cramp, whose summed, ever-changing complexes
+ * match no template - not fasciculations; the runs are as for one unit's
+ * voluntary firing (EMG_RUN_GAP_S, EMG_RUN_MIN_N). A discharge counts when it and
+ * its generator's mean waveform are MUP-sized (a brief spike a neighbour
+ * stretched does not), and the generator is not an unplaced train of its
+ * own above 15 Hz (high-rate activity, judged by the 20 ms context below).
+ * Discharges already placed in another class (myokymic bursts,
+ * neuromyotonic trains, ...) are not counted: they are what they are. */
+static bool is_motor_unit_activity(const emg_spont_result *r, const emg_event *e)
+{
+    const emg_train *t = &r->trains[e->unit - 1];
+    const emg_features *f = &t->shape;
+    bool high_rate = t->type == EMG_UNCLASSIFIED && t->n >= 3 && t->rate_hz > HIGH_RATE_HZ;
+    return (e->type == EMG_FASCICULATION || e->type == EMG_UNCLASSIFIED || e->type == EMG_MUP) &&
+           !high_rate && event_is_mup_sized(e) &&
+           emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases, f->first_polarity);
+}
+
+/* Flags the fasciculation discharges of a run of motor unit activity of
+ * EMG_RUN_MIN_N or more (idx: the run's n event indices). */
+static void flag_run(emg_spont_result *r, const size_t *idx, size_t n)
+{
+    if (n < EMG_RUN_MIN_N)
+        return;
+    for (size_t k = 0; k < n; k++)
+        if (r->events[idx[k]].type == EMG_FASCICULATION)
+            r->events[idx[k]].flag_busy = 1;
+}
+
+static int sustained_activity(emg_spont_result *r)
+{
+    size_t *idx = malloc((r->n_events ? r->n_events : 1) * sizeof *idx), n = 0;
+    if (!idx)
+        return EDX_ERR_NOMEM;
+    const emg_event *last = NULL;
+    for (size_t i = 0; i < r->n_events; i++) {
+        const emg_event *e = &r->events[i];
+        if (!is_motor_unit_activity(r, e))
+            continue;
+        if (last && (e->site != last->site || e->time_s - last->time_s > EMG_RUN_GAP_S)) {
+            flag_run(r, idx, n);
+            n = 0;
+        }
+        idx[n++] = i;
+        last = e;
+    }
+    flag_run(r, idx, n);
+    free(idx);
+    return EDX_OK;
+}
+
+int emg_fasc_context(emg_spont_result *r)
+{
+    int rc = emg_end_plate_amid(r);
+    if (!rc)
+        rc = sustained_activity(r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r->n_events; i++) {
+        emg_event *e = &r->events[i];
+        if (e->type != EMG_FASCICULATION || e->flag_busy)
+            continue;
+        bool busy = !event_is_mup_sized(e);
+        for (size_t j = i; j-- > 0 && e->time_s - r->events[j].time_s <= CONTEXT_S && !busy;)
+            busy = r->events[j].unit != e->unit && bigger_busy(r, &r->events[j], e);
+        for (size_t j = i + 1;
+             j < r->n_events && r->events[j].time_s - e->time_s <= CONTEXT_S && !busy; j++)
+            busy = r->events[j].unit != e->unit && bigger_busy(r, &r->events[j], e);
+        if (busy)
+            e->flag_busy = 1;
+    }
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].flag_busy) {
+            r->events[i].type = EMG_UNCLASSIFIED;
+            r->events[i].flag_busy = 0;
+        }
+    return EDX_OK;
+}
+
+/* ---- isolated discharges of a bursting unit -------------------------------------------
+ * A unit that fires in bursts (myokymic, neuromyotonic) may also fire
+ * alone between them, as hyperexcitable motor axons do (clinical.md 1.1,
+ * 5.5 [S43, S44]): a MUP-sized discharge of such a train with no other of
+ * its discharges within 250 ms on either side is an isolated discharge, a
+ * fasciculation by definition [S34], not part of a burst. Conversely a
+ * fasciculating unit (mostly single discharges) whose bursts recur as
+ * myokymic ones do fires those bursts as myokymic discharges [S43]. */
+static bool is_bursting(const emg_spont_result *r, const emg_event *e)
+{
+    emg_type ty = r->trains[e->unit - 1].type;
+    return ty == EMG_MYOKYMIC || ty == EMG_NEUROMYOTONIC;
+}
+
+/* Outside its bursts (no other of its discharges within a burst gap on
+ * either side), a discharge whose size differs from its unit's typical one
+ * by more than OTHER_UNIT_SIZE is another unit's of like shape. */
+
+/* Median discharge amplitude of each bursting train into typical_uv
+ * (NAN for the others); scratch: room for n_events. */
+static void typical_sizes(const emg_spont_result *r, double *typical_uv, double *scratch)
+{
+    for (size_t k = 0; k < r->n_trains; k++) {
+        emg_type ty = r->trains[k].type;
+        typical_uv[k] = ty == EMG_MYOKYMIC || ty == EMG_NEUROMYOTONIC
+                            ? emg_train_median(r, k, EMG_FIELD_AMPLITUDE, scratch)
+                            : NAN;
+    }
+}
+
+static bool other_units(const emg_event *e, double typical_uv, double before_s, double after_s)
+{
+    return before_s > EMG_BURST_GAP_S && after_s > EMG_BURST_GAP_S &&
+           fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv;
+}
+
+/* Median interval within the bursts of each bursting train into intra_s
+ * (NAN for the others); gap_s: each discharge's gap to its unit's previous
+ * one; scratch: room for n_events. */
+static void intra_burst_intervals(const emg_spont_result *r, const double *gap_s, double *intra_s,
+                                  double *scratch)
+{
+    for (size_t k = 0; k < r->n_trains; k++) {
+        emg_type ty = r->trains[k].type;
+        size_t n = 0;
+        for (size_t i = 0; ty == EMG_MYOKYMIC && i < r->n_events; i++)
+            if (r->events[i].unit == k + 1 && gap_s[i] < EMG_BURST_GAP_S)
+                scratch[n++] = gap_s[i];
+        intra_s[k] = n ? emg_select_kth(scratch, n, n / 2) : NAN;
+    }
+}
+
+/* A discharge more than this many of its unit's intervals within bursts
+ * from each of its unit's others is outside the bursts: within one, the
+ * unit fires at its steady rate [S43], so even with a discharge or two of
+ * the burst missed its neighbour comes sooner [E]. */
+#define OUT_OF_BURST_INTERVALS 3.0
+
+static bool out_of_bursts(double intra_s, double before_s, double after_s)
+{
+    return before_s > OUT_OF_BURST_INTERVALS * intra_s &&
+           after_s > OUT_OF_BURST_INTERVALS * intra_s;
+}
+
+int emg_isolated_from_bursts(emg_spont_result *r)
+{
+    size_t nt = r->n_trains + 1, ne = r->n_events + 1;
+    double *prev_s = malloc(nt * sizeof *prev_s), *typical_uv = malloc(nt * sizeof *typical_uv);
+    double *intra_s = malloc(nt * sizeof *intra_s), *gap_s = malloc(ne * sizeof *gap_s);
+    double *scratch = malloc(ne * sizeof *scratch);
+    int rc = prev_s && typical_uv && intra_s && gap_s && scratch ? EDX_OK : EDX_ERR_NOMEM;
+    if (!rc) {
+        typical_sizes(r, typical_uv, scratch);
+        for (size_t k = 0; k < r->n_trains; k++)
+            prev_s[k] = -INFINITY;
+        for (size_t i = 0; i < r->n_events; i++) { /* gap to the unit's previous discharge */
+            const emg_event *e = &r->events[i];
+            gap_s[i] = e->time_s - prev_s[e->unit - 1];
+            prev_s[e->unit - 1] = e->time_s;
+        }
+        intra_burst_intervals(r, gap_s, intra_s, scratch);
+        for (size_t k = 0; k < r->n_trains; k++)
+            prev_s[k] = INFINITY;
+    }
+    for (size_t i = r->n_events; !rc && i-- > 0;) { /* ... and to its next one */
+        emg_event *e = &r->events[i];
+        size_t k = e->unit - 1;
+        double after_s = prev_s[k] - e->time_s;
+        prev_s[k] = e->time_s;
+        if (is_bursting(r, e) && event_is_mup_sized(e) &&
+            ((gap_s[i] > EMG_ISOLATED_S && after_s > EMG_ISOLATED_S) ||
+             (r->trains[k].type == EMG_MYOKYMIC && out_of_bursts(intra_s[k], gap_s[i], after_s)) ||
+             other_units(e, typical_uv[k], gap_s[i], after_s)))
+            e->type = EMG_FASCICULATION;
+        else if (e->type == EMG_FASCICULATION && emg_recurring_bursts(&r->trains[k]) &&
+                 (gap_s[i] < EMG_BURST_GAP_S || after_s < EMG_BURST_GAP_S))
+            e->type = EMG_MYOKYMIC;
+    }
+    free(prev_s);
+    free(typical_uv);
+    free(intra_s);
+    free(gap_s);
+    free(scratch);
+    return rc;
+}
