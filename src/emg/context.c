@@ -296,9 +296,20 @@ static bool out_of_bursts(double intra_s, double before_s, double after_s)
            after_s > OUT_OF_BURST_INTERVALS * intra_s;
 }
 
-int emg_isolated_from_bursts(emg_spont_result *r)
+/* How far the rest analysed around t reaches before and after it (spans in
+ * time order; *j: the span index to start from, moved down as t falls). */
+static void seen_around(const span *spans, size_t n_spans, size_t *j, double t_s, double *before_s,
+                        double *after_s)
 {
-    size_t nt = r->n_trains + 1, ne = r->n_events + 1;
+    while (*j > 0 && spans[*j].a_s > t_s)
+        (*j)--;
+    *before_s = n_spans ? fmax(t_s - spans[*j].a_s, 0.0) : INFINITY;
+    *after_s = n_spans ? fmax(spans[*j].b_s - t_s, 0.0) : INFINITY;
+}
+
+int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_spans)
+{
+    size_t nt = r->n_trains + 1, ne = r->n_events + 1, j = n_spans ? n_spans - 1 : 0;
     double *prev_s = malloc(nt * sizeof *prev_s), *typical_uv = malloc(nt * sizeof *typical_uv);
     double *intra_s = malloc(nt * sizeof *intra_s), *gap_s = malloc(ne * sizeof *gap_s);
     double *scratch = malloc(ne * sizeof *scratch);
@@ -319,12 +330,18 @@ int emg_isolated_from_bursts(emg_spont_result *r)
     for (size_t i = r->n_events; !rc && i-- > 0;) { /* ... and to its next one */
         emg_event *e = &r->events[i];
         size_t k = e->unit - 1;
-        double after_s = prev_s[k] - e->time_s;
+        double after_s = prev_s[k] - e->time_s, room_before_s, room_after_s;
         prev_s[k] = e->time_s;
+        /* no discharge seen is not none fired: beyond the rest analysed,
+         * the unit's discharges are unknown */
+        seen_around(spans, n_spans, &j, e->time_s, &room_before_s, &room_after_s);
+        double quiet_before_s = fmin(gap_s[i], room_before_s);
+        double quiet_after_s = fmin(after_s, room_after_s);
         if (is_bursting(r, e) && event_is_mup_sized(e) &&
-            ((gap_s[i] > EMG_ISOLATED_S && after_s > EMG_ISOLATED_S) ||
-             (r->trains[k].type == EMG_MYOKYMIC && out_of_bursts(intra_s[k], gap_s[i], after_s)) ||
-             other_units(e, typical_uv[k], gap_s[i], after_s)))
+            ((quiet_before_s > EMG_ISOLATED_S && quiet_after_s > EMG_ISOLATED_S) ||
+             (r->trains[k].type == EMG_MYOKYMIC &&
+              out_of_bursts(intra_s[k], quiet_before_s, quiet_after_s)) ||
+             other_units(e, typical_uv[k], quiet_before_s, quiet_after_s)))
             e->type = EMG_FASCICULATION;
         else if (e->type == EMG_FASCICULATION && emg_recurring_bursts(&r->trains[k]) &&
                  (gap_s[i] < EMG_BURST_GAP_S || after_s < EMG_BURST_GAP_S))

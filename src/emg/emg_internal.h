@@ -232,8 +232,10 @@ int emg_fasc_context(emg_spont_result *r);
  * [S34], as do a myokymic train's outside its bursts; those of a
  * fasciculating unit whose bursts recur as myokymic ones do
  * (emg_recurring_bursts) that are in a burst become myokymic
- * (src/emg/context.c). Events sorted by time. */
-int emg_isolated_from_bursts(emg_spont_result *r);
+ * (src/emg/context.c). Events sorted by time; spans (n_spans, in time
+ * order): the rest analysed, beyond which nothing is known of the unit's
+ * firing. */
+int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_spans);
 
 /* Trains from the retired units, their classification, the events' types,
  * the automatic rest (without activation annotations), counts and grade. */

@@ -448,7 +448,7 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         for (size_t i = 0; i < n_spans; i++)
             r->rest_s += spans[i].b_s - spans[i].a_s;
     }
-    rc = emg_isolated_from_bursts(r);
+    rc = emg_isolated_from_bursts(r, spans, n_spans);
     if (!rc)
         rc = emg_fasc_context(r);
     if (!rc)
