@@ -203,6 +203,12 @@ int emg_features_measure_two(const double *x, size_t n, size_t pk, double fs_hz,
                              double quiet_a_ms, double quiet_b_ms, emg_features *fa,
                              emg_features *fb);
 
+/* Whether x holds, after x[pk] and within the extent f measured at pk
+ * (f->end_ms), a deflection larger than ratio times |x[pk]|: x[pk] is then
+ * a leading phase of a larger potential. */
+bool emg_features_later_larger(const double *x, size_t n, size_t pk, double fs_hz,
+                               const emg_features *f, double ratio);
+
 /* Standard deviation of x[0..n) about its mean: the noise left in an
  * averaged waveform, read from a stretch of it before the potential. */
 double emg_flank_noise_uv(const double *x, size_t n);

@@ -248,6 +248,19 @@ int emg_features_measure_at(const double *x, size_t n, size_t pk, double fs_hz, 
     return emg_features_measure_two(x, n, pk, fs_hz, noise_uv, quiet_ms, quiet_ms, f, &same);
 }
 
+bool emg_features_later_larger(const double *x, size_t n, size_t pk, double fs_hz,
+                               const emg_features *f, double ratio)
+{
+    if (!x || !f || pk >= n || !(fs_hz > 0))
+        return false;
+    double z = ceil(f->end_ms * fs_hz / 1000.0), lim = ratio * fabs(x[pk]);
+    size_t end = z < (double)n ? (size_t)z : n;
+    for (size_t i = pk + 1; i < end; i++)
+        if (fabs(x[i]) > lim)
+            return true;
+    return false;
+}
+
 double emg_flank_noise_uv(const double *x, size_t n)
 {
     if (!x || n < 2)

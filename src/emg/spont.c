@@ -33,6 +33,15 @@
  * where it ends, and its size, are read with 3 ms (a PSW's 5-30 ms [S52]) [E] */
 #define TAIL_QUIET_MS 3.0
 #define BLOCK_SAMPLES 16384
+/* The noise level is each block's robust estimate, but never above the
+ * median of the blocks of the last 10 s of the same rest interval: a
+ * dense train (a neuromyotonic discharge fills its 0.5-2 s [S44], a
+ * myotonic run a few seconds [S45]) raises a block's median |v| to its
+ * own size, and would raise the threshold above its discharges; noise is
+ * what is there in most blocks [E]. */
+#define NOISE_WINDOW_S 10.0
+#define NOISE_INFLATED 1.5
+#define NOISE_RECENT_MAX 64
 #define NOISE_STRIDE 8 /* every 8th sample is plenty for a median [E] */
 
 void emg_options_default(emg_options *o)
@@ -63,6 +72,8 @@ typedef struct spont_ctx {
     emg_run *runs;
     double *sd_hist;
     size_t n_sd, cap_sd;
+    double recent_sd[NOISE_RECENT_MAX]; /* the last blocks' estimates (a ring) */
+    size_t n_recent, k_recent;          /* pushed in this rest interval; ring size */
     double noise_uv;
     double last_peak_s;
     double last_end_s;    /* where the last discharge returned to baseline */
@@ -140,6 +151,8 @@ static int ctx_init(spont_ctx *c)
     c->post = (size_t)ceil(EMG_POST_MS * c->fa / 1000.0);
     c->len = c->pre + c->post + 1;
     c->block_a = BLOCK_SAMPLES / (size_t)c->dec + 2;
+    double k = ceil(NOISE_WINDOW_S * c->fs_raw / BLOCK_SAMPLES);
+    c->k_recent = k < 1 ? 1 : k > NOISE_RECENT_MAX ? NOISE_RECENT_MAX : (size_t)k;
     size_t hist = (size_t)ceil(MAX_RUN_MS * 4 * c->fa / 1000.0) + 2 * c->len + 16;
     c->bcap = c->block_a + hist;
     c->bx = malloc(c->bcap * sizeof *c->bx);
@@ -241,6 +254,12 @@ static bool dominated(const spont_ctx *c)
     return false;
 }
 
+/* A candidate whose potential (its own extent) holds a later deflection
+ * more than this times its peak is a leading phase of that potential (a
+ * complex discharge's first spike): it starts no train of its own, the
+ * larger deflection, found next, times the discharge [E]. */
+#define LEAD_RATIO 1.5
+
 /* One discharge whose largest deflection is bx[pk] (baseline base):
  * aligned, measured, given to a train and listed. *unit receives the train,
  * 0 when the discharge was not taken. */
@@ -278,7 +297,8 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
         /* no train matches: an overlap of a known one, or a new generator */
         *unit = emg_units_explain(&c->units, c->bsnip, site, t_s,
                                   c->opt->threshold_sd * c->noise_uv);
-        if (*unit == 0)
+        if (*unit == 0 &&
+            !emg_features_later_larger(c->snip, c->len, c->pre, c->fa, &own, LEAD_RATIO))
             rc = emg_units_assign(&c->units, c->snip, c->bsnip, amp, t_s, site, c->noise_uv,
                                   false, unit);
     }
@@ -361,6 +381,17 @@ static int candidate(spont_ctx *c, const emg_run *run, double t_lo, double t_hi)
 
 /* ---- streaming ----------------------------------------------------------------------- */
 
+/* The noise level given this block's estimate sd (NOISE_WINDOW_S). */
+static double recent_noise(spont_ctx *c, double sd)
+{
+    c->recent_sd[c->n_recent++ % c->k_recent] = sd;
+    size_t n = c->n_recent < c->k_recent ? c->n_recent : c->k_recent;
+    double v[NOISE_RECENT_MAX];
+    memcpy(v, c->recent_sd, n * sizeof *v);
+    double typical = emg_select_kth(v, n, n / 2);
+    return sd > NOISE_INFLATED * typical ? typical : sd;
+}
+
 /* Filters the m new samples at bx[blen..blen+m) and detects what can be. */
 static int process(spont_ctx *c, size_t m, bool is_last, double t_lo, double t_hi,
                    int64_t *scan_from)
@@ -370,7 +401,7 @@ static int process(spont_ctx *c, size_t m, bool is_last, double t_lo, double t_h
     c->blen += m;
     if (m >= 64) {
         double sd = emg_noise_sd(y, m, NOISE_STRIDE, c->scratch);
-        c->noise_uv = sd;
+        c->noise_uv = recent_noise(c, sd);
         if (push_sd(c, sd))
             return EDX_ERR_NOMEM;
     }
@@ -426,6 +457,7 @@ static int stream_span(spont_ctx *c, edf_file *f, const span *s)
     emg_hpmean_init(&c->hp, (size_t)(c->fa / c->opt->detect_lo_hz), c->fa >= 9000.0);
     size_t pad = c->hp.width + 2; /* history the first samples need */
     c->blen = 0;
+    c->n_recent = 0;
     c->last_peak_s = c->last_end_s = -INFINITY;
     c->last_peak_y = 0;
     int64_t scan_from = 0;

@@ -282,6 +282,34 @@ static void test_features_single_ends_at_baseline(void **state)
     assert_true(mean.phases > 3);
 }
 
+/* A complex potential whose small first spike runs on, without 1 ms of
+ * baseline, into a main spike four times larger: measured at the first
+ * spike, its extent holds the larger deflection (a leading phase); at the
+ * main spike, and for a lone fibrillation, nothing larger follows. A larger
+ * potential beyond 1 ms of baseline is not the first's. */
+static void test_features_leading_phase(void **state)
+{
+    (void)state;
+    double x[400] = {0}, y[400] = {0};
+    synth_shape cx = {{{-60.0, 0.0, 0.25}, {30.0, 0.8, 0.3}, {-250.0, 1.8, 0.3}, {150.0, 2.6, 0.4}},
+                      4};
+    synth_add(x, 400, FS, &cx, 10.0);
+    synth_shape fib = synth_fib(100.0), big = synth_fib(400.0);
+    synth_add(y, 400, FS, &fib, 10.0);
+    synth_add(y, 400, FS, &big, 20.0);
+    size_t lead = 100, main_pk = 118, fib_pk = 0;
+    for (size_t i = 80; i < 150; i++)
+        fib_pk = fabs(y[i]) > fabs(y[fib_pk]) ? i : fib_pk;
+    emg_features f;
+    assert_int_equal(emg_features_measure_at(x, 400, lead, FS, 2.0, 1.0, &f), EDX_OK);
+    assert_true(emg_features_later_larger(x, 400, lead, FS, &f, 1.5));
+    assert_int_equal(emg_features_measure_at(x, 400, main_pk, FS, 2.0, 1.0, &f), EDX_OK);
+    assert_false(emg_features_later_larger(x, 400, main_pk, FS, &f, 1.5));
+    assert_int_equal(emg_features_measure_at(y, 400, fib_pk, FS, 2.0, 1.0, &f), EDX_OK);
+    assert_false(emg_features_later_larger(y, 400, fib_pk, FS, &f, 1.5));
+    assert_false(emg_features_later_larger(x, 400, 400, FS, &f, 1.5));
+}
+
 /* ---- alignment and matching ------------------------------------------------------------- */
 
 static void test_peak_refine_and_resample(void **state)
@@ -501,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_features_end_plate_spike),
         cmocka_unit_test(test_features_at_aligned_peak),
         cmocka_unit_test(test_features_single_ends_at_baseline),
+        cmocka_unit_test(test_features_leading_phase),
         cmocka_unit_test(test_features_psw),
         cmocka_unit_test(test_features_polyphasic_mup),
         cmocka_unit_test(test_peak_refine_and_resample),

@@ -3,7 +3,8 @@
  * 10 kHz): a fibrillation train beside irregular end-plate spikes, isolated
  * fasciculations in 50 Hz hum, one fasciculation overlapping a fibrillation,
  * and, without activation annotations, a voluntary train that must not be
- * taken for rest.
+ * taken for rest; and a dense neuromyotonic train that fills seconds of the
+ * recording, which must not raise the noise level it is detected against.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -193,11 +194,62 @@ static void test_automatic_rest(void **state)
     emg_spont_free(&r);
 }
 
+/* A neuromyotonic train, 220 Hz for 2.5 s [S44]: MUPs of ~10 ms overlapping
+ * into one oscillation, waning to half their size, in 8 uV noise. It fills
+ * whole blocks of the stream, whose own noise estimate it raises to its
+ * size; the threshold stays at the recording's noise, so its discharges
+ * are found (most of them: overlapped, a few are hidden) and classified. */
+static void test_dense_train_keeps_the_noise_level(void **state)
+{
+    (void)state;
+    synth_rng rng = {7};
+    double *x = calloc(N, sizeof *x);
+    assert_non_null(x);
+    synth_noise(x, N, 8.0, &rng);
+    double train_ms[600];
+    size_t n_train = 0;
+    for (double t = 9000; t < 11500 && n_train < 600;
+         t += (1000.0 / 220.0) * (1 + 0.02 * synth_normal(&rng))) {
+        synth_shape mup = synth_mup(600.0 * (1.0 - 0.5 * (t - 9000) / 2500));
+        synth_add(x, N, FS, &mup, t);
+        train_ms[n_train++] = t;
+    }
+    size_t size = 0;
+    uint8_t *data = to_edf(x, &size);
+    edx_diags d;
+    edx_diags_init(&d);
+    edf_file *f = NULL;
+    assert_int_equal(edf_open_mem(data, size, "dense.edf", &d, &f), EDX_OK);
+    study_muscle m;
+    study_epoch rest;
+    study_needle_site site;
+    muscle(&m, &rest, &site, true);
+    emg_spont_result r;
+    assert_int_equal(emg_spont_analyse(f, &m, NULL, &r, &d), EDX_OK);
+    size_t found = 0, typed = 0;
+    for (size_t k = 0; k < n_train; k++) {
+        found += near(&r, train_ms[k] + 5.0, 5.0, EMG_NEUROMYOTONIC) > 0 ||
+                 near(&r, train_ms[k] + 5.0, 5.0, EMG_UNCLASSIFIED) > 0;
+        typed += near(&r, train_ms[k] + 5.0, 5.0, EMG_NEUROMYOTONIC) > 0;
+    }
+    print_message("dense train: %zu discharges, %zu found, %zu neuromyotonic; noise %.1f uV\n",
+                  n_train, found, typed, r.noise_uv);
+    assert_true(found >= n_train / 2);
+    assert_true(typed >= n_train / 2);
+    assert_true(r.noise_uv > 3.0 && r.noise_uv < 8.0); /* in the detection band */
+    emg_spont_free(&r);
+    edf_close(f);
+    edx_diags_free(&d);
+    free(data);
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fibs_beside_end_plate_and_fasciculations),
         cmocka_unit_test(test_automatic_rest),
+        cmocka_unit_test(test_dense_train_keeps_the_noise_level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
