@@ -255,10 +255,14 @@ static bool dominated(const spont_ctx *c)
 }
 
 /* A candidate whose potential (its own extent) holds a later deflection
- * more than this times its peak is a leading phase of that potential (a
- * complex discharge's first spike): it starts no train of its own, the
- * larger deflection, found next, times the discharge [E]. */
+ * more than LEAD_RATIO times its peak is a leading phase of that potential;
+ * so is one whose slow-phase extent (3 ms of baseline end it, as a complex
+ * discharge's spikes may be apart) holds one more than LEAD_COMPLEX_RATIO
+ * times its peak (a complex repetitive discharge's first spike). It starts
+ * no train of its own: the larger deflection, found next, times the
+ * discharge [E]. */
 #define LEAD_RATIO 1.5
+#define LEAD_COMPLEX_RATIO 3.0
 
 /* One discharge whose largest deflection is bx[pk] (baseline base):
  * aligned, measured, given to a train and listed. *unit receives the train,
@@ -298,7 +302,8 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
         *unit = emg_units_explain(&c->units, c->bsnip, site, t_s,
                                   c->opt->threshold_sd * c->noise_uv);
         if (*unit == 0 &&
-            !emg_features_later_larger(c->snip, c->len, c->pre, c->fa, &own, LEAD_RATIO))
+            !emg_features_later_larger(c->snip, c->len, c->pre, c->fa, &own, LEAD_RATIO) &&
+            !emg_features_later_larger(c->snip, c->len, c->pre, c->fa, &f, LEAD_COMPLEX_RATIO))
             rc = emg_units_assign(&c->units, c->snip, c->bsnip, amp, t_s, site, c->noise_uv,
                                   false, unit);
     }
