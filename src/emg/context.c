@@ -290,6 +290,18 @@ static void intra_burst_intervals(const emg_spont_result *r, const double *gap_s
  * the burst missed its neighbour comes sooner [E]. */
 #define OUT_OF_BURST_INTERVALS 3.0
 
+/* A discharge between two of its unit's that are one interval within
+ * bursts apart (within INTRUDER_FIT of it), of another size than the
+ * unit's: the unit fired at both at its steady rate [S43], and the one
+ * between, of another size (OTHER_UNIT_SIZE), is another unit's [E]. */
+#define INTRUDER_FIT 0.25
+static bool intruder(const emg_event *e, double typical_uv, double intra_s, double before_s,
+                     double after_s)
+{
+    return fabs(before_s + after_s - intra_s) <= INTRUDER_FIT * intra_s &&
+           fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv;
+}
+
 static bool out_of_bursts(double intra_s, double before_s, double after_s)
 {
     return before_s > OUT_OF_BURST_INTERVALS * intra_s &&
@@ -340,7 +352,8 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
         if (is_bursting(r, e) && event_is_mup_sized(e) &&
             ((quiet_before_s > EMG_ISOLATED_S && quiet_after_s > EMG_ISOLATED_S) ||
              (r->trains[k].type == EMG_MYOKYMIC &&
-              out_of_bursts(intra_s[k], quiet_before_s, quiet_after_s)) ||
+              (out_of_bursts(intra_s[k], quiet_before_s, quiet_after_s) ||
+               intruder(e, typical_uv[k], intra_s[k], gap_s[i], after_s))) ||
              other_units(e, typical_uv[k], quiet_before_s, quiet_after_s)))
             e->type = EMG_FASCICULATION;
         else if (e->type == EMG_FASCICULATION && emg_recurring_bursts(&r->trains[k]) &&

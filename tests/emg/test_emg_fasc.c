@@ -164,7 +164,9 @@ static void test_very_short_intervals_are_not_myokymic(void **state)
  * intervals within bursts (25 ms) from its others: outside its bursts. One
  * two intervals on (a discharge of the burst missed), a small one, and the
  * bursts' own stay what their train is, and so does one 50 ms into the
- * rest analysed: what fired before it is unknown. Outside its bursts a discharge a
+ * rest analysed: what fired before it is unknown. Within a burst, one of
+ * another size between two of the unit's one interval apart is another
+ * unit's (one of the unit's size there stays). Outside its bursts a discharge a
  * third smaller than the unit's others is another unit's: a fasciculation
  * (context.c OTHER_UNIT_SIZE), while one as small within a burst stays.
  * A fasciculating unit (3) whose bursts recur as myokymic ones do fires
@@ -186,9 +188,11 @@ static void test_isolated_from_bursts(void **state)
         {4.000, 1, 600, EMG_MYOKYMIC},      {4.025, 1, 600, EMG_MYOKYMIC},
         {4.070, 1, 600, EMG_MYOKYMIC},      {4.180, 1, 600, EMG_FASCICULATION},
         {4.400, 1, 420, EMG_FASCICULATION}, {5.000, 2, 500, EMG_FASCICULATION},
-        {6.000, 1, 90, EMG_MYOKYMIC},       {7.000, 1, 600, EMG_FASCICULATION},
-        {8.000, 3, 700, EMG_MYOKYMIC},      {8.030, 3, 700, EMG_MYOKYMIC},
-        {9.500, 3, 700, EMG_FASCICULATION},
+        {5.500, 1, 600, EMG_MYOKYMIC},      {5.510, 1, 420, EMG_FASCICULATION},
+        {5.525, 1, 600, EMG_MYOKYMIC},      {5.540, 1, 600, EMG_MYOKYMIC},
+        {5.548, 1, 600, EMG_MYOKYMIC},      {6.000, 1, 90, EMG_MYOKYMIC},
+        {7.000, 1, 600, EMG_FASCICULATION}, {8.000, 3, 700, EMG_MYOKYMIC},
+        {8.030, 3, 700, EMG_MYOKYMIC},      {9.500, 3, 700, EMG_FASCICULATION},
     };
     enum { N = sizeof ev / sizeof ev[0] };
     emg_train tr[3];
