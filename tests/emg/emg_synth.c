@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define PI 3.14159265358979323846
 
@@ -84,6 +85,17 @@ size_t synth_count_unit(const emg_spont_result *r, uint32_t unit)
     for (size_t i = 0; i < r->n_events; i++)
         n += r->events[i].unit == unit;
     return n;
+}
+
+emg_spont_result synth_result(emg_train *tr, size_t n_trains, emg_event *ev, size_t n_events)
+{
+    emg_spont_result r;
+    memset(&r, 0, sizeof r);
+    r.trains = tr;
+    r.n_trains = n_trains;
+    r.events = ev;
+    r.n_events = n_events;
+    return r;
 }
 
 void synth_free_result(emg_spont_result *r)

@@ -47,6 +47,8 @@ void synth_hum(double *x, size_t n, double fs_hz, double f_hz, double amp_uv);
 
 /* Discharges of r in train `unit`. */
 size_t synth_count_unit(const emg_spont_result *r, uint32_t unit);
+/* A result over the caller's trains and events (not copied, not freed). */
+emg_spont_result synth_result(emg_train *tr, size_t n_trains, emg_event *ev, size_t n_events);
 /* Frees a result a test made with malloc (its events and trains). */
 void synth_free_result(emg_spont_result *r);
 

@@ -218,12 +218,7 @@ static void test_isolated_from_bursts(void **state)
         events[k].first_polarity = 1;
         tr[ev[k].unit - 1].n++;
     }
-    emg_spont_result r;
-    memset(&r, 0, sizeof r);
-    r.trains = tr;
-    r.n_trains = 3;
-    r.events = events;
-    r.n_events = N;
+    emg_spont_result r = synth_result(tr, 3, events, N);
     const span rest = {0.0, 12.0};
     assert_int_equal(emg_isolated_from_bursts(&r, &rest, 1), EDX_OK);
     for (size_t k = 0; k < N; k++)
@@ -274,12 +269,7 @@ static void test_fasciculation_beside_bursts(void **state)
         events[k].first_polarity = 1;
         tr[ev[k].unit - 1].n += ev[k].unit > 2 ? 3 : 1; /* fasciculating units of three */
     }
-    emg_spont_result r;
-    memset(&r, 0, sizeof r);
-    r.trains = tr;
-    r.n_trains = N_UNITS;
-    r.events = events;
-    r.n_events = N;
+    emg_spont_result r = synth_result(tr, N_UNITS, events, N);
     assert_int_equal(emg_fasc_context(&r), EDX_OK);
     for (size_t k = 0; k < N; k++)
         if (events[k].type != ev[k].want)

@@ -300,17 +300,6 @@ static void test_event_like_end_plate(void **state)
 }
 
 /* A result holding trains tr[0..nt) and discharges ev[0..ne) (not owned). */
-static emg_spont_result result_of(emg_train *tr, size_t nt, emg_event *ev, size_t ne)
-{
-    emg_spont_result r;
-    memset(&r, 0, sizeof r);
-    r.trains = tr;
-    r.n_trains = nt;
-    r.events = ev;
-    r.n_events = ne;
-    return r;
-}
-
 /* Fasciculation trains amid an end-plate train of 160 uV spikes (0-10 s,
  * site 0) [S53, S51]: a generator most of whose discharges are such spikes
  * is end-plate activity, all of it; a MUP-shaped one keeps its
@@ -361,7 +350,7 @@ static void test_end_plate_amid(void **state)
         events[i].duration_ms = ev[i].duration_ms;
         events[i].amplitude_uv = ev[i].amplitude_uv;
     }
-    emg_spont_result r = result_of(tr, 5, events, N_EV);
+    emg_spont_result r = synth_result(tr, 5, events, N_EV);
     assert_int_equal(emg_end_plate_amid(&r), EDX_OK);
     for (size_t i = 0; i < N_EV; i++)
         if (events[i].type != ev[i].want)
@@ -398,7 +387,7 @@ static void test_sustained_activity_is_not_fasciculation(void **state)
         ev[k].first_polarity = 1;
         want[k] = k < 6 ? EMG_UNCLASSIFIED : EMG_FASCICULATION;
     }
-    emg_spont_result r = result_of(tr, N, ev, N);
+    emg_spont_result r = synth_result(tr, N, ev, N);
     assert_int_equal(emg_fasc_context(&r), EDX_OK);
     for (size_t k = 0; k < N; k++)
         if (ev[k].type != want[k])
@@ -449,7 +438,7 @@ static void test_fasciculation_sweep_allowance(void **state)
         events[k].amplitude_uv = ev[k].amplitude_uv;
         events[k].phases = 3;
     }
-    emg_spont_result r = result_of(tr, N, events, N);
+    emg_spont_result r = synth_result(tr, N, events, N);
     assert_int_equal(emg_fasc_context(&r), EDX_OK);
     for (size_t k = 0; k < N; k++)
         if (events[k].type != ev[k].want)

@@ -110,12 +110,11 @@ static size_t near(const emg_spont_result *r, double t_ms, double tol_ms, emg_ty
     return n;
 }
 
-static void analyse(bool annotated, bool voluntary, emg_spont_result *res)
+/* Writes x (SECONDS at FS) as an EDF and analyses its muscle into res. */
+static void analyse_samples(const double *x, bool annotated, emg_spont_result *res)
 {
-    scene sc;
-    build_scene(&sc, voluntary);
     size_t size = 0;
-    uint8_t *data = to_edf(sc.x, &size);
+    uint8_t *data = to_edf(x, &size);
     edx_diags d;
     edx_diags_init(&d);
     edf_file *f = NULL;
@@ -125,6 +124,16 @@ static void analyse(bool annotated, bool voluntary, emg_spont_result *res)
     study_needle_site site;
     muscle(&m, &rest, &site, annotated);
     assert_int_equal(emg_spont_analyse(f, &m, NULL, res, &d), EDX_OK);
+    edf_close(f);
+    edx_diags_free(&d);
+    free(data);
+}
+
+static void analyse(bool annotated, bool voluntary, emg_spont_result *res)
+{
+    scene sc;
+    build_scene(&sc, voluntary);
+    analyse_samples(sc.x, annotated, res);
     if (annotated && !voluntary) {
         /* the fibrillation train: found, and nothing else called one */
         size_t hit = 0, on_ep = 0;
@@ -155,10 +164,7 @@ static void analyse(bool annotated, bool voluntary, emg_spont_result *res)
         assert_float_equal(res->rest_s, SECONDS - 0.3, 1e-6);
         assert_int_equal(res->fib_psw_grade, 1); /* one site sampled, positive */
     }
-    free(data);
     free(sc.x);
-    edf_close(f);
-    edx_diags_free(&d);
 }
 
 static void test_fibs_beside_end_plate_and_fasciculations(void **state)
@@ -214,18 +220,8 @@ static void test_dense_train_keeps_the_noise_level(void **state)
         synth_add(x, N, FS, &mup, t);
         train_ms[n_train++] = t;
     }
-    size_t size = 0;
-    uint8_t *data = to_edf(x, &size);
-    edx_diags d;
-    edx_diags_init(&d);
-    edf_file *f = NULL;
-    assert_int_equal(edf_open_mem(data, size, "dense.edf", &d, &f), EDX_OK);
-    study_muscle m;
-    study_epoch rest;
-    study_needle_site site;
-    muscle(&m, &rest, &site, true);
     emg_spont_result r;
-    assert_int_equal(emg_spont_analyse(f, &m, NULL, &r, &d), EDX_OK);
+    analyse_samples(x, true, &r);
     size_t found = 0, typed = 0;
     for (size_t k = 0; k < n_train; k++) {
         found += near(&r, train_ms[k] + 5.0, 5.0, EMG_NEUROMYOTONIC) > 0 ||
@@ -238,9 +234,6 @@ static void test_dense_train_keeps_the_noise_level(void **state)
     assert_true(typed >= n_train / 2);
     assert_true(r.noise_uv > 3.0 && r.noise_uv < 8.0); /* in the detection band */
     emg_spont_free(&r);
-    edf_close(f);
-    edx_diags_free(&d);
-    free(data);
     free(x);
 }
 
