@@ -246,10 +246,6 @@ static bool is_bursting(const emg_spont_result *r, const emg_event *e)
     return ty == EMG_MYOKYMIC || ty == EMG_NEUROMYOTONIC;
 }
 
-/* Outside its bursts (no other of its discharges within a burst gap on
- * either side), a discharge whose size differs from its unit's typical one
- * by more than OTHER_UNIT_SIZE is another unit's of like shape. */
-
 /* Median discharge amplitude of each bursting train into typical_uv
  * (NAN for the others); scratch: room for n_events. */
 static void typical_sizes(const emg_spont_result *r, double *typical_uv, double *scratch)
@@ -262,6 +258,9 @@ static void typical_sizes(const emg_spont_result *r, double *typical_uv, double 
     }
 }
 
+/* Outside its bursts (no other of its discharges within a burst gap on
+ * either side), a discharge whose size differs from its unit's typical one
+ * by more than OTHER_UNIT_SIZE is another unit's of like shape. */
 static bool other_units(const emg_event *e, double typical_uv, double before_s, double after_s)
 {
     return before_s > EMG_BURST_GAP_S && after_s > EMG_BURST_GAP_S &&

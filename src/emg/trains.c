@@ -46,10 +46,9 @@
  * ~10-40 uV, < 100 uV [S53]; physiological and never a discharge. */
 #define EP_NOISE_MAX_UV 100.0
 /* MUP-sized at rest: > ~100 uV, > ~5 ms (clinical.md 1.3); FPs 0.1-3.6 mV,
- * ALS TA 123-1480 uV, 2.8-23.9 ms [S28]; polyphasic = 5 phases or more [S55]. */
+ * ALS TA 123-1480 uV, 2.8-23.9 ms [S28]; polyphasic: EMG_POLYPHASIC [S55]. */
 #define MUP_MIN_UV 100.0
 #define MUP_MIN_MS 5.0
-#define POLYPHASIC 5
 /* ... and a brief one, down to the shortest FP of [S28] (2.8 ms), when it
  * is larger than a fibrillation potential's 20-300 uV [S52] and, when it
  * starts negative, than two end-plate spikes (100-200 uV each [S53])
@@ -58,8 +57,7 @@
 #define FP_MIN_MS 2.8
 #define FIB_TYPICAL_MAX_UV 300.0
 #define EP_PAIR_MAX_UV 400.0
-/* Isolated fasciculation: ISI > 250 ms on both sides [S34]. */
-#define ISOLATED_S 0.25
+/* Isolated fasciculation: ISI > 250 ms on both sides [S34]: EMG_ISOLATED_S. */
 /* Doublet: intra-pair interval 2-20 ms [S83]. */
 #define DOUBLET_MIN_S 0.002
 #define DOUBLET_MAX_S 0.020
@@ -352,7 +350,7 @@ bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases, int f
     double large_uv = first_polarity < 0 ? EP_PAIR_MAX_UV : FIB_TYPICAL_MAX_UV;
     bool brief_but_large = duration_ms >= FP_MIN_MS && amplitude_uv > large_uv;
     return amplitude_uv >= MUP_MIN_UV && phases >= 2 &&
-           (duration_ms > MUP_MIN_MS || phases >= POLYPHASIC || brief_but_large);
+           (duration_ms > MUP_MIN_MS || phases >= EMG_POLYPHASIC || brief_but_large);
 }
 
 static bool is_mup_sized(const emg_features *f)
@@ -474,7 +472,7 @@ emg_type emg_classify_train(const emg_train *t)
         /* random single discharges [S34]; a regular train is not one, and
          * it takes MIN_TRAIN_N discharges to tell (a few intervals fit
          * some multiple of some base interval by chance) */
-        if (t->n <= 2 || (t->median_interval_ms >= 1000.0 * ISOLATED_S &&
+        if (t->n <= 2 || (t->median_interval_ms >= 1000.0 * EMG_ISOLATED_S &&
                           !(t->n >= MIN_TRAIN_N && is_regular(t))))
             return EMG_FASCICULATION;
         if (is_regular(t) && t->rate_hz >= VOLUNTARY_MIN_HZ && t->rate_hz <= VOLUNTARY_MAX_HZ)
