@@ -102,12 +102,17 @@ static void print_discharges(const acc_totals *t, FILE *out)
             print_detect(t, out, acc_type_name((acc_type)k), &t->type[k]);
     print_detect(t, out, "any spontaneous", &t->any[acc_extra_set(t)]);
     print_wrong_types(t, out);
-    if (t->has_events)
-        fprintf(out,
-                "  fibrillation or PSW found in the %zu muscles truth has none: %zu in %.1f min "
-                "of rest (%.3f per min)\n",
-                t->clean_muscles, t->clean_found, t->clean_rest_s / 60.0,
-                t->clean_rest_s > 0 ? t->clean_found / (t->clean_rest_s / 60.0) : 0.0);
+    if (!t->has_events)
+        return;
+    fprintf(out,
+            "  fibrillation or PSW found in the %zu muscles truth has none: %zu in %.1f min "
+            "of rest (%.3f per min)\n",
+            t->clean_muscles, t->clean_found, t->clean_rest_s / 60.0,
+            t->clean_rest_s > 0 ? t->clean_found / (t->clean_rest_s / 60.0) : 0.0);
+    fprintf(out, "  fibrillation and PSW in the %zu muscles with a needle site on the end plate:\n",
+            t->end_plate_muscles);
+    print_detect(t, out, "  fibrillation", &t->end_plate_fib[0]);
+    print_detect(t, out, "  positive_sharp_wave", &t->end_plate_fib[1]);
 }
 
 static void print_agree(FILE *out, const char *label, const acc_agree *a)
@@ -273,6 +278,10 @@ static json_t *discharges_json(const acc_totals *t)
                             json_pack("{s:o, s:o, s:o}", "muscles", count(t->clean_muscles),
                                       "found", count(t->clean_found), "rest_min",
                                       real(t->clean_rest_s / 60.0)));
+        json_object_set_new(j, "end_plate_sites",
+                            json_pack("{s:o, s:o, s:o}", "muscles", count(t->end_plate_muscles),
+                                      "fibrillation", detect_json(t, &t->end_plate_fib[0]),
+                                      "positive_sharp_wave", detect_json(t, &t->end_plate_fib[1])));
     }
     return j;
 }

@@ -348,9 +348,28 @@ static int read_found(acc_totals *t, const json_t *fm, const char *findings_dir,
     return EDX_OK;
 }
 
+static void detect_add(acc_detect *sum, const acc_detect *after, const acc_detect *before)
+{
+    sum->truth_n += after->truth_n - before->truth_n;
+    sum->found_n += after->found_n - before->found_n;
+    sum->matched_n += after->matched_n - before->matched_n;
+}
+
+/* The fibrillations and PSWs one muscle added (before: the totals until
+ * it), kept apart when its truth has a needle site on the end plate. */
+static void count_end_plate(acc_totals *t, const json_t *tm, const acc_detect *before)
+{
+    if (!json_is_true(json_object_get(tm, "end_plate_site")))
+        return;
+    t->end_plate_muscles++;
+    detect_add(&t->end_plate_fib[0], &t->type[ACC_FIBRILLATION], &before[0]);
+    detect_add(&t->end_plate_fib[1], &t->type[ACC_PSW], &before[1]);
+}
+
 static int score_discharges(acc_totals *t, const json_t *tm, const char *truth_dir,
                             const json_t *fm, const char *findings_dir)
 {
+    const acc_detect before[2] = {t->type[ACC_FIBRILLATION], t->type[ACC_PSW]};
     acc_timeline tl;
     const char *name = str(tm, "events");
     if (!name)
@@ -367,8 +386,10 @@ static int score_discharges(acc_totals *t, const json_t *tm, const char *truth_d
         rc = read_found(t, fm, findings_dir, &tl, &found);
     if (!rc)
         rc = match_events(t, &truth, &found);
-    if (!rc)
+    if (!rc) {
         count_clean(t, &truth, &found, &tl);
+        count_end_plate(t, tm, before);
+    }
     acc_events_free(&truth);
     acc_events_free(&found);
     acc_timeline_free(&tl);

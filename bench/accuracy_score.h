@@ -198,6 +198,11 @@ typedef struct acc_totals {
      * their rest (s) and the fibrillations and PSWs found there */
     size_t clean_muscles, clean_found;
     double clean_rest_s;
+    /* fibrillations ([0]) and PSWs ([1]) of the muscles whose truth has a
+     * needle site on the end plate (end-plate noise and spikes there), and
+     * how many such muscles */
+    acc_detect end_plate_fib[2];
+    size_t end_plate_muscles;
     /* per muscle */
     acc_agree grade, mup, recruitment;
     acc_mup mup_size;

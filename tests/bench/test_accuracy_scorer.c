@@ -351,6 +351,36 @@ static void test_study_scores(void **state)
     json_decref(found);
 }
 
+/* The same muscle scored twice, the second time with a needle site on the
+ * end plate: only that one's fibrillations and PSWs are kept apart. */
+static void test_end_plate_site_apart(void **state)
+{
+    const edfb_tmpdir *d = *state;
+    write_file(d, "truth.ta.events.tsv", truth_events);
+    write_file(d, "ta.events.tsv", found_events);
+    json_t *truth = make_truth("neuropathy"), *found = make_findings("neuropathy");
+    acc_totals t;
+    acc_totals_init(&t, NULL);
+    assert_int_equal(acc_add_study(&t, truth, d->path, found, d->path), EDX_OK);
+    assert_int_equal(t.end_plate_muscles, 0);
+    assert_int_equal(t.end_plate_fib[0].truth_n, 0);
+    json_t *muscle = json_array_get(json_object_get(truth, "needle_emg"), 0);
+    assert_int_equal(json_object_set_new(muscle, "end_plate_site", json_true()), 0);
+    assert_int_equal(acc_add_study(&t, truth, d->path, found, d->path), EDX_OK);
+    assert_int_equal(t.end_plate_muscles, 1);
+    /* as test_study_scores: fibrillations 3 truth, 2 found, 1 matched; PSW 1, 2, 1 */
+    assert_int_equal(t.end_plate_fib[0].truth_n, 3);
+    assert_int_equal(t.end_plate_fib[0].found_n, 2);
+    assert_int_equal(t.end_plate_fib[0].matched_n, 1);
+    assert_int_equal(t.end_plate_fib[1].truth_n, 1);
+    assert_int_equal(t.end_plate_fib[1].found_n, 2);
+    assert_int_equal(t.end_plate_fib[1].matched_n, 1);
+    assert_int_equal(t.type[ACC_FIBRILLATION].truth_n, 6); /* both studies */
+    acc_totals_free(&t);
+    json_decref(truth);
+    json_decref(found);
+}
+
 /* A muscle whose truth has no fibrillation or PSW in rest (one in the
  * insertion window does not count): the fibrillation and PSW found in its
  * rest are false positives, over its 19.4 s of rest. */
@@ -576,6 +606,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_read, edft_setup_tmpdir, edft_teardown_tmpdir),
         cmocka_unit_test(test_quantiles),
         cmocka_unit_test_setup_teardown(test_study_scores, edft_setup_tmpdir, edft_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_end_plate_site_apart, edft_setup_tmpdir,
+                                        edft_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_clean_muscle_false_positives, edft_setup_tmpdir,
                                         edft_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_pattern_confusion, edft_setup_tmpdir,
