@@ -385,10 +385,12 @@ int batch_run(const batch_options *opt, batch_result *res)
         r.opt.jobs = n > 0 ? (unsigned)n : 1;
     }
     rc = scan(&r);
-    if (rc == EDX_OK)
-        rc = prepare_output(&r);
+    /* signals are watched before the lock is taken: a SIGTERM in between
+     * would otherwise end the run with the lock held and no manifest */
     if (rc == EDX_OK)
         rc = block_signals(&r);
+    if (rc == EDX_OK)
+        rc = prepare_output(&r);
     if (rc == EDX_OK)
         rc = build_entries(&r);
     if (rc == EDX_OK)
