@@ -299,15 +299,23 @@ static json_t *make_findings(const char *pattern)
     return root;
 }
 
+/* The neuropathy study with the events tables above, scored once into *t. */
+static void score_neuropathy(const edfb_tmpdir *d, acc_totals *t, json_t **truth, json_t **found)
+{
+    write_file(d, "truth.ta.events.tsv", truth_events);
+    write_file(d, "ta.events.tsv", found_events);
+    *truth = make_truth("neuropathy");
+    *found = make_findings("neuropathy");
+    acc_totals_init(t, NULL);
+    assert_int_equal(acc_add_study(t, *truth, d->path, *found, d->path), EDX_OK);
+}
+
 static void test_study_scores(void **state)
 {
     const edfb_tmpdir *d = *state;
-    write_file(d, "truth.ta.events.tsv", truth_events);
-    write_file(d, "ta.events.tsv", found_events);
-    json_t *truth = make_truth("neuropathy"), *found = make_findings("neuropathy");
+    json_t *truth, *found;
     acc_totals t;
-    acc_totals_init(&t, NULL);
-    assert_int_equal(acc_add_study(&t, truth, d->path, found, d->path), EDX_OK);
+    score_neuropathy(d, &t, &truth, &found);
 
     /* nerve conduction: the elbow site is null in findings, so missed */
     assert_true(t.has_nc);
@@ -356,12 +364,9 @@ static void test_study_scores(void **state)
 static void test_end_plate_site_apart(void **state)
 {
     const edfb_tmpdir *d = *state;
-    write_file(d, "truth.ta.events.tsv", truth_events);
-    write_file(d, "ta.events.tsv", found_events);
-    json_t *truth = make_truth("neuropathy"), *found = make_findings("neuropathy");
+    json_t *truth, *found;
     acc_totals t;
-    acc_totals_init(&t, NULL);
-    assert_int_equal(acc_add_study(&t, truth, d->path, found, d->path), EDX_OK);
+    score_neuropathy(d, &t, &truth, &found);
     assert_int_equal(t.end_plate_muscles, 0);
     assert_int_equal(t.end_plate_fib[0].truth_n, 0);
     json_t *muscle = json_array_get(json_object_get(truth, "needle_emg"), 0);
