@@ -306,6 +306,7 @@ typedef struct emg_train {
     double first_s, last_s;
     double rate_hz;           /* median of 1 / interval */
     double interval_cv;       /* of intervals within 15 % of a multiple of the base interval */
+    double steady_cv;         /* the same within the stretches between abrupt rate steps */
     double min_interval_ms;
     double median_interval_ms;
     double interval_p10_ms;   /* 10th percentile of the intervals */

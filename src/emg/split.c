@@ -304,6 +304,26 @@ static size_t mark_phase_chain(const emg_spont_result *r, size_t k, double *tk, 
     return taken;
 }
 
+/* Whether the n_marked of train k's n discharges and the others alternate
+ * in time, as two generators firing together do: the smaller group then
+ * falls into runs of two discharges or fewer on average, so the runs of
+ * both groups are at least as many as its discharges. One generator that
+ * changes (a myotonic run's size and rate wax and wane [S45]; its steady
+ * middle keeps a rhythm its ends leave) gives a few long runs [E]. */
+static bool groups_interleave(const emg_spont_result *r, size_t k, const unsigned char *mark,
+                              size_t n_marked)
+{
+    size_t n = r->trains[k].n, runs = 0;
+    size_t small = n_marked < n - n_marked ? n_marked : n - n_marked;
+    int prev = -1;
+    for (size_t i = 0; i < r->n_events; i++)
+        if (r->events[i].unit == k + 1) {
+            runs += mark[i] != prev;
+            prev = mark[i];
+        }
+    return runs >= small;
+}
+
 /* Amplitudes of train k, sorted, into a; returns how many. */
 static size_t amplitudes_of(const emg_spont_result *r, size_t k, float *a)
 {
@@ -321,15 +341,17 @@ static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, unsign
                       double *times, float *amps)
 {
     double cut = amplitude_gap(amps, amplitudes_of(r, k, amps));
-    if (!isnan(cut) && mark_by_size(r, k, cut, mark) > 0 &&
-        try_split(r, k, mark, keep_by_size, times, amps))
+    size_t n_marked;
+    if (!isnan(cut) && (n_marked = mark_by_size(r, k, cut, mark)) > 0 &&
+        groups_interleave(r, k, mark, n_marked) && try_split(r, k, mark, keep_by_size, times, amps))
         return true;
     const emg_features *f = &r->trains[k].shape;
     if (emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases, f->first_polarity) &&
         !emg_is_psw_shaped(f))
         return false; /* a motor unit's irregular firing is not two generators */
     size_t off = mark_off_rhythm(r, k, times, times + r->n_events + 1, mark);
-    if (off > 0 && off < r->trains[k].n && try_split(r, k, mark, keep_by_rhythm, times, amps))
+    if (off > 0 && off < r->trains[k].n && groups_interleave(r, k, mark, off) &&
+        try_split(r, k, mark, keep_by_rhythm, times, amps))
         return true;
     return mark_phase_chain(r, k, times, in, mark) > 0 &&
            try_split(r, k, mark, keep_by_phase, times, amps);

@@ -66,6 +66,17 @@
 #define CRD_RATE_MIN_HZ 5.0
 #define CRD_RATE_MAX_HZ 100.0
 #define CRD_MAX_CV 0.03
+/* ... "rigidly fixed, then changes abruptly" [S52, S46] (clinical.md 1.3):
+ * the CV may also be taken within the steady stretches between abrupt
+ * steps, where one interval differs from the one before by more than
+ * CRD_MAX_CV. A stretch of fewer than 3 intervals is no steady rate but a
+ * detection read on another phase of the complex (one interval longer, the
+ * next shorter) or a discharge missed; those are left out, as long as the
+ * stretches kept hold half the intervals. A myotonic discharge's waxing
+ * and waning [S45] is gradual: no step cuts it, and its whole spread
+ * stays; a voluntary unit's intervals (CV ~10 %) leave no stretches [E]. */
+#define CRD_STEADY_MIN 3
+#define CRD_STEADY_SHARE 0.5
 /* polyphasic / serrated complex (clinical.md 1.1 [S46]): 4 phases or 3 turns [E] */
 #define CRD_MIN_PHASES 4
 #define CRD_MIN_TURNS 3
@@ -151,6 +162,36 @@ static double fit_share_sorted(const double *sorted, size_t m, double base)
     return (double)fit / (double)m;
 }
 
+/* CV of v[0..n) (in time order) within the stretches between steps of
+ * more than CRD_MAX_CV from one value to the next, pooled over the
+ * stretches of CRD_STEADY_MIN or more; NAN when those hold less than
+ * CRD_STEADY_SHARE of the values. */
+static double steady_cv(const double *v, size_t n)
+{
+    size_t kept = 0, dof = 0, start = 0;
+    double ss = 0, sum = 0;
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && fabs(log(v[i] / v[i - 1])) <= CRD_MAX_CV)
+            continue;
+        size_t len = i - start;
+        if (len >= CRD_STEADY_MIN) {
+            double mean = 0;
+            for (size_t k = start; k < i; k++)
+                mean += v[k];
+            mean /= (double)len;
+            for (size_t k = start; k < i; k++)
+                ss += (v[k] - mean) * (v[k] - mean);
+            sum += mean * (double)len;
+            kept += len;
+            dof += len - 1;
+        }
+        start = i;
+    }
+    if (n == 0 || (double)kept < CRD_STEADY_SHARE * (double)n || dof == 0)
+        return NAN;
+    return sqrt(ss / (double)dof) / (sum / (double)kept);
+}
+
 /* Base interval of a train that may have missed discharges: among the
  * shorter half of the intervals, the one most others are multiples of (the
  * longest on a tie, so that half the true interval is not chosen). The
@@ -183,6 +224,7 @@ static double regularity(const double *idi, size_t m, double *scratch, emg_train
     if (n >= 2) {
         double mean = s / (double)n, var = s2 / (double)n - mean * mean;
         t->interval_cv = sqrt(fmax(var, 0)) / mean;
+        t->steady_cv = steady_cv(scratch, n);
         t->rate_hz = 1.0 / quantile(scratch, n, 0.5);
     } else {
         t->interval_cv = NAN;
@@ -285,7 +327,7 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     t->n = n;
     t->first_s = n ? time_s[0] : NAN;
     t->last_s = n ? time_s[n - 1] : NAN;
-    t->rate_hz = t->interval_cv = t->min_interval_ms = t->median_interval_ms = NAN;
+    t->rate_hz = t->interval_cv = t->steady_cv = t->min_interval_ms = t->median_interval_ms = NAN;
     t->interval_p10_ms = NAN;
     t->regular_fraction = 0;
     t->rate_trend = t->rate_swing = t->amp_swing = 1.0;
@@ -415,7 +457,7 @@ static emg_type high_rate(const emg_train *t)
      * steady rate (no waxing and waning [S45]) is enough, below it the
      * complex must be polyphasic to tell it from a fibrillation */
     bool rigid = t->n >= 10 && t->rate_hz >= CRD_RATE_MIN_HZ && t->rate_hz <= CRD_RATE_MAX_HZ &&
-                 isfinite(t->interval_cv) && t->interval_cv <= CRD_MAX_CV &&
+                 (t->interval_cv <= CRD_MAX_CV || t->steady_cv <= CRD_MAX_CV) &&
                  t->regular_fraction >= 0.9 && t->rate_swing < CRD_MAX_SWING;
     /* a serrated complex of several fibres lasts ~5-15 ms [S46, S52]: turns
      * on a brief bi- or triphasic spike are one fibre's notch, and that

@@ -20,14 +20,16 @@
 enum { MAX_N = 2000 };
 
 typedef enum pattern {
-    REGULAR,  /* rate a, CV 2 %, every 7th discharge missed */
-    RANDOM,   /* exponential intervals, mean 1/a, plus 3 ms */
-    RIGID,    /* rate a, CV 0.2 % */
-    SINGLES,  /* n discharges seconds apart at random */
-    WAXING,   /* rate and amplitude rise from a to b and fall back */
-    GENTLE,   /* rate from a to b and back, amplitude by 40 % */
-    BURSTS,   /* groups of 5 at b Hz every 1/a s */
-    VOLUNTARY /* rate a, CV 10 % */
+    REGULAR,   /* rate a, CV 2 %, every 7th discharge missed */
+    RANDOM,    /* exponential intervals, mean 1/a, plus 3 ms */
+    RIGID,     /* rate a, CV 0.2 % */
+    SINGLES,   /* n discharges seconds apart at random */
+    WAXING,    /* rate and amplitude rise from a to b and fall back */
+    GENTLE,    /* rate from a to b and back, amplitude by 40 % */
+    BURSTS,    /* groups of 5 at b Hz every 1/a s */
+    VOLUNTARY, /* rate a, CV 10 % */
+    STEPPED,   /* rate a, CV 0.2 %, for 40 % of the discharges, then rate b */
+    SHIFTED    /* rate a, CV 0.2 %, every 8th discharge read 10 % of an interval late */
 } pattern;
 
 typedef enum shape_kind { FIB, EP, PSW, MUP } shape_kind;
@@ -54,6 +56,12 @@ static size_t make_times(const rule_case *c, double *t, float *amp, synth_rng *r
         case RIGID: dt = (1.0 + 0.002 * synth_normal(r)) / c->a; break;
         case SINGLES: dt = 2.0 + 6.0 * synth_uniform(r); break;
         case VOLUNTARY: dt = (1.0 + 0.1 * synth_normal(r)) / c->a; break;
+        case STEPPED:
+            dt = (1.0 + 0.002 * synth_normal(r)) / (5 * n < 2 * c->n ? c->a : c->b);
+            break;
+        case SHIFTED:
+            dt = (1.0 + 0.002 * synth_normal(r)) / c->a;
+            break;
         case WAXING:
         case GENTLE: {
             double u = (double)n / (double)c->n, b = sin(3.14159 * u);
@@ -67,7 +75,7 @@ static size_t make_times(const rule_case *c, double *t, float *amp, synth_rng *r
         now += dt;
         if (c->pat == REGULAR && k % 7 == 6)
             continue;
-        t[n] = now;
+        t[n] = now + (c->pat == SHIFTED && n % 8 == 7 ? 0.1 / c->a : 0.0);
         amp[n++] = (float)(c->amp_uv * gain);
     }
     return n;
@@ -109,6 +117,9 @@ static const rule_case cases[] = {
     {"voluntary MUP train", MUP, 600, VOLUNTARY, 10, 0, 50, EMG_MUP},
     {"CRD above the fibrillation range", MUP, 400, RIGID, 30, 0, 150, EMG_CRD},
     {"CRD, polyphasic, 10 Hz", MUP, 400, RIGID, 10, 0, 80, EMG_CRD},
+    {"CRD whose rate steps, steady before and after [S52, S46]", MUP, 400, STEPPED, 32, 29, 200,
+     EMG_CRD},
+    {"CRD whose peak now and then falls on a later phase", MUP, 300, SHIFTED, 41, 0, 200, EMG_CRD},
     {"myotonic: rate and amplitude wax and wane", FIB, 150, WAXING, 25, 80, 120, EMG_MYOTONIC},
     {"myotonic: both change by more than a CRD's steadiness", FIB, 150, GENTLE, 30, 42, 80,
      EMG_MYOTONIC},
@@ -225,6 +236,29 @@ static void test_regular_monophasic_spike_is_fib(void **state)
     train_of(&irr, 94, &tr);
     tr.shape = shape;
     assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
+}
+
+/* The two CRD lines of the table whose whole train spreads past the 3 %
+ * CV - a rate that steps, a peak read late now and then - are steady
+ * between the steps: the CV there is the CRD's own. A voluntary unit's
+ * intervals (CV 10 %) change too much from one to the next to leave
+ * steady stretches. */
+static void test_crd_steady_stretches(void **state)
+{
+    (void)state;
+    const rule_case stepped = {"stepped", MUP, 400, STEPPED, 32, 29, 200, EMG_CRD};
+    const rule_case shifted = {"shifted", MUP, 300, SHIFTED, 41, 0, 200, EMG_CRD};
+    const rule_case *c[] = {&stepped, &shifted};
+    for (size_t i = 0; i < 2; i++) {
+        emg_train tr;
+        train_of(c[i], 200 + i, &tr);
+        assert_true(tr.interval_cv > 0.03);
+        assert_true(tr.steady_cv < 0.005);
+    }
+    const rule_case vol = {"voluntary", MUP, 600, VOLUNTARY, 10, 0, 50, EMG_MUP};
+    emg_train tr;
+    train_of(&vol, 202, &tr);
+    assert_true(isnan(tr.steady_cv));
 }
 
 /* A brief triphasic spike (4.3 ms, 150 uV) with a notch (three turns)
@@ -519,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_end_plate_noise_is_not_a_discharge),
         cmocka_unit_test(test_regular_fib_is_not_myokymic),
         cmocka_unit_test(test_regular_monophasic_spike_is_fib),
+        cmocka_unit_test(test_crd_steady_stretches),
         cmocka_unit_test(test_brief_notched_spike_is_not_crd),
         cmocka_unit_test(test_brief_triphasic_is_not_psw),
         cmocka_unit_test(test_sustained_activity_is_not_fasciculation),

@@ -431,6 +431,34 @@ static void test_split_burst_joined(void **state)
     synth_free_result(&r);
 }
 
+/* One myotonic run of a fibre (src/emg/trains.c): 14 discharges whose
+ * interval shortens from 30 to 14 ms as the size grows from 60 to
+ * 120 uV, 70 at 14 ms as steady as a CRD, and 14 that slow and shrink
+ * back. The steady middle keeps a rhythm its ends leave, but the two never
+ * alternate: one generator that changes, not two - kept whole. */
+static void test_myotonic_run_kept_whole(void **state)
+{
+    (void)state;
+    synth_rng g = {29};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0;
+    double t = 1.0;
+    for (int i = 0; i < 98; i++) {
+        int from_end = i < 14 ? 14 - i : i >= 84 ? i - 83 : 0; /* 1..14 on the ramps */
+        double ramp = (double)from_end / 14.0;
+        ev[n++] = discharge(t, 120.0 - 60.0 * ramp + 2.0 * synth_normal(&g), 1);
+        t += 0.014 * pow(30.0 / 14.0, ramp) * (1.0 + 0.002 * synth_normal(&g));
+    }
+    emg_spont_result r;
+    one_train(&r, ev, n, 1, 110.0);
+    assert_int_equal(r.trains[0].type, EMG_MYOTONIC);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 1);
+    assert_int_equal(synth_count_unit(&r, 1), n);
+    assert_int_equal(r.trains[0].type, EMG_MYOTONIC);
+    synth_free_result(&r);
+}
+
 /* A PSW's shape of amp_uv (initial positive, dominant, long slow phase). */
 static emg_features psw_shape(double amp_uv)
 {
@@ -510,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_gap_filled_from_other_train),
         cmocka_unit_test(test_run_of_missed_filled),
         cmocka_unit_test(test_split_burst_joined),
+        cmocka_unit_test(test_myotonic_run_kept_whole),
         cmocka_unit_test(test_rhythm_pieces_joined_by_discharges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
