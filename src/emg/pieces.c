@@ -348,9 +348,13 @@ static int join_sequels(emg_spont_result *r)
  * 12 % of the interval, as split.c's GAP_TOLERANCE), of the fibre's size
  * within a factor two, that discharge is the fibre's, its waveform changed
  * by noise or by another potential on top so that it matched elsewhere
- * [E]. Only trains without a class of their own give discharges up
- * (unclassified, end-plate spikes), and only those too sparse to put one
- * where a discharge is due by chance more than one time in ten [E]. */
+ * [E]. A CRD fires as rigidly [S46, S52], and its complex changes
+ * configuration abruptly [S46]: a discharge whose peak fell on another of
+ * its phases matches elsewhere, often alone, as a "fasciculation" of the
+ * CRD's size where its discharge is due. Only trains without a class of
+ * their own give discharges up (unclassified, end-plate spikes; to a CRD
+ * also fasciculations), and only those too sparse to put one where a
+ * discharge is due by chance more than one time in ten [E]. */
 #define FILL_TOL 0.12
 #define FILL_AMP 2.0
 #define FILL_CHANCE 0.1
@@ -358,15 +362,16 @@ static int join_sequels(emg_spont_result *r)
 
 static bool keeps_rhythm(const emg_train *t)
 {
-    return (t->type == EMG_FIBRILLATION || t->type == EMG_PSW) && t->regular_fraction >= 0.9 &&
-           t->rate_hz > 0;
+    return (t->type == EMG_FIBRILLATION || t->type == EMG_PSW || t->type == EMG_CRD) &&
+           t->regular_fraction >= 0.9 && t->rate_hz > 0;
 }
 
 /* Whether train b may give train a (interval base) discharges. */
 static bool may_give(const emg_train *a, const emg_train *b, double base)
 {
-    if (b == a || b->n == 0 || b->site != a->site ||
-        (b->type != EMG_UNCLASSIFIED && b->type != EMG_END_PLATE))
+    bool unplaced = b->type == EMG_UNCLASSIFIED || b->type == EMG_END_PLATE ||
+                    (a->type == EMG_CRD && b->type == EMG_FASCICULATION);
+    if (b == a || b->n == 0 || b->site != a->site || !unplaced)
         return false;
     double span_s = b->last_s - b->first_s;
     double rate = b->n >= 2 && span_s > 0 ? (double)(b->n - 1) / span_s : 0;

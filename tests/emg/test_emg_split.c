@@ -459,6 +459,48 @@ static void test_myotonic_run_kept_whole(void **state)
     synth_free_result(&r);
 }
 
+/* A CRD (train 1: 600 uV, a complex of 7 phases, 12 Hz, interval CV
+ * 0.2 %) six of whose discharges, at irregular times, were read 1.7 ms
+ * late, on another of its phases, and matched alone (train 2: MUP-sized
+ * single discharges seconds apart - "fasciculations"): each lies where the
+ * CRD's discharge is due and goes back to it (src/emg/pieces.c). */
+static void test_crd_takes_back_its_discharges(void **state)
+{
+    (void)state;
+    synth_rng g = {31};
+    emg_event ev[MAX_EVENTS];
+    static const size_t read_late[] = {20, 47, 95, 130, 171, 203};
+    size_t n = 0, n_moved = 0;
+    for (double t = 1.0; t < 21.0; t += (1.0 + 0.002 * synth_normal(&g)) / 12.0) {
+        bool moved = n_moved < 6 && n == read_late[n_moved];
+        ev[n++] = mup_discharge(t + (moved ? 0.0017 : 0.0), 600.0 + 10.0 * synth_normal(&g),
+                                moved ? 2 : 1);
+        n_moved += moved;
+    }
+    emg_spont_result r = result_with(ev, n, 2);
+    emg_features crd = {.amplitude_uv = 600.0,
+                        .duration_ms = 11.5,
+                        .phases = 7,
+                        .turns = 5,
+                        .first_polarity = 1,
+                        .main_sign = -1,
+                        .max_pos_uv = 250.0,
+                        .max_neg_uv = -350.0,
+                        .after_peak_ms = 8.0,
+                        .area_uv_ms = 1000.0};
+    shaped_train(&r, 0, crd);
+    crd.phases = 5, crd.duration_ms = 9.2; /* read on another phase: another mean */
+    shaped_train(&r, 1, crd);
+    assert_int_equal(r.trains[0].type, EMG_CRD);
+    assert_int_equal(r.trains[1].type, EMG_FASCICULATION);
+    assert_int_equal(n_moved, 6);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(synth_count_unit(&r, 1), n);
+    assert_int_equal(synth_count_unit(&r, 2), 0);
+    assert_int_equal(r.trains[0].type, EMG_CRD);
+    synth_free_result(&r);
+}
+
 /* A PSW's shape of amp_uv (initial positive, dominant, long slow phase). */
 static emg_features psw_shape(double amp_uv)
 {
@@ -539,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_run_of_missed_filled),
         cmocka_unit_test(test_split_burst_joined),
         cmocka_unit_test(test_myotonic_run_kept_whole),
+        cmocka_unit_test(test_crd_takes_back_its_discharges),
         cmocka_unit_test(test_rhythm_pieces_joined_by_discharges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
