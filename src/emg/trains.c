@@ -30,6 +30,11 @@
  * those 5 ms has ended, a brief triphasic spike (fibrillation [S52]) */
 #define PSW_SLOW_PHASE_MS 3.0
 #define PSW_SLOW_PHASE_MAX_PHASES 2
+/* A PSW is its positive deflection and the slow negative phase after it
+ * [S52, S45]; a third phase is the most the slow phase's tail or the noise
+ * adds. A potential of four phases or more is a polyphasic complex (a CRD
+ * firing at the fibrillation rate [S46]), however positive its peak [E]. */
+#define PSW_MAX_PHASES 3
 /* "regular (low IDI CV [E: e.g. < 0.15-0.2])" (clinical.md 1.3); 0.25 leaves
  * room for the gradual slowing of self-inhibition [E]. */
 #define REGULAR_CV 0.25
@@ -405,7 +410,7 @@ static bool is_mup_sized(const emg_features *f)
 static bool is_psw_shape(const emg_features *f)
 {
     return f->first_polarity > 0 && f->main_sign > 0 && f->max_pos_uv >= -f->max_neg_uv &&
-           f->duration_ms <= PSW_MAX_MS &&
+           f->duration_ms <= PSW_MAX_MS && f->phases <= PSW_MAX_PHASES &&
            (f->duration_ms >= PSW_MIN_MS ||
             (f->after_peak_ms >= PSW_SLOW_PHASE_MS && f->phases <= PSW_SLOW_PHASE_MAX_PHASES));
 }

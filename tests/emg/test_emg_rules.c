@@ -282,6 +282,29 @@ static void test_brief_notched_spike_is_not_crd(void **state)
     assert_int_equal(emg_classify_train(&tr), EMG_CRD);
 }
 
+/* A rigid 13.8 Hz train of a 9.8 ms initial-positive potential whose
+ * positive peak is its largest: with two phases a positive sharp wave
+ * [S52, S45]; with seven, a polyphasic complex - a CRD at the fibrillation
+ * rate [S46] - not a PSW. */
+static void test_polyphasic_positive_is_crd(void **state)
+{
+    (void)state;
+    const rule_case c = {"positive complex", PSW, 114, RIGID, 13.8, 0, 90, EMG_PSW};
+    emg_train tr;
+    train_of(&c, 96, &tr);
+    tr.shape = (emg_features){.amplitude_uv = 114.0,
+                              .max_pos_uv = 70.0,
+                              .max_neg_uv = -44.0,
+                              .duration_ms = 9.8,
+                              .after_peak_ms = 9.2,
+                              .phases = 2,
+                              .first_polarity = 1,
+                              .main_sign = 1};
+    assert_int_equal(emg_classify_train(&tr), EMG_PSW);
+    tr.shape.phases = 7;
+    assert_int_equal(emg_classify_train(&tr), EMG_CRD);
+}
+
 /* A regular 2.4 Hz train of a brief (3.7 ms) initial-positive potential
  * whose positive phase is the largest and that ends 3.2 ms after it: with
  * three phases it crossed back and ended - a triphasic fibrillation spike
@@ -555,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_regular_monophasic_spike_is_fib),
         cmocka_unit_test(test_crd_steady_stretches),
         cmocka_unit_test(test_brief_notched_spike_is_not_crd),
+        cmocka_unit_test(test_polyphasic_positive_is_crd),
         cmocka_unit_test(test_brief_triphasic_is_not_psw),
         cmocka_unit_test(test_sustained_activity_is_not_fasciculation),
         cmocka_unit_test(test_fasciculation_sweep_allowance),
