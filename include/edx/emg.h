@@ -318,6 +318,7 @@ typedef struct emg_train {
     double burst_fraction;    /* discharges in such groups */
     double burst_interval_cv; /* of the intervals between group onsets (1.4826 MAD / median) */
     double burst_rate_cv;     /* of the intervals within groups (the same) */
+    double burst_within_ms;   /* median interval within groups (NAN: no group) */
     int doublets;             /* pairs 2-20 ms apart standing alone [S83] */
     emg_features shape;       /* of the mean waveform */
 } emg_train;

@@ -45,7 +45,9 @@
 #define MIN_TRAIN_N 6
 #define MAX_MULTIPLE 6.0      /* missed discharges: up to 5 in a row [E] */
 #define RHYTHM_FRACTION 0.9   /* nearly every interval fits: the rate is the rhythm's [E] */
-/* End-plate spike: initial negative, 3-5 ms, 100-200 uV, irregular [S53, S51]. */
+/* End-plate spike: initial negative, 3-5 ms, 100-200 uV, irregular [S53, S51];
+ * a train whose typical discharge is larger than two of them summed
+ * (EP_PAIR_MAX_UV) is something else. */
 #define EP_MAX_MS (5.0 + MEASURE_ALLOWANCE_MS)
 /* End-plate noise (miniature end-plate potentials): monophasic negative,
  * ~10-40 uV, < 100 uV [S53]; physiological and never a discharge. */
@@ -111,6 +113,13 @@
  * not undo it, while an end-plate spike train, irregular with very short
  * intervals [S47, S53], keeps failing it [E] */
 #define MYOKYMIC_MIN_IDI_MS 10.0
+/* ... and at 20-70 Hz [S96]: the median interval within the groups at
+ * most that of 15 Hz (20 Hz with room for a discharge missed within a
+ * burst, or taken from a neighbour) [E]. A motor unit firing voluntarily
+ * at 8-12 Hz with the usual 10-20 % interval spread has half its
+ * intervals under the 100 ms that groups discharges, so it "bursts", but
+ * at its own rate, not a myokymic one. */
+#define MYOKYMIC_MAX_WITHIN_MS (1000.0 / 15.0)
 /* The bursts are of MUPs [S43]: the longest MUP-like potential in the
  * reference, a fasciculation in ALS, lasts 23.9 ms [S28]. A mean waveform
  * longer than that has not returned to baseline - many units firing
@@ -284,11 +293,12 @@ static double jitter(const double *idi, size_t m, double *scratch)
  * onsets, and a stray discharge halves one within a burst, neither of
  * which may make a semi-rhythmic unit [S43] look irregular [E]. NAN for
  * fewer than two. Reorders d. */
-static double robust_cv(double *d, size_t k)
+static double robust_cv(double *d, size_t k, double *median)
 {
+    *median = k ? quantile(d, k, 0.5) : NAN;
     if (k < 2)
         return NAN;
-    double med = quantile(d, k, 0.5);
+    double med = *median;
     for (size_t i = 0; i < k; i++)
         d[i] = fabs(d[i] - med);
     return med > 0 ? 1.4826 * quantile(d, k, 0.5) / med : NAN;
@@ -323,8 +333,10 @@ static void bursts(const double *time_s, size_t n, double *onset_gap, double *wi
         onset = i < n ? time_s[i] : 0;
     }
     t->burst_fraction = n ? (double)in_bursts / (double)n : 0;
-    t->burst_interval_cv = robust_cv(onset_gap, k);
-    t->burst_rate_cv = robust_cv(within, w);
+    double ignored;
+    t->burst_interval_cv = robust_cv(onset_gap, k, &ignored);
+    t->burst_rate_cv = robust_cv(within, w, &t->burst_within_ms);
+    t->burst_within_ms *= 1000.0;
 }
 
 void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t)
@@ -336,7 +348,7 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     t->interval_p10_ms = NAN;
     t->regular_fraction = 0;
     t->rate_trend = t->rate_swing = t->amp_swing = 1.0;
-    t->interval_jitter = t->burst_interval_cv = t->burst_rate_cv = NAN;
+    t->interval_jitter = t->burst_interval_cv = t->burst_rate_cv = t->burst_within_ms = NAN;
     t->n_bursts = t->doublets = 0;
     t->burst_fraction = 0;
     if (n < 2)
@@ -490,7 +502,8 @@ bool emg_recurring_bursts(const emg_train *t)
 {
     return t->n_bursts >= MYOKYMIC_MIN_BURSTS && isfinite(t->burst_interval_cv) &&
            t->burst_interval_cv <= MYOKYMIC_BURST_CV && isfinite(t->burst_rate_cv) &&
-           t->burst_rate_cv <= MYOKYMIC_WITHIN_CV && t->interval_p10_ms >= MYOKYMIC_MIN_IDI_MS;
+           t->burst_rate_cv <= MYOKYMIC_WITHIN_CV && t->interval_p10_ms >= MYOKYMIC_MIN_IDI_MS &&
+           t->burst_within_ms <= MYOKYMIC_MAX_WITHIN_MS;
 }
 
 emg_type emg_classify_train(const emg_train *t)
@@ -499,7 +512,8 @@ emg_type emg_classify_train(const emg_train *t)
     emg_type ty = high_rate(t);
     if (ty != EMG_UNCLASSIFIED)
         return ty;
-    if (t->n >= 3 && f->first_polarity < 0 && f->duration_ms <= EP_MAX_MS && !is_regular(t))
+    if (t->n >= 3 && f->first_polarity < 0 && f->duration_ms <= EP_MAX_MS && !is_regular(t) &&
+        f->amplitude_uv <= EP_PAIR_MAX_UV)
         return is_end_plate_noise(f) ? EMG_UNCLASSIFIED : EMG_END_PLATE;
     /* a single-fibre spike firing in one regular rhythm at 0.5-15 Hz [S52,
      * S51] before bursts: myokymic bursts fire at 20-70 Hz within [S96], and

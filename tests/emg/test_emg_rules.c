@@ -110,6 +110,10 @@ static const rule_case cases[] = {
      EMG_FIBRILLATION},
     {"positive sharp wave", PSW, 150, REGULAR, 3, 0, 50, EMG_PSW},
     {"end-plate spikes, irregular", EP, 150, RANDOM, 20, 0, 200, EMG_END_PLATE},
+    {"initial-negative spikes above two end-plate spikes summed, irregular: not end plate [S53]",
+     EP, 600, RANDOM, 20, 0, 200, EMG_UNCLASSIFIED},
+    {"a brief initial-negative fasciculation, seconds apart: not end plate [S53, S28]", EP, 500,
+     SINGLES, 0, 0, 3, EMG_FASCICULATION},
     {"brief initial-positive spikes, irregular: not placed", FIB, 80, RANDOM, 2, 0, 40,
      EMG_UNCLASSIFIED},
     {"fasciculation, random single discharges", MUP, 600, SINGLES, 0, 0, 4, EMG_FASCICULATION},
@@ -164,6 +168,40 @@ static void test_summed_bursts_are_not_myokymic(void **state)
     tr.shape.duration_ms = 31.5;
     tr.shape.phases = 6;
     assert_int_not_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+}
+
+/* Groups of three: intervals {0.96 within, within, gap} ms with a little
+ * spread, into tr with a MUP's shape. */
+static void grouped_train(double within_ms, double gap_ms, emg_train *tr)
+{
+    const double pattern_ms[3] = {0.96 * within_ms, within_ms, gap_ms};
+    double t[90];
+    float amp[90];
+    synth_rng r = {5};
+    double now = 1.0;
+    for (size_t i = 0; i < 90; i++) {
+        t[i] = now;
+        amp[i] = 500.0f;
+        now += pattern_ms[i % 3] * (1.0 + 0.01 * synth_normal(&r)) / 1000.0;
+    }
+    memset(tr, 0, sizeof *tr);
+    emg_train_timing(t, amp, 90, tr);
+    tr->shape = shape_of(MUP, 500.0);
+}
+
+/* A unit firing at about 10 Hz whose intervals happen to group recurs like
+ * a myokymic burst, but fires within its groups at its own rate, not the
+ * 20-70 Hz of myokymia [S96]; the same grouping at 40 Hz is myokymic. */
+static void test_grouped_voluntary_rate_is_not_myokymic(void **state)
+{
+    (void)state;
+    emg_train tr;
+    grouped_train(96.0, 130.0, &tr);
+    assert_true(tr.n_bursts >= 20);
+    assert_true(tr.burst_within_ms > 90.0 && tr.burst_within_ms < 100.0);
+    assert_int_not_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+    grouped_train(25.0, 300.0, &tr);
+    assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
 }
 
 /* A MUP is at least biphasic: one long monophasic wave at rest, however
@@ -571,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_timing_regular_with_misses),
         cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
         cmocka_unit_test(test_summed_bursts_are_not_myokymic),
+        cmocka_unit_test(test_grouped_voluntary_rate_is_not_myokymic),
         cmocka_unit_test(test_event_like_end_plate),
         cmocka_unit_test(test_end_plate_amid),
         cmocka_unit_test(test_end_plate_noise_is_not_a_discharge),
