@@ -22,8 +22,10 @@ static const struct {
     [ACC_PEAK_LATENCY] = {"peak_latency_ms", "peak latency (ms)"},
     [ACC_CMAP_AMPLITUDE] = {"cmap_amplitude_pct", "CMAP amplitude (% of truth)"},
     [ACC_SNAP_AMPLITUDE] = {"snap_amplitude_pct", "SNAP amplitude (% of truth)"},
+    [ACC_SNAP_AMPLITUDE_20DB] = {"snap_amplitude_pct_snr20", "  of SNR >= 20 dB (%)"},
     [ACC_MOTOR_VELOCITY] = {"motor_velocity_m_s", "motor velocity (m/s)"},
     [ACC_SENSORY_VELOCITY] = {"sensory_velocity_m_s", "sensory velocity (m/s)"},
+    [ACC_SENSORY_VELOCITY_20DB] = {"sensory_velocity_m_s_snr20", "  of SNR >= 20 dB (m/s)"},
     [ACC_F_MIN_LATENCY] = {"fwave_min_latency_ms", "F min latency (ms)"},
     [ACC_F_PERSISTENCE] = {"fwave_persistence_pct", "F persistence (% points)"},
 };
@@ -115,7 +117,7 @@ static int score(acc_totals *t, acc_metric m, const json_t *truth, const json_t 
         return EDX_OK;
     }
     double got = json_number_value(found);
-    if (m == ACC_CMAP_AMPLITUDE || m == ACC_SNAP_AMPLITUDE)
+    if (m == ACC_CMAP_AMPLITUDE || m == ACC_SNAP_AMPLITUDE || m == ACC_SNAP_AMPLITUDE_20DB)
         return want == 0 ? EDX_OK : series_push(s, 100.0 * (got - want) / fabs(want));
     return series_push(s, got - want);
 }
@@ -147,6 +149,16 @@ static const json_t *find_nerve(const json_t *found_ncs, const json_t *truth_ner
     return NULL;
 }
 
+/* Whether the truth amplitude of a site is 20 dB or more above the noise
+ * of the waveform found for it (unknown without both). */
+static bool snr_20db(const json_t *truth_site, const json_t *found_site)
+{
+    const json_t *a = json_object_get(truth_site, "amplitude_uv"),
+                 *noise = json_object_get(found_site, "noise_uv");
+    return json_is_number(a) && json_is_number(noise) && json_number_value(noise) > 0 &&
+           fabs(json_number_value(a)) >= 10.0 * json_number_value(noise);
+}
+
 static int score_sites(acc_totals *t, const json_t *truth_nerve, const json_t *found_nerve)
 {
     const json_t *found_sites = json_object_get(found_nerve, "sites");
@@ -172,6 +184,9 @@ static int score_sites(acc_totals *t, const json_t *truth_nerve, const json_t *f
         if (!rc)
             rc = score(t, sensory ? ACC_SNAP_AMPLITUDE : ACC_CMAP_AMPLITUDE,
                        json_object_get(ts, "amplitude_uv"),
+                       json_object_get(fs, "amplitude_uv"));
+        if (!rc && sensory && snr_20db(ts, fs))
+            rc = score(t, ACC_SNAP_AMPLITUDE_20DB, json_object_get(ts, "amplitude_uv"),
                        json_object_get(fs, "amplitude_uv"));
     }
     return rc;
@@ -207,6 +222,12 @@ static int score_nerve(acc_totals *t, const json_t *tn, const json_t *fn)
     if (!rc && test && strcmp(test, "sensory") == 0)
         rc = score(t, ACC_SENSORY_VELOCITY, json_object_get(tn, "sensory_velocity_m_s"),
                    fn ? found_sensory_velocity(fn) : NULL);
+    /* the velocity of a sensory nerve is read at its one site */
+    const json_t *site = json_array_get(json_object_get(tn, "sites"), 0);
+    if (!rc && test && strcmp(test, "sensory") == 0 &&
+        snr_20db(site, find_by(json_object_get(fn, "sites"), site, "site", NULL)))
+        rc = score(t, ACC_SENSORY_VELOCITY_20DB, json_object_get(tn, "sensory_velocity_m_s"),
+                   found_sensory_velocity(fn));
     const json_t *tf = json_object_get(tn, "fwave"), *ff = json_object_get(fn, "fwave");
     if (!rc && json_is_object(tf))
         rc = score(t, ACC_F_MIN_LATENCY, json_object_get(tf, "min_latency_ms"),

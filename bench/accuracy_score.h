@@ -128,15 +128,20 @@ long acc_match(const acc_event *truth, size_t n_truth, const acc_event *found, s
 /* ---- totals over studies ---------------------------------------------------- */
 
 typedef enum acc_metric {
-    ACC_CMAP_ONSET,       /* ms, motor tests */
-    ACC_SNAP_ONSET,       /* ms, sensory tests */
-    ACC_PEAK_LATENCY,     /* ms */
-    ACC_CMAP_AMPLITUDE,   /* % of the truth */
-    ACC_SNAP_AMPLITUDE,   /* % of the truth */
-    ACC_MOTOR_VELOCITY,   /* m/s, per segment */
-    ACC_SENSORY_VELOCITY, /* m/s */
-    ACC_F_MIN_LATENCY,    /* ms */
-    ACC_F_PERSISTENCE,    /* percentage points */
+    ACC_CMAP_ONSET,     /* ms, motor tests */
+    ACC_SNAP_ONSET,     /* ms, sensory tests */
+    ACC_PEAK_LATENCY,   /* ms */
+    ACC_CMAP_AMPLITUDE, /* % of the truth */
+    ACC_SNAP_AMPLITUDE, /* % of the truth */
+    /* ... of the SNAPs whose truth amplitude is 20 dB or more above the
+     * noise of the waveform measured (the site's noise_uv): how close to
+     * the truth a measurement comes when noise does not decide it */
+    ACC_SNAP_AMPLITUDE_20DB,
+    ACC_MOTOR_VELOCITY,        /* m/s, per segment */
+    ACC_SENSORY_VELOCITY,      /* m/s */
+    ACC_SENSORY_VELOCITY_20DB, /* ... of those SNAPs */
+    ACC_F_MIN_LATENCY,         /* ms */
+    ACC_F_PERSISTENCE,         /* percentage points */
     ACC_METRIC_COUNT
 } acc_metric;
 

@@ -359,6 +359,52 @@ static void test_study_scores(void **state)
     json_decref(found);
 }
 
+/* A sensory nerve of one site (20 uV, 50 m/s in truth) found with the
+ * given noise: scored into *t. */
+static void score_sensory(double noise_uv, acc_totals *t)
+{
+    json_t *truth = parse(
+        "{\"nerve_conduction\": [{\"nerve\": \"sural\", \"side\": \"R\", \"test\": \"sensory\","
+        " \"recording_site\": \"ankle\", \"sites\": [{\"site\": \"calf\", \"onset_latency_ms\": "
+        "2.8,"
+        " \"amplitude_uv\": 20.0}], \"segments\": [], \"sensory_velocity_m_s\": 50.0}],"
+        " \"needle_emg\": [], \"interpretation\": {\"pattern\": \"normal\"}}");
+    json_t *found = parse(
+        "{\"nerve_conduction\": [{\"nerve\": \"sural\", \"side\": \"R\", \"test\": \"sensory\","
+        " \"recording_site\": \"ankle\", \"sites\": [{\"site\": \"calf\", \"onset_latency_ms\": "
+        "2.75,"
+        " \"amplitude_uv\": 21.0, \"noise_uv\": 1.0}], \"sensory_velocity_m_s\": 51.0}],"
+        " \"needle_emg\": [], \"interpretation\": {\"pattern\": \"normal\"}}");
+    json_t *site = json_array_get(
+        json_object_get(json_array_get(json_object_get(found, "nerve_conduction"), 0), "sites"), 0);
+    assert_int_equal(json_object_set_new(site, "noise_uv", json_real(noise_uv)), 0);
+    acc_totals_init(t, NULL);
+    assert_int_equal(acc_add_study(t, truth, NULL, found, NULL), EDX_OK);
+    json_decref(truth);
+    json_decref(found);
+}
+
+/* SNAP amplitude and sensory velocity are scored again over the SNAPs 20 dB
+ * or more above the noise of the waveform measured, and only those. */
+static void test_snap_snr_band(void **state)
+{
+    (void)state;
+    acc_totals t;
+    score_sensory(2.0, &t); /* 20 uV over 2 uV: 20 dB */
+    assert_int_equal(t.nc[ACC_SNAP_AMPLITUDE].n, 1);
+    assert_int_equal(t.nc[ACC_SNAP_AMPLITUDE_20DB].n, 1);
+    assert_float_equal(t.nc[ACC_SNAP_AMPLITUDE_20DB].err[0], 5.0, 1e-9);
+    assert_int_equal(t.nc[ACC_SENSORY_VELOCITY_20DB].n, 1);
+    assert_float_equal(t.nc[ACC_SENSORY_VELOCITY_20DB].err[0], 1.0, 1e-9);
+    acc_totals_free(&t);
+    score_sensory(2.5, &t); /* 18 dB */
+    assert_int_equal(t.nc[ACC_SNAP_AMPLITUDE].n, 1);
+    assert_int_equal(t.nc[ACC_SENSORY_VELOCITY].n, 1);
+    assert_int_equal(t.nc[ACC_SNAP_AMPLITUDE_20DB].n + t.nc[ACC_SNAP_AMPLITUDE_20DB].missed, 0);
+    assert_int_equal(t.nc[ACC_SENSORY_VELOCITY_20DB].n, 0);
+    acc_totals_free(&t);
+}
+
 /* The same muscle scored twice, the second time with a needle site on the
  * end plate: only that one's fibrillations and PSWs are kept apart. */
 static void test_end_plate_site_apart(void **state)
@@ -559,8 +605,8 @@ static void test_not_implemented_without_findings(void **state)
     size_t n_not = 0;
     for (const char *p = table; (p = strstr(p, "not implemented")) != NULL; p++)
         n_not++;
-    /* 9 NC rows + sites, 6 core types + any + wrong type, 3 muscle rows, patterns */
-    assert_int_equal(n_not, 9 + 1 + 6 + 1 + 1 + 3 + 1);
+    /* 11 NC rows + sites, 6 core types + any + wrong type, 3 muscle rows, patterns */
+    assert_int_equal(n_not, 11 + 1 + 6 + 1 + 1 + 3 + 1);
     assert_null(strstr(table, "0.0")); /* no zeros pretending to be measurements */
     free(table);
 
@@ -610,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_rest_filter),
         cmocka_unit_test_setup_teardown(test_events_read, edft_setup_tmpdir, edft_teardown_tmpdir),
         cmocka_unit_test(test_quantiles),
+        cmocka_unit_test(test_snap_snr_band),
         cmocka_unit_test_setup_teardown(test_study_scores, edft_setup_tmpdir, edft_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_end_plate_site_apart, edft_setup_tmpdir,
                                         edft_teardown_tmpdir),
