@@ -292,7 +292,7 @@ static double jitter(const double *idi, size_t m, double *scratch)
  * burst hidden under other activity doubles one interval between burst
  * onsets, and a stray discharge halves one within a burst, neither of
  * which may make a semi-rhythmic unit [S43] look irregular [E]. NAN for
- * fewer than two. Reorders d. */
+ * fewer than two. *median receives their median (NAN for none). Reorders d. */
 static double robust_cv(double *d, size_t k, double *median)
 {
     *median = k ? quantile(d, k, 0.5) : NAN;
