@@ -1,10 +1,11 @@
 #!/bin/sh
 # Accuracy of edxreport's analysis on simulated studies (bench/README.md, "accuracy").
 #
-#   bench/accuracy.sh [--seeds N] [--scenarios a,b,...] [--jobs J] [--keep DIR]
+#   bench/accuracy.sh [--seeds N] [--first-seed S] [--scenarios a,b,...] [--jobs J]
+#                     [--keep DIR]
 #
-# Writes N seeds (default 8) of every scenario (default: all of `edxreport simulate --list`)
-# with `edxreport simulate`, runs `edxreport analyze -o STUDY/findings.json STUDY` on each when the
+# Writes N seeds (default 8, numbered from S, default 1) of every scenario (default: all
+# of `edxreport simulate --list`) with `edxreport simulate`, runs `edxreport analyze -o STUDY/findings.json STUDY` on each when the
 # program has an analyze command, then scores everything with bench_accuracy and
 # prints its table and the wall times. J jobs run at once (default: the number of
 # processors). Studies go to a temporary folder that is removed at the end, or to
@@ -24,6 +25,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 edx=${EDX_BIN:-$root/build/edxreport}
 scorer=${EDX_BENCH_ACCURACY:-$root/build/bench/bench_accuracy}
 seeds=8
+first=1
 scenarios=
 jobs=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 keep=
@@ -31,6 +33,7 @@ keep=
 while [ $# -gt 0 ]; do
     case $1 in
     --seeds) seeds=${2:?--seeds needs a number}; shift 2 ;;
+    --first-seed) first=${2:?--first-seed needs a number}; shift 2 ;;
     --scenarios) scenarios=${2:?--scenarios needs names}; shift 2 ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
     --keep) keep=${2:?--keep needs a folder}; shift 2 ;;
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case $seeds in '' | *[!0-9]* | 0) echo "accuracy.sh: --seeds needs a whole number >= 1" >&2; exit 64 ;; esac
+case $first in '' | *[!0-9]*) echo "accuracy.sh: --first-seed needs a whole number >= 0" >&2; exit 64 ;; esac
 case $jobs in '' | *[!0-9]* | 0) echo "accuracy.sh: --jobs needs a whole number >= 1" >&2; exit 64 ;; esac
 for prog in "$edx" "$scorer"; do
     if [ ! -x "$prog" ]; then
@@ -75,8 +79,8 @@ mkdir -p "$work/logs"
 n_scenarios=0
 for s in $scenarios; do
     n_scenarios=$((n_scenarios + 1))
-    i=1
-    while [ "$i" -le "$seeds" ]; do
+    i=$first
+    while [ "$i" -lt $((first + seeds)) ]; do
         echo "$s $i" >>"$work/jobs"
         i=$((i + 1))
     done
@@ -95,7 +99,7 @@ if ! "$2" analyze -o "$d/findings.json" "$d" 2>"$1/logs/$3-seed$4.analyze"; then
     echo "$3 seed $4" >>"$1/logs/analyze-failed"
 fi; exit 0'
 
-echo "accuracy: $n_studies studies ($seeds seeds x $n_scenarios scenarios), $jobs jobs, in $work"
+echo "accuracy: $n_studies studies (seeds $first-$((first + seeds - 1)) x $n_scenarios scenarios), $jobs jobs, in $work"
 t0=$(now)
 status=0
 xargs -n 2 -P "$jobs" sh -c "$simulate_one" sh "$work" "$edx" <"$work/jobs" || status=1
