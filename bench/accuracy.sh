@@ -5,11 +5,11 @@
 #                     [--keep DIR]
 #
 # Writes N seeds (default 8, numbered from S, default 1) of every scenario (default: all
-# of `edxreport simulate --list`) with `edxreport simulate`, runs `edxreport analyze -o STUDY/findings.json STUDY` on each when the
-# program has an analyze command, then scores everything with bench_accuracy and
-# prints its table and the wall times. J jobs run at once (default: the number of
-# processors). Studies go to a temporary folder that is removed at the end, or to
-# DIR with --keep (kept).
+# of `edxreport simulate --list`) with `edxreport simulate`, runs `edxreport analyze -o
+# STUDY/findings.json STUDY` on each when the program has an analyze command, then scores
+# everything with bench_accuracy and prints its table and the wall times. J jobs run at
+# once (default: the number of processors). Studies go to a temporary folder that is
+# removed at the end, or to DIR with --keep (kept).
 #
 # Programs: $EDX_BIN (default build/edxreport) and $EDX_BENCH_ACCURACY (default
 # build/bench/bench_accuracy), relative to the source tree; build them first
@@ -18,7 +18,7 @@
 set -eu
 
 usage() {
-    sed -n '2,16s/^# \{0,1\}//p' "$0"
+    sed -n '2,17s/^# \{0,1\}//p' "$0"
 }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
