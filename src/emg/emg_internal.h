@@ -21,6 +21,10 @@
  * sorted by time; fills the timing fields of t (not unit, type, shape). */
 void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t);
 
+/* log10 of P(X >= h) for X ~ Binomial(n, p): how likely chance alone
+ * gives h hits or more in n tries of probability p each (trains.c). */
+double emg_log10_binomial_tail(size_t h, size_t n, double p);
+
 /* Median (v[n / 2] of v sorted) of v[0..n), reordering v: sorted when
  * short, partly ordered by selection when longer; NAN when n is 0. */
 double emg_small_median(double *v, size_t n);
@@ -174,6 +178,15 @@ typedef enum emg_event_field {
     EMG_FIELD_AMPLITUDE
 } emg_event_field;
 double emg_train_median(const emg_spont_result *r, size_t k, emg_event_field what, double *v);
+
+/* Train k's typical discharge (pieces.c): the median amplitude, duration
+ * and phases of its discharges as each was measured, their usual first
+ * polarity and sign of the largest deflection (main_sign -1 on a tie);
+ * what only a mean waveform shows is NAN. Within bursts, or among other
+ * activity, the mean waveform of a part taken from a train holds its
+ * neighbours' tails; its discharges, each measured on its own, do not.
+ * scratch: room for n_events. */
+emg_features emg_typical_discharge(const emg_spont_result *r, size_t k, double *scratch);
 
 /* Times of train k (unit k + 1) into times, sorted as the events are;
  * returns how many (pieces.c). */

@@ -138,28 +138,6 @@ static void clear_marks(seeds *s)
     memset(s->in, 0, s->n);
 }
 
-/* log10 of P(X >= h) for X ~ Binomial(n, p): the terms from h up, each
- * from the one before. */
-static double log10_tail(size_t h, size_t n, double p)
-{
-    if (h == 0 || !(p > 0))
-        return h == 0 ? 0.0 : -INFINITY;
-    if (p >= 1)
-        return 0.0;
-    double lt = 0; /* ln C(n, h) */
-    for (size_t k = 1; k <= h; k++)
-        lt += log((double)(n - h + k) / (double)k);
-    lt += (double)h * log(p) + (double)(n - h) * log1p(-p);
-    double sum = 1.0, term = 1.0; /* relative to the first term */
-    for (size_t x = h; x < n; x++) {
-        term *= (double)(n - x) / (double)(x + 1) * p / (1.0 - p);
-        sum += term;
-        if (term < 1e-12 * sum)
-            break;
-    }
-    return (lt + log(sum)) / log(10.0);
-}
-
 /* Whether chain c (its seeds marked 1) stands, running min_span_s or more. */
 static bool stands(const seeds *s, const chain *c, double min_span_s)
 {
@@ -173,7 +151,7 @@ static bool stands(const seeds *s, const chain *c, double min_span_s)
     if ((double)c->hits < MIN_PURITY * (double)(c->hits + others))
         return false;
     double p = (double)others / span_s * 2.0 * TOLERANCE * c->base_s;
-    return log10_tail(c->hits, c->hits + c->misses, p) + log10((double)c->tried) <=
+    return emg_log10_binomial_tail(c->hits, c->hits + c->misses, p) + log10((double)c->tried) <=
            log10(MAX_CHANCE);
 }
 
@@ -277,30 +255,21 @@ static void put_back(emg_spont_result *r, const size_t *cand, size_t nc, const u
 static bool take_out(emg_spont_result *r, const size_t *cand, size_t nc, const unsigned char *taken,
                      unsigned site, uint32_t *old, double *times, float *amps)
 {
-    size_t k = r->n_trains, n = 0, up = 0;
+    size_t k = r->n_trains;
     for (size_t q = 0; q < nc; q++) {
         if (!taken[q])
             continue;
         emg_event *e = &r->events[cand[q]];
         old[q] = e->unit;
         e->unit = (uint32_t)(k + 1);
-        up += e->main_sign > 0;
-        n++;
     }
     emg_train *t = &r->trains[k];
     memset(t, 0, sizeof *t);
     t->unit = (uint32_t)(k + 1);
     t->site = site;
     r->n_trains++;
-    t->shape.duration_ms = emg_train_median(r, k, EMG_FIELD_DURATION, times);
-    t->shape.phases = (int)lround(emg_train_median(r, k, EMG_FIELD_PHASES, times));
-    t->shape.amplitude_uv = emg_train_median(r, k, EMG_FIELD_AMPLITUDE, times);
-    t->shape.first_polarity = 1;
-    t->shape.main_sign = 2 * up > n ? 1 : -1;
-    /* what only a mean waveform shows */
-    t->shape.rise_time_ms = t->shape.area_uv_ms = t->shape.after_peak_ms = NAN;
-    t->shape.onset_ms = t->shape.end_ms = NAN;
-    t->shape.max_pos_uv = t->shape.max_neg_uv = NAN;
+    t->shape = emg_typical_discharge(r, k, times);
+    t->shape.first_polarity = 1; /* its seeds' */
     emg_rebuild_train(r, k, times, amps);
     t->type = emg_classify_chain(t);
     if (t->type != EMG_UNCLASSIFIED)

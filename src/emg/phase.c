@@ -40,9 +40,14 @@
 #define MAX_MISSES 5
 /* Candidate intervals: from each discharge to each of its next few [E]. */
 #define SEEDS 3
-/* Chance: the other discharges' expected number in one tolerance window;
- * at 0.3, ten hits in a row by chance have odds of 6e-6 [E]. */
-#define MAX_CHANCE 0.3
+/* Chance: were all the train's discharges where the chain runs irregular,
+ * each window the chain looks in would hold one with the probability
+ * their density gives; the chain's hits beyond its first two (which set
+ * its interval) must be a binomial tail below 1 % once multiplied by the
+ * chains tried (hidden.c) [E]. Two fibres at one rate give that density
+ * too, but one fibre's chain is unbroken; a chain picked from random
+ * discharges needs misses. */
+#define MAX_CHANCE 0.01
 /* A chain holds at least this many discharges (split.c SPLIT_MIN_N) and
  * takes four of five it is due: a fibre near the noise has some of its
  * discharges missed, and chance is judged apart (MAX_CHANCE) [E]. */
@@ -119,7 +124,7 @@ static chain track(const double *t, size_t n, size_t i, size_t j, unsigned char 
 /* Whether chain c of train t[0..n) stands: long, through the train,
  * nearly unbroken, and beyond what the other discharges where it runs give
  * by chance. */
-static bool stands(const chain *c, const double *t, size_t n)
+static bool stands(const chain *c, const double *t, size_t n, size_t tried)
 {
     double span_s = c->last_s - c->first_s;
     if (c->hits < MIN_CHAIN || c->hits >= n || !(span_s > 0) ||
@@ -128,8 +133,10 @@ static bool stands(const chain *c, const double *t, size_t n)
         (double)c->hits < MIN_HIT_SHARE * (double)(c->hits + c->misses))
         return false;
     size_t within = edx_lower_bound(t, n, c->last_s + 1e-9) - edx_lower_bound(t, n, c->first_s);
-    double other_rate = (double)(within - c->hits) / span_s;
-    return other_rate * 2.0 * TOLERANCE * c->base_s <= MAX_CHANCE;
+    double p = -expm1(-(double)within / span_s * 2.0 * TOLERANCE * c->base_s);
+    return emg_log10_binomial_tail(c->hits - 2, c->hits + c->misses - 2, p) +
+               log10((double)tried) <=
+           log10(MAX_CHANCE);
 }
 
 size_t emg_phase_chain(const double *t, size_t n, unsigned char *mark)
@@ -139,14 +146,15 @@ size_t emg_phase_chain(const double *t, size_t n, unsigned char *mark)
     double span_s = n >= 2 ? t[n - 1] - t[0] : 0;
     if (n < 2 * MIN_CHAIN || !(span_s > 0) || (double)n / span_s > MAX_PAIR_RATE_HZ)
         return 0;
-    size_t best_i = n, best_j = n, best_hits = 0;
+    size_t best_i = n, best_j = n, best_hits = 0, tried = 0;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = i + 1; j < n && j <= i + SEEDS; j++) {
             double d = t[j] - t[i];
             if (d < MIN_INTERVAL_S || d > MAX_INTERVAL_S)
                 continue;
             chain c = track(t, n, i, j, NULL);
-            if (c.hits > best_hits && stands(&c, t, n)) {
+            tried++;
+            if (c.hits > best_hits && stands(&c, t, n, tried)) {
                 best_hits = c.hits;
                 best_i = i;
                 best_j = j;
@@ -155,6 +163,10 @@ size_t emg_phase_chain(const double *t, size_t n, unsigned char *mark)
     }
     if (best_i == n)
         return 0;
-    track(t, n, best_i, best_j, mark);
-    return best_hits;
+    chain c = track(t, n, best_i, best_j, mark);
+    if (stands(&c, t, n, tried)) /* against every chain tried */
+        return best_hits;
+    for (size_t i = 0; i < n; i++)
+        mark[i] = 0;
+    return 0;
 }

@@ -119,20 +119,26 @@ typedef struct join_host {
     const emg_features *shape; /* the mean waveform the union takes, or NULL: its own */
 } join_host;
 
-/* A train's typical discharge: the median amplitude, duration and phases
- * of its discharges as each was measured, and their usual first
- * polarity. Within bursts the mean waveform of a split-off part holds its
- * neighbours' tails; its discharges, each measured on its own, do not. */
-static emg_features typical_discharge(const emg_spont_result *r, size_t k, double *scratch)
+emg_features emg_typical_discharge(const emg_spont_result *r, size_t k, double *scratch)
 {
     emg_features f = {0};
     int polarity = 0;
+    size_t n = 0, up = 0;
     for (size_t i = 0; i < r->n_events; i++)
-        polarity += r->events[i].unit == k + 1 ? r->events[i].first_polarity : 0;
+        if (r->events[i].unit == k + 1) {
+            polarity += r->events[i].first_polarity;
+            up += r->events[i].main_sign > 0;
+            n++;
+        }
     f.first_polarity = polarity > 0 ? 1 : polarity < 0 ? -1 : 0;
+    f.main_sign = 2 * up > n ? 1 : -1;
     f.amplitude_uv = emg_train_median(r, k, EMG_FIELD_AMPLITUDE, scratch);
     f.duration_ms = emg_train_median(r, k, EMG_FIELD_DURATION, scratch);
     f.phases = (int)lround(emg_train_median(r, k, EMG_FIELD_PHASES, scratch));
+    /* what only a mean waveform shows */
+    f.rise_time_ms = f.area_uv_ms = f.after_peak_ms = NAN;
+    f.onset_ms = f.end_ms = NAN;
+    f.max_pos_uv = f.max_neg_uv = NAN;
     return f;
 }
 
@@ -141,10 +147,10 @@ static emg_features typical_discharge(const emg_spont_result *r, size_t k, doubl
 static bool typical_alike(const emg_spont_result *r, join_host *h, size_t b, double *scratch)
 {
     if (!h->has_typical) {
-        h->typical = typical_discharge(r, h->k, scratch);
+        h->typical = emg_typical_discharge(r, h->k, scratch);
         h->has_typical = true;
     }
-    emg_features fb = typical_discharge(r, b, scratch);
+    emg_features fb = emg_typical_discharge(r, b, scratch);
     return alike(&h->typical, &fb);
 }
 

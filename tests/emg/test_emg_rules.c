@@ -276,6 +276,31 @@ static void test_regular_monophasic_spike_is_fib(void **state)
     assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
 }
 
+/* Six initial-negative spikes of ~300 uV at an end plate (two end-plate
+ * spikes summed): their intervals 0.26, 6.66, 6.59, 1.15 and 1.09 s fit a
+ * 1.1 s base, four of five, when the train may miss five discharges in a
+ * row - which irregular discharges this sparse do by chance one time in
+ * twenty. Not a fibrillation; the same six one base apart are [S47]. */
+static void test_chance_rhythm_is_not_fibrillation(void **state)
+{
+    (void)state;
+    static const double sparse[] = {3.47376, 3.73479, 10.39290, 16.98283, 18.12854, 19.22000};
+    double steady[6];
+    float amp[6];
+    for (size_t i = 0; i < 6; i++) {
+        steady[i] = 3.0 + 1.1 * (double)i + (i % 2 ? 0.02 : -0.02);
+        amp[i] = 300;
+    }
+    emg_train tr;
+    memset(&tr, 0, sizeof tr);
+    emg_train_timing(sparse, amp, 6, &tr);
+    tr.shape = shape_of(EP, 300);
+    assert_true(tr.regular_fraction >= 0.75);
+    assert_int_not_equal(emg_classify_train(&tr), EMG_FIBRILLATION);
+    emg_train_timing(steady, amp, 6, &tr);
+    assert_int_equal(emg_classify_train(&tr), EMG_FIBRILLATION);
+}
+
 /* The two CRD lines of the table whose whole train spreads past the 3 %
  * CV - a rate that steps, a peak read late now and then - are steady
  * between the steps: the CV there is the CRD's own. A voluntary unit's
@@ -615,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_end_plate_noise_is_not_a_discharge),
         cmocka_unit_test(test_regular_fib_is_not_myokymic),
         cmocka_unit_test(test_regular_monophasic_spike_is_fib),
+        cmocka_unit_test(test_chance_rhythm_is_not_fibrillation),
         cmocka_unit_test(test_crd_steady_stretches),
         cmocka_unit_test(test_brief_notched_spike_is_not_crd),
         cmocka_unit_test(test_polyphasic_positive_is_crd),
