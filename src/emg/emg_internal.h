@@ -22,7 +22,8 @@
 void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t);
 
 /* log10 of P(X >= h) for X ~ Binomial(n, p): how likely chance alone
- * gives h hits or more in n tries of probability p each (trains.c). */
+ * gives h hits or more in n tries of probability p each (trains.c); in
+ * O(min(h, n - h)) plus the terms that matter. */
 double emg_log10_binomial_tail(size_t h, size_t n, double p);
 
 /* Median (v[n / 2] of v sorted) of v[0..n), reordering v: sorted when
@@ -209,8 +210,9 @@ int emg_split_mixed(emg_spont_result *r);
 /* One fibre's discharges among another's at nearly the same rate (phase.c):
  * the longest chain of t[0..n) (sorted) that keeps a fibrillation rhythm,
  * followed from discharge to discharge, when it is long, nearly unbroken
- * and beyond chance given the other discharges; its discharges get mark[i]
- * = 1 (the others 0). Returns how many, 0 when none stands. */
+ * and beyond chance given the train's density where it runs and the
+ * chains tried; its discharges get mark[i] = 1 (the others 0). Returns how
+ * many, 0 when none stands. */
 size_t emg_phase_chain(const double *t, size_t n, unsigned char *mark);
 
 /* A fibrillating fibre's discharges spread over unclassified and

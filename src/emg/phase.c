@@ -122,8 +122,8 @@ static chain track(const double *t, size_t n, size_t i, size_t j, unsigned char 
 }
 
 /* Whether chain c of train t[0..n) stands: long, through the train,
- * nearly unbroken, and beyond what the other discharges where it runs give
- * by chance. */
+ * nearly unbroken, and beyond what the train's discharges where it runs
+ * give by chance among the `tried` chains (MAX_CHANCE). */
 static bool stands(const chain *c, const double *t, size_t n, size_t tried)
 {
     double span_s = c->last_s - c->first_s;
