@@ -112,22 +112,53 @@ static int stretch_after_peak(emg_ctx *c, emg_wave *w, double dur_ms, sim_rng *r
     return EDX_OK;
 }
 
+/* A positive sharp wave begins with its positive deflection, and that
+ * deflection is its largest: "sharp initial positive deflection followed by
+ * a slow, long negative phase; no initial negativity" (clinical.md 1.1,
+ * [S52, S45]). Judged on the wave at its final size as the truth measures
+ * a discharge (emg_measure). A fibre ending just past the needle, or close
+ * beneath it, sends a negative spike under it before the positive peak or
+ * leaves a negative phase larger than that peak: the shape of a
+ * fibrillation, not of a PSW. */
+static bool psw_shaped(const emg_ctx *c, const emg_wave *w, double gain)
+{
+    double *y = malloc((w->len ? w->len : 1) * sizeof *y), hi = 0, lo = 0;
+    if (y == NULL)
+        return true; /* kept as drawn; the caller's allocations fail next */
+    for (size_t i = 0; i < w->len; i++) {
+        y[i] = gain * w->v[i];
+        hi = fmax(hi, y[i]);
+        lo = fmin(lo, y[i]);
+    }
+    emg_shape s;
+    emg_measure(y, w->len, c->fs_os_hz, &s);
+    free(y);
+    return s.first_polarity > 0 && hi >= -lo;
+}
+
+/* Geometries drawn for one PSW before the last drawn is kept as it is [E]. */
+#define PSW_TRIES 16
+
 static int psw_template(emg_ctx *c, sim_rng *r, double target_uv, double dur_ms, emg_wave *w,
                         double *gain)
 {
-    double origin = sim_rng_range(r, 10.0, 30.0);
-    emg_fibre f = fibre_at(r, -origin, sim_rng_range(r, 0.1, 0.5));
-    f.len_pos_mm = origin + sim_rng_range(r, -0.5, 0.2); /* ends at the needle */
-    int rc = fibre_template(c, f, target_uv, w, gain);
-    if (!rc)
-        rc = stretch_after_peak(c, w, dur_ms, r);
-    if (rc) {
+    for (int tries = 1;; tries++) {
+        double origin = sim_rng_range(r, 10.0, 30.0);
+        emg_fibre f = fibre_at(r, -origin, sim_rng_range(r, 0.1, 0.5));
+        f.len_pos_mm = origin + sim_rng_range(r, -0.5, 0.2); /* ends at the needle */
+        int rc = fibre_template(c, f, target_uv, w, gain);
+        if (!rc)
+            rc = stretch_after_peak(c, w, dur_ms, r);
+        if (rc) {
+            emg_wave_free(w);
+            return rc;
+        }
+        double pp = emg_wave_pp_uv(w);
+        *gain = pp > 0 ? target_uv / pp : 0;
+        if (tries == PSW_TRIES || psw_shaped(c, w, *gain))
+            return EDX_OK;
         emg_wave_free(w);
-        return rc;
     }
-    double pp = emg_wave_pp_uv(w);
-    *gain = pp > 0 ? target_uv / pp : 0;
-    return EDX_OK;
 }
 
 static int fib_template(emg_ctx *c, sim_rng *r, double target_uv, emg_wave *w, double *gain)
