@@ -267,24 +267,9 @@ static bool other_units(const emg_event *e, double typical_uv, double before_s, 
            fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv;
 }
 
-/* Median interval within the bursts of each bursting train into intra_s
- * (NAN for the others); gap_s: each discharge's gap to its unit's previous
- * one; scratch: room for n_events. */
-static void intra_burst_intervals(const emg_spont_result *r, const double *gap_s, double *intra_s,
-                                  double *scratch)
-{
-    for (size_t k = 0; k < r->n_trains; k++) {
-        emg_type ty = r->trains[k].type;
-        size_t n = 0;
-        for (size_t i = 0; ty == EMG_MYOKYMIC && i < r->n_events; i++)
-            if (r->events[i].unit == k + 1 && gap_s[i] < EMG_BURST_GAP_S)
-                scratch[n++] = gap_s[i];
-        intra_s[k] = n ? emg_select_kth(scratch, n, n / 2) : NAN;
-    }
-}
-
 /* A discharge more than this many of its unit's intervals within bursts
- * from each of its unit's others is outside the bursts: within one, the
+ * (their median, the train's burst_within_ms) from each of its unit's
+ * others is outside the bursts: within one, the
  * unit fires at its steady rate [S43], so even with a discharge or two of
  * the burst missed its neighbour comes sooner [E]. */
 #define OUT_OF_BURST_INTERVALS 3.0
@@ -322,9 +307,8 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
 {
     size_t nt = r->n_trains + 1, ne = r->n_events + 1, j = n_spans ? n_spans - 1 : 0;
     double *prev_s = malloc(nt * sizeof *prev_s), *typical_uv = malloc(nt * sizeof *typical_uv);
-    double *intra_s = malloc(nt * sizeof *intra_s), *gap_s = malloc(ne * sizeof *gap_s);
-    double *scratch = malloc(ne * sizeof *scratch);
-    int rc = prev_s && typical_uv && intra_s && gap_s && scratch ? EDX_OK : EDX_ERR_NOMEM;
+    double *gap_s = malloc(ne * sizeof *gap_s), *scratch = malloc(ne * sizeof *scratch);
+    int rc = prev_s && typical_uv && gap_s && scratch ? EDX_OK : EDX_ERR_NOMEM;
     if (!rc) {
         typical_sizes(r, typical_uv, scratch);
         for (size_t k = 0; k < r->n_trains; k++)
@@ -334,7 +318,6 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
             gap_s[i] = e->time_s - prev_s[e->unit - 1];
             prev_s[e->unit - 1] = e->time_s;
         }
-        intra_burst_intervals(r, gap_s, intra_s, scratch);
         for (size_t k = 0; k < r->n_trains; k++)
             prev_s[k] = INFINITY;
     }
@@ -342,6 +325,7 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
         emg_event *e = &r->events[i];
         size_t k = e->unit - 1;
         double after_s = prev_s[k] - e->time_s, room_before_s, room_after_s;
+        double intra_s = r->trains[k].burst_within_ms / 1000.0;
         prev_s[k] = e->time_s;
         /* no discharge seen is not none fired: beyond the rest analysed,
          * the unit's discharges are unknown */
@@ -351,8 +335,8 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
         if (is_bursting(r, e) && event_is_mup_sized(e) &&
             ((quiet_before_s > EMG_ISOLATED_S && quiet_after_s > EMG_ISOLATED_S) ||
              (r->trains[k].type == EMG_MYOKYMIC &&
-              (out_of_bursts(intra_s[k], quiet_before_s, quiet_after_s) ||
-               intruder(e, typical_uv[k], intra_s[k], gap_s[i], after_s))) ||
+              (out_of_bursts(intra_s, quiet_before_s, quiet_after_s) ||
+               intruder(e, typical_uv[k], intra_s, gap_s[i], after_s))) ||
              other_units(e, typical_uv[k], quiet_before_s, quiet_after_s)))
             e->type = EMG_FASCICULATION;
         else if (e->type == EMG_FASCICULATION && emg_recurring_bursts(&r->trains[k]) &&
@@ -361,7 +345,6 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
     }
     free(prev_s);
     free(typical_uv);
-    free(intra_s);
     free(gap_s);
     free(scratch);
     return rc;

@@ -247,9 +247,10 @@ int emg_fasc_context(emg_spont_result *r);
  * [S34], as do a myokymic train's outside its bursts; those of a
  * fasciculating unit whose bursts recur as myokymic ones do
  * (emg_recurring_bursts) that are in a burst become myokymic
- * (src/emg/context.c). Events sorted by time; spans (n_spans, in time
- * order): the rest analysed, beyond which nothing is known of the unit's
- * firing. */
+ * (src/emg/context.c). Events sorted by time; trains' timing as
+ * emg_train_timing left it for their discharges (bursts, intervals within
+ * them); spans (n_spans, in time order): the rest analysed, beyond which
+ * nothing is known of the unit's firing. */
 int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_spans);
 
 /* Trains from the retired units, their classification, the events' types,

@@ -33,12 +33,13 @@
  * where it ends, and its size, are read with 3 ms (a PSW's 5-30 ms [S52]) [E] */
 #define TAIL_QUIET_MS 3.0
 #define BLOCK_SAMPLES 16384
-/* The noise level is each block's robust estimate, but never above the
- * median of the blocks of the last 10 s of the same rest interval: a
- * dense train (a neuromyotonic discharge fills its 0.5-2 s [S44], a
- * myotonic run a few seconds [S45]) raises a block's median |v| to its
- * own size, and would raise the threshold above its discharges; noise is
- * what is there in most blocks [E]. */
+/* The noise level is each block's robust estimate; one more than
+ * NOISE_INFLATED times the median of the blocks of the last 10 s of the
+ * same rest interval is taken as that median: a dense train (a
+ * neuromyotonic discharge fills its 0.5-2 s [S44], a myotonic run a few
+ * seconds [S45]) raises a block's median |v| to its own size, and would
+ * raise the threshold above its discharges; noise is what is there in
+ * most blocks [E]. */
 #define NOISE_WINDOW_S 10.0
 #define NOISE_INFLATED 1.5
 #define NOISE_RECENT_MAX 64

@@ -200,6 +200,7 @@ static void test_isolated_from_bursts(void **state)
     memset(tr, 0, sizeof tr);
     memset(events, 0, sizeof events);
     tr[0].type = EMG_MYOKYMIC;
+    tr[0].burst_within_ms = 25.0; /* the median of unit 1's intervals under 100 ms below */
     tr[1].type = EMG_NEUROMYOTONIC;
     /* unit 3 fires mostly alone, but its bursts recur as myokymic ones do */
     tr[2].type = EMG_FASCICULATION;
