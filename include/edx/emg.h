@@ -295,6 +295,9 @@ typedef struct emg_event {
     uint8_t site;        /* needle site index (0 before the first annotated move) */
     uint8_t flag_busy;   /* working flag of the analyser; 0 in results */
     int8_t main_sign;    /* sign of the largest deflection, 0 when not measured */
+    uint8_t is_due;      /* found where its regular train's rhythm had it due, under
+                          * the detection threshold (a weaker reading: left out of
+                          * the train's typical size and shape) */
 } emg_event;
 
 /* One train: the discharges of one generator and what they add up to. */

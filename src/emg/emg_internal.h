@@ -93,6 +93,7 @@ typedef struct emg_unit_rec {
     unsigned site;
     size_t n;
     double last_s, prev_s; /* last two discharges */
+    double older_s[2];     /* the two before them (-INFINITY when unknown) */
     double last_amp_uv;   /* peak-to-peak of the last discharge */
     double last_gain;     /* of the last discharge on the mean waveform */
     int first_polarity;   /* of the mean waveform */
@@ -146,6 +147,26 @@ uint32_t emg_units_explain(emg_units *u, const double *bw, unsigned site, double
 bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double *y, size_t lo, size_t hi);
 /* The discharge of train id before its last one (-INFINITY if none). */
 double emg_units_prev_s(const emg_units *u, uint32_t id);
+/* Discharges of train id missed since its previous one: when the train is
+ * established, its two intervals before that one are alike and its latest
+ * interval spans 2..4 of them, returns how many were missed (1..3),
+ * *from_s the previous discharge and *step_s the interval they were due
+ * at; 0 otherwise. */
+int emg_units_missed(const emg_units *u, uint32_t id, double *from_s, double *step_s);
+/* Position in y[lo..hi) (indices of the aligned peak, y long enough around
+ * them for the train's comparison window) where train id's mean waveform
+ * in the detection band fits best (largest normalised correlation,
+ * *ncc); lo when none fits with its own sign. */
+size_t emg_units_search(const emg_units *u, uint32_t id, const double *y, size_t lo, size_t hi,
+                        double *ncc);
+/* Counts the aligned waveform bw (detection band) a discharge of train id
+ * at a time it was due, when it matches as a weak candidate due then
+ * would (emg_units_assign); the mean and the train's times are left
+ * alone. */
+bool emg_units_take_due(emg_units *u, uint32_t id, const double *bw, double noise_uv);
+/* The train's missed discharges looked for: its last intervals are its
+ * rhythm, step_s apart. */
+void emg_units_set_rhythm(emg_units *u, uint32_t id, double step_s);
 /* Whether a weak candidate at site lo_site or hi_site could join a train
  * (an active one there established enough to be followed through noise):
  * when not, it is not worth aligning and measuring. */

@@ -65,16 +65,19 @@ static void absorb(emg_spont_result *r, size_t from, size_t to)
     r->trains[from].type = EMG_UNCLASSIFIED;
 }
 
+/* The discharges found where they were due (is_due) are read in more noise
+ * than the rest: the median is of the others, when there are any. */
 double emg_train_median(const emg_spont_result *r, size_t k, emg_event_field what, double *v)
 {
     size_t n = 0;
-    for (size_t i = 0; i < r->n_events; i++) {
-        const emg_event *e = &r->events[i];
-        if (e->unit == k + 1)
-            v[n++] = what == EMG_FIELD_DURATION ? e->duration_ms
-                     : what == EMG_FIELD_PHASES ? e->phases
-                                                : e->amplitude_uv;
-    }
+    for (int due = 0; due <= 1 && n == 0; due++)
+        for (size_t i = 0; i < r->n_events; i++) {
+            const emg_event *e = &r->events[i];
+            if (e->unit == k + 1 && (due || !e->is_due))
+                v[n++] = what == EMG_FIELD_DURATION ? e->duration_ms
+                         : what == EMG_FIELD_PHASES ? e->phases
+                                                    : e->amplitude_uv;
+        }
     return emg_small_median(v, n);
 }
 

@@ -225,7 +225,8 @@ static size_t mark_by_size(const emg_spont_result *r, size_t k, double cut, unsi
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_events; i++) {
-        mark[i] = r->events[i].unit == k + 1 && r->events[i].amplitude_uv >= cut;
+        mark[i] =
+            r->events[i].unit == k + 1 && !r->events[i].is_due && r->events[i].amplitude_uv >= cut;
         n += mark[i];
     }
     return n;
@@ -324,12 +325,14 @@ static bool groups_interleave(const emg_spont_result *r, size_t k, const unsigne
     return runs >= small;
 }
 
-/* Amplitudes of train k, sorted, into a; returns how many. */
+/* Amplitudes of train k, sorted, into a; returns how many. A discharge
+ * found where the train had it due (is_due) is the train's by its timing,
+ * and smaller than most as the noise hid it: it splits nothing off. */
 static size_t amplitudes_of(const emg_spont_result *r, size_t k, float *a)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_events; i++)
-        if (r->events[i].unit == k + 1)
+        if (r->events[i].unit == k + 1 && !r->events[i].is_due)
             a[n++] = r->events[i].amplitude_uv;
     qsort(a, n, sizeof *a, cmp_float);
     return n;

@@ -33,6 +33,11 @@
  * where it ends, and its size, are read with 3 ms (a PSW's 5-30 ms [S52]) [E] */
 #define TAIL_QUIET_MS 3.0
 #define BLOCK_SAMPLES 16384
+/* The buffers hold this many blocks, and keep 1 s of signal behind the
+ * scan: a regular train's missed discharges are looked for there once its
+ * next one is found (bridge) [E]. */
+#define BLOCKS_HELD 6
+#define BRIDGE_KEEP_S 1.0
 /* The noise level is each block's robust estimate; one more than
  * NOISE_INFLATED times the median of the blocks of the last 10 s of the
  * same rest interval is taken as that median: a dense train (a
@@ -68,6 +73,7 @@ typedef struct spont_ctx {
     emg_units units;
     double *bx, *by, *scratch, *snip, *bsnip; /* bsnip: snip in the detection band */
     size_t blen, bcap;
+    size_t keep;          /* samples kept behind the scan (BRIDGE_KEEP_S) */
     size_t block_a;       /* most samples one read brings at the analysis rate */
     int64_t b0;           /* analysis index of bx[0] */
     emg_run *runs;
@@ -155,7 +161,8 @@ static int ctx_init(spont_ctx *c)
     double k = ceil(NOISE_WINDOW_S * c->fs_raw / BLOCK_SAMPLES);
     c->k_recent = k < 1 ? 1 : k > NOISE_RECENT_MAX ? NOISE_RECENT_MAX : (size_t)k;
     size_t hist = (size_t)ceil(MAX_RUN_MS * 4 * c->fa / 1000.0) + 2 * c->len + 16;
-    c->bcap = c->block_a + hist;
+    c->keep = (size_t)ceil(BRIDGE_KEEP_S * c->fa);
+    c->bcap = c->block_a * BLOCKS_HELD + hist + c->keep;
     c->bx = malloc(c->bcap * sizeof *c->bx);
     c->by = malloc(c->bcap * sizeof *c->by);
     c->scratch = malloc((c->bcap + 1) * sizeof *c->scratch);
@@ -265,6 +272,98 @@ static bool dominated(const spont_ctx *c)
 #define LEAD_RATIO 1.5
 #define LEAD_COMPLEX_RATIO 3.0
 
+/* Time of analysis sample bx[i]: the mean of dec raw samples sits at their
+ * middle. */
+static double time_of(const spont_ctx *c, size_t i)
+{
+    return (double)(c->b0 + (int64_t)i) / c->fa + (c->dec - 1) / (2.0 * c->fs_raw);
+}
+
+/* The waveform around bx[pk] (baseline base) lined up on its peak, sub-sample,
+ * into snip, and the same stretch of the detection band into bsnip;
+ * returns the peak's fractional offset from pk. pk - pre - 2 .. pk + post
+ * + 3 must lie in the buffer. */
+static double snip_at(spont_ctx *c, size_t pk, double base)
+{
+    for (size_t i = 0; i < c->len + 4; i++)
+        c->scratch[i] = c->bx[pk - c->pre - 2 + i] - base;
+    double frac = emg_peak_refine(c->scratch, c->len + 4, c->pre + 2) - (double)(c->pre + 2);
+    emg_resample(c->scratch + 2, c->len + 2, frac, c->snip, c->len);
+    emg_resample(c->by + pk - c->pre, c->len + 2, frac, c->bsnip, c->len); /* in place */
+    return frac;
+}
+
+static int push_discharge(spont_ctx *c, double t_s, uint32_t unit, const emg_features *own,
+                          unsigned site, bool is_due)
+{
+    emg_event e = {t_s,
+                   (float)own->amplitude_uv,
+                   (float)own->duration_ms,
+                   unit,
+                   EMG_UNCLASSIFIED,
+                   (uint8_t)(own->phases > 255 ? 255 : own->phases),
+                   (int8_t)own->first_polarity,
+                   (uint8_t)(site > 255 ? 255 : site),
+                   0,
+                   (int8_t)own->main_sign,
+                   is_due};
+    return push_event(c, &e);
+}
+
+/* Whether a discharge was listed within tol_s of t_s (peeled ones may be a
+ * little out of order: the last second is looked at). */
+static bool listed_near(const spont_ctx *c, double t_s, double tol_s)
+{
+    const emg_spont_result *r = c->res;
+    for (size_t i = r->n_events; i-- > 0 && r->events[i].time_s > t_s - tol_s - 1.0;)
+        if (fabs(r->events[i].time_s - t_s) <= tol_s)
+            return true;
+    return false;
+}
+
+/* The discharge of train `unit` due at t_s (interval step_s) that
+ * detection missed (emg_units_missed): the best fit of the train's mean
+ * within BRIDGE_FIT of an interval, listed when it matches as a weak
+ * candidate due then would. Nothing when the buffer no longer holds it,
+ * it lies outside the interval analysed, or something was listed there. */
+#define BRIDGE_FIT 0.1 /* units.c TIMING_FIT */
+static int bridge_one(spont_ctx *c, uint32_t unit, double t_s, double step_s, double t_lo)
+{
+    double tol_s = BRIDGE_FIT * step_s, at = (t_s - time_of(c, 0)) * c->fa;
+    double lo = at - tol_s * c->fa, hi = at + tol_s * c->fa + 1;
+    size_t d = emg_hpmean_delay(&c->hp);
+    if (t_s - tol_s < t_lo || lo < (double)(c->pre + 2) ||
+        hi + (double)(c->post + 3 + d) > (double)c->blen)
+        return EDX_OK;
+    double ncc;
+    size_t pk = emg_units_search(&c->units, unit, c->by, (size_t)lo, (size_t)hi, &ncc);
+    if (!(ncc > 0))
+        return EDX_OK;
+    size_t ms = (size_t)(c->fa / 1000.0) + 1;
+    double frac = snip_at(c, pk, baseline(c, pk > ms ? pk - ms : 0));
+    if (dominated(c) || !emg_units_take_due(&c->units, unit, c->bsnip, c->noise_uv))
+        return EDX_OK;
+    emg_features f, own;
+    emg_features_measure_two(c->snip, c->len, c->pre, c->fa, c->noise_uv, TAIL_QUIET_MS,
+                             SINGLE_QUIET_MS, &f, &own);
+    double t_found = time_of(c, pk) + frac / c->fa;
+    if (listed_near(c, t_found, REFRACTORY_S))
+        return EDX_OK; /* listed already, as another train's */
+    return push_discharge(c, t_found, unit, &own, site_of(c->m, t_found), true);
+}
+
+/* The discharges train `unit` missed before the one just listed. */
+static int bridge(spont_ctx *c, uint32_t unit, double t_lo)
+{
+    double from_s, step_s;
+    int k = emg_units_missed(&c->units, unit, &from_s, &step_s), rc = EDX_OK;
+    for (int j = 1; j <= k && !rc; j++)
+        rc = bridge_one(c, unit, from_s + j * step_s, step_s, t_lo);
+    if (k > 0)
+        emg_units_set_rhythm(&c->units, unit, step_s);
+    return rc;
+}
+
 /* One discharge whose largest deflection is bx[pk] (baseline base):
  * aligned, measured, given to a train and listed. *unit receives the train,
  * 0 when the discharge was not taken. */
@@ -274,18 +373,14 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
     *unit = 0;
     if (pk < c->pre + 2 || pk + c->post + 3 > c->blen)
         return EDX_OK;
-    double t_pk = (double)(c->b0 + (int64_t)pk) / c->fa + (c->dec - 1) / (2.0 * c->fs_raw);
+    double t_pk = time_of(c, pk);
     if (t_pk < t_lo || t_pk >= t_hi || fabs(t_pk - c->last_peak_s) < DEDUP_MS / 1000.0)
         return EDX_OK;
     /* its site, wherever within half a sample the alignment puts it */
     if (is_weak && !emg_units_can_take_weak(&c->units, site_of(c->m, t_pk - 0.5 / c->fa),
                                             site_of(c->m, t_pk + 0.5 / c->fa)))
         return EDX_OK;
-    for (size_t i = 0; i < c->len + 4; i++)
-        c->scratch[i] = c->bx[pk - c->pre - 2 + i] - base;
-    double frac = emg_peak_refine(c->scratch, c->len + 4, c->pre + 2) - (double)(c->pre + 2);
-    emg_resample(c->scratch + 2, c->len + 2, frac, c->snip, c->len);
-    emg_resample(c->by + pk - c->pre, c->len + 2, frac, c->bsnip, c->len); /* in place */
+    double frac = snip_at(c, pk, base);
     if (dominated(c))
         return EDX_OK;
     /* f: the potential with its slow phase whole (where its tail ends, its
@@ -318,17 +413,8 @@ static int take(spont_ctx *c, size_t pk, double base, bool is_weak, double t_lo,
     c->last_peak_s = t_pk;
     c->last_end_s = fmax(c->last_end_s,
                          t_pk + (f.end_ms - (double)c->pre * 1000.0 / c->fa) / 1000.0);
-    emg_event e = {t_s,
-                   (float)own.amplitude_uv,
-                   (float)own.duration_ms,
-                   *unit,
-                   EMG_UNCLASSIFIED,
-                   (uint8_t)(own.phases > 255 ? 255 : own.phases),
-                   (int8_t)own.first_polarity,
-                   (uint8_t)(site > 255 ? 255 : site),
-                   0,
-                   (int8_t)own.main_sign};
-    return push_event(c, &e);
+    rc = push_discharge(c, t_s, *unit, &own, site, false);
+    return rc ? rc : bridge(c, *unit, t_lo);
 }
 
 /* Largest |bx - base| in [a, z). */
@@ -437,7 +523,7 @@ static int process(spont_ctx *c, size_t m, bool is_last, double t_lo, double t_h
 /* Keeps what later detection still needs at the front of the buffers. */
 static void compact(spont_ctx *c, int64_t scan_from)
 {
-    int64_t keep = scan_from - (int64_t)(c->pre + 4 * ((size_t)(c->fa / 1000.0) + 1));
+    int64_t keep = scan_from - (int64_t)(c->pre + 4 * ((size_t)(c->fa / 1000.0) + 1) + c->keep);
     if (keep <= c->b0)
         return;
     size_t drop = (size_t)(keep - c->b0);
@@ -489,7 +575,6 @@ static int stream_span(spont_ctx *c, edf_file *f, const span *s)
         emg_mains_run(&c->mains, c->bx + c->blen, c->mains.tmpl ? m : 0, c->b0 + (int64_t)c->blen);
         emg_hpmean_run(&c->hp, c->bx + c->blen, m, c->by + c->blen - emg_hpmean_delay(&c->hp));
         rc = process(c, m, false, s->a_s, s->b_s, &scan_from);
-        compact(c, scan_from);
         emg_units_retire(&c->units, t_s, c->noise_uv); /* trains idle for long */
     }
     emg_reader_close(&rd);

@@ -444,13 +444,14 @@ static void test_sequels_joined(void **state)
                                   1,
                                   0,
                                   0,
+                                  0,
                                   0};
         t += 1.0 / rate;
     }
     /* another generator, brief and negative first, during the first piece */
     for (int i = 0; i < 10; i++)
         r.events[N + i] =
-            (emg_event){1.05 + 0.1 * i, 120.0f, 3.0f, 4, EMG_UNCLASSIFIED, 2, -1, 0, 0, 0};
+            (emg_event){1.05 + 0.1 * i, 120.0f, 3.0f, 4, EMG_UNCLASSIFIED, 2, -1, 0, 0, 0, 0};
     r.n_events = N + 10;
     qsort(r.events, r.n_events, sizeof *r.events, cmp_event_time);
     r.n_trains = 4;

@@ -32,7 +32,7 @@ static int cmp_event_time(const void *a, const void *b)
 /* A discharge; unit 0 until given one. */
 static emg_event discharge(double t_s, double amp_uv, int first, int largest)
 {
-    emg_event e = {t_s, (float)amp_uv, 2.0f, 0, EMG_UNCLASSIFIED, 2, (int8_t)first, 1, 0, 0};
+    emg_event e = {t_s, (float)amp_uv, 2.0f, 0, EMG_UNCLASSIFIED, 2, (int8_t)first, 1, 0, 0, 0};
     e.main_sign = (int8_t)largest;
     return e;
 }

@@ -28,7 +28,7 @@ static int cmp_event_time(const void *a, const void *b)
 
 static emg_event discharge(double t_s, double amp_uv, uint32_t unit)
 {
-    return (emg_event){t_s, (float)amp_uv, 6.0f, unit, EMG_UNCLASSIFIED, 2, 1, 0, 0, 1};
+    return (emg_event){t_s, (float)amp_uv, 6.0f, unit, EMG_UNCLASSIFIED, 2, 1, 0, 0, 1, 0};
 }
 
 /* Mean-waveform measures of an initially positive potential: its

@@ -91,7 +91,8 @@ static void split_in_two_fibrillations(emg_spont_result *r, emg_event *ev, size_
 
 static emg_event discharge(double t_s, double amp_uv, int polarity)
 {
-    return (emg_event){t_s, (float)amp_uv, 3.0f, 1, EMG_UNCLASSIFIED, 3, (int8_t)polarity, 0, 0, 0};
+    return (emg_event){t_s, (float)amp_uv, 3.0f, 1, EMG_UNCLASSIFIED, 3, (int8_t)polarity, 0, 0, 0,
+                       0};
 }
 
 /* A fibre at `rate_hz` (interval jitter 1 %) of size amp_uv (noise 4 uV)
@@ -269,7 +270,7 @@ static void test_gap_filled_from_other_train(void **state)
     }
     for (size_t i = 0; i < 4; i++)
         ev[n++] =
-            (emg_event){2.03 + 4.0 * (double)i, 50.0f, 3.0f, 2, EMG_UNCLASSIFIED, 3, 1, 0, 0, 0};
+            (emg_event){2.03 + 4.0 * (double)i, 50.0f, 3.0f, 2, EMG_UNCLASSIFIED, 3, 1, 0, 0, 0, 0};
     for (double t = 1.0; t < 21.0 && n < MAX_EVENTS; t += -log(synth_uniform(&g)) / 40.0) {
         ev[n] = discharge(t, 60.0 + 4.0 * synth_normal(&g), -1);
         ev[n++].unit = 3;
@@ -408,7 +409,7 @@ static void mup_train(emg_spont_result *r, size_t k, double amp_uv)
 
 static emg_event mup_discharge(double t_s, double amp_uv, uint32_t unit)
 {
-    return (emg_event){t_s, (float)amp_uv, 10.0f, unit, EMG_UNCLASSIFIED, 3, 1, 0, 0, 0};
+    return (emg_event){t_s, (float)amp_uv, 10.0f, unit, EMG_UNCLASSIFIED, 3, 1, 0, 0, 0, 0};
 }
 
 /* A myokymic unit (500 uV, bursts of three discharges 20 ms apart every
