@@ -147,6 +147,10 @@ uint32_t emg_units_explain(emg_units *u, const double *bw, unsigned site, double
 bool emg_units_subtract(emg_units *u, uint32_t id, double *x, double *y, size_t lo, size_t hi);
 /* The discharge of train id before its last one (-INFINITY if none). */
 double emg_units_prev_s(const emg_units *u, uint32_t id);
+/* A discharge of a regular train is due within this share of its interval
+ * of where the rhythm puts it (units.c, spont.c) [E]. */
+#define EMG_TIMING_FIT 0.1
+
 /* Discharges of train id missed since its previous one: when the train is
  * established, its two intervals before that one are alike and its latest
  * interval spans 2..4 of them, returns how many were missed (1..3),

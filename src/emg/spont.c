@@ -323,13 +323,12 @@ static bool listed_near(const spont_ctx *c, double t_s, double tol_s)
 
 /* The discharge of train `unit` due at t_s (interval step_s) that
  * detection missed (emg_units_missed): the best fit of the train's mean
- * within BRIDGE_FIT of an interval, listed when it matches as a weak
+ * within EMG_TIMING_FIT of an interval, listed when it matches as a weak
  * candidate due then would. Nothing when the buffer no longer holds it,
  * it lies outside the interval analysed, or something was listed there. */
-#define BRIDGE_FIT 0.1 /* units.c TIMING_FIT */
 static int bridge_one(spont_ctx *c, uint32_t unit, double t_s, double step_s, double t_lo)
 {
-    double tol_s = BRIDGE_FIT * step_s, at = (t_s - time_of(c, 0)) * c->fa;
+    double tol_s = EMG_TIMING_FIT * step_s, at = (t_s - time_of(c, 0)) * c->fa;
     double lo = at - tol_s * c->fa, hi = at + tol_s * c->fa + 1;
     size_t d = emg_hpmean_delay(&c->hp);
     if (t_s - tol_s < t_lo || lo < (double)(c->pre + 2) ||

@@ -40,7 +40,6 @@
  * discharges have averaged out, and a slow phase hovering near a level the
  * residual noise raised (a small PSW's) stays whole [E]. */
 #define MEAN_QUIET_MS 3.0
-#define TIMING_FIT 0.1
 /* cheap test first: the amplitude within 0.5..2 of the last discharge's (the
  * gain test that follows is stricter) */
 #define PREFILTER_LO 0.5
@@ -206,22 +205,33 @@ static double best_lag(const emg_units *u, const emg_unit_rec *r, const double *
     return v;
 }
 
-/* Score of w against train r (0 when it cannot belong); *lag the shift. */
-static double score(const emg_units *u, emg_unit_rec *r, const double *w, double noise_uv,
-                    double *lag, double *gain_out)
+/* Score of w against train r lined up (*lag the shift, *gain_out its
+ * least-squares gain): its normalised correlation over what noise alone
+ * would leave to a perfect match; 0 when the gain lies outside
+ * gain_lo..GAIN_HI, or (step) its change from the last discharge's outside
+ * AMP_STEP_LO..AMP_STEP_HI. */
+static double fit_score(const emg_units *u, const emg_unit_rec *r, const double *w, double noise_uv,
+                        double gain_lo, bool step, double *lag, double *gain_out)
 {
     double ss, st, tt = r->tmpl_energy;
     *lag = best_lag(u, r, w, &st, &ss);
     if (!(tt > 0) || !(ss > 0))
         return 0;
-    double gain = st / tt, step = gain / r->last_gain;
-    if (gain < GAIN_LO || gain > GAIN_HI || step < AMP_STEP_LO || step > AMP_STEP_HI)
+    double gain = st / tt, ratio = gain / r->last_gain;
+    if (gain < gain_lo || gain > GAIN_HI || (step && (ratio < AMP_STEP_LO || ratio > AMP_STEP_HI)))
         return 0;
     double ncc = st / sqrt(ss * tt);
     double n_noise = (double)(r->win_z - r->win_a) * noise_uv * noise_uv;
     double expected = sqrt(tt / (tt + n_noise));
     *gain_out = gain;
     return ncc / expected;
+}
+
+/* Score of w against train r (0 when it cannot belong); *lag the shift. */
+static double score(const emg_units *u, emg_unit_rec *r, const double *w, double noise_uv,
+                    double *lag, double *gain_out)
+{
+    return fit_score(u, r, w, noise_uv, GAIN_LO, true, lag, gain_out);
 }
 
 static int push_active(emg_units *u, size_t idx)
@@ -424,7 +434,7 @@ int emg_units_assign(emg_units *u, const double *w, const double *bw, double amp
         /* a discharge due now in a regular train needs a little less shape
          * evidence (how a reader follows a train through noise) [E] */
         double idi = r->last_s - r->prev_s, due = r->last_s + idi;
-        if (s > 0 && r->n >= 3 && idi > 0 && fabs(t_s - due) <= TIMING_FIT * idi)
+        if (s > 0 && r->n >= 3 && idi > 0 && fabs(t_s - due) <= EMG_TIMING_FIT * idi)
             s += TIMING_BONUS;
         if (s > best) {
             best = s;
@@ -519,7 +529,7 @@ bool emg_units_can_take_weak(const emg_units *u, unsigned lo_site, unsigned hi_s
  * discharge of the train: the train's mean waveform is looked for where
  * each was due, as a reader follows a train through noise, and what fits
  * there as a weak candidate due then would (emg_units_assign) is counted
- * [E]. Intervals alike: within TIMING_FIT; gaps of up to MAX_MISSED.
+ * [E]. Intervals alike: within EMG_TIMING_FIT; gaps of up to MAX_MISSED.
  * Intervals of at least 1/15 s, a fibrillation's highest rate [S52]:
  * denser trains are end-plate activity or bursts, whose gaps are not
  * missed discharges [S53]. Gain from DUE_GAIN_LO: the mean is of the
@@ -539,10 +549,10 @@ int emg_units_missed(const emg_units *u, uint32_t id, double *from_s, double *st
         return 0;
     double i1 = r->prev_s - r->older_s[0], i2 = r->older_s[0] - r->older_s[1];
     double gap = r->last_s - r->prev_s;
-    if (!(i1 >= MISSED_MIN_INTERVAL_S) || !(i2 > 0) || fabs(i1 - i2) > TIMING_FIT * i1)
+    if (!(i1 >= MISSED_MIN_INTERVAL_S) || !(i2 > 0) || fabs(i1 - i2) > EMG_TIMING_FIT * i1)
         return 0;
     long k = lround(gap / i1);
-    if (k < 2 || k > MAX_MISSED + 1 || fabs(gap / (double)k - i1) > TIMING_FIT * i1)
+    if (k < 2 || k > MAX_MISSED + 1 || fabs(gap / (double)k - i1) > EMG_TIMING_FIT * i1)
         return 0;
     *from_s = r->prev_s;
     *step_s = gap / (double)k;
@@ -576,15 +586,11 @@ bool emg_units_take_due(emg_units *u, uint32_t id, const double *bw, double nois
 {
     id = emg_units_root(u, id);
     emg_unit_rec *r = id ? &u->rec[id - 1] : NULL;
-    double st, ss, tt = r ? r->tmpl_energy : 0;
-    if (!r || !r->tmpl || !(tt > 0))
+    double lag, gain;
+    if (!r || !r->tmpl)
         return false;
-    best_lag(u, r, bw, &st, &ss);
-    double gain = st / tt;
-    if (!(ss > 0) || gain < DUE_GAIN_LO || gain > GAIN_HI)
-        return false;
-    double expected = sqrt(tt / (tt + (double)(r->win_z - r->win_a) * noise_uv * noise_uv));
-    if (st / sqrt(ss * tt) / expected + TIMING_BONUS < u->match_score + WEAK_MARGIN)
+    double s = fit_score(u, r, bw, noise_uv, DUE_GAIN_LO, false, &lag, &gain);
+    if (!(s > 0) || s + TIMING_BONUS < u->match_score + WEAK_MARGIN)
         return false;
     r->n++;
     return true;
