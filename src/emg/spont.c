@@ -340,14 +340,15 @@ static int bridge_one(spont_ctx *c, uint32_t unit, double t_s, double step_s, do
         return EDX_OK;
     size_t ms = (size_t)(c->fa / 1000.0) + 1;
     double frac = snip_at(c, pk, baseline(c, pk > ms ? pk - ms : 0));
-    if (dominated(c) || !emg_units_take_due(&c->units, unit, c->bsnip, c->noise_uv))
+    double t_found = time_of(c, pk) + frac / c->fa;
+    /* listed already (as another train's), or not the train's: the train
+     * counts only what is listed as its discharge */
+    if (listed_near(c, t_found, REFRACTORY_S) || dominated(c) ||
+        !emg_units_take_due(&c->units, unit, c->bsnip, c->noise_uv))
         return EDX_OK;
     emg_features f, own;
     emg_features_measure_two(c->snip, c->len, c->pre, c->fa, c->noise_uv, TAIL_QUIET_MS,
                              SINGLE_QUIET_MS, &f, &own);
-    double t_found = time_of(c, pk) + frac / c->fa;
-    if (listed_near(c, t_found, REFRACTORY_S))
-        return EDX_OK; /* listed already, as another train's */
     return push_discharge(c, t_found, unit, &own, site_of(c->m, t_found), true);
 }
 
