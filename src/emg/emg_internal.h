@@ -97,6 +97,7 @@ typedef struct emg_unit_rec {
     double last_amp_uv;   /* peak-to-peak of the last discharge */
     double last_gain;     /* of the last discharge on the mean waveform */
     int first_polarity;   /* of the mean waveform */
+    double noise_uv;      /* mean noise sd of the signal where its discharges lay */
     uint32_t alias;       /* the train it was merged into, 0 when none */
     float *tmpl;          /* mean aligned waveform while active, NULL once retired */
     float *btmpl;         /* the same in the detection band (tmpl + len): matched */
@@ -178,8 +179,8 @@ bool emg_units_can_take_weak(const emg_units *u, unsigned lo_site, unsigned hi_s
 /* The train a (possibly merged) id belongs to now. */
 uint32_t emg_units_root(const emg_units *u, uint32_t id);
 /* Closes trains idle since before now_s (all when now_s is INFINITY),
- * measuring their mean waveform with noise noise_uv. */
-void emg_units_retire(emg_units *u, double now_s, double noise_uv);
+ * measuring each mean waveform against the noise its discharges lay in. */
+void emg_units_retire(emg_units *u, double now_s);
 
 /* ---- after streaming (split.c, pieces.c, summary.c, context.c) ---------------------- */
 

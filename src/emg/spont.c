@@ -575,7 +575,7 @@ static int stream_span(spont_ctx *c, edf_file *f, const span *s)
         emg_mains_run(&c->mains, c->bx + c->blen, c->mains.tmpl ? m : 0, c->b0 + (int64_t)c->blen);
         emg_hpmean_run(&c->hp, c->bx + c->blen, m, c->by + c->blen - emg_hpmean_delay(&c->hp));
         rc = process(c, m, false, s->a_s, s->b_s, &scan_from);
-        emg_units_retire(&c->units, t_s, c->noise_uv); /* trains idle for long */
+        emg_units_retire(&c->units, t_s); /* trains idle for long */
     }
     emg_reader_close(&rd);
     return rc;
@@ -665,12 +665,12 @@ int emg_spont_analyse(edf_file *f, const study_muscle *m, const emg_options *opt
         rc = find_mains(&c, f, &spans[0]);
     for (size_t i = 0; i < n_spans && !rc; i++) {
         rc = stream_span(&c, f, &spans[i]);
-        emg_units_retire(&c.units, spans[i].b_s, c.noise_uv);
+        emg_units_retire(&c.units, spans[i].b_s);
     }
     if (!rc) {
         double sd = c.n_sd ? median_of_copy(c.sd_hist, c.n_sd) : NAN;
         out->noise_uv = sd;
-        emg_units_retire(&c.units, INFINITY, isfinite(sd) ? sd : 0);
+        emg_units_retire(&c.units, INFINITY);
         rc = emg_summarise(out, &c.units, m, spans, n_spans);
     }
     if (!rc && out->is_events_capped)

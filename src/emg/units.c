@@ -248,7 +248,14 @@ static int push_active(emg_units *u, size_t idx)
     return EDX_OK;
 }
 
-static void retire_oldest(emg_units *u, double noise_uv);
+static void retire_oldest(emg_units *u);
+
+/* One more discharge of train r, in a signal of noise sd noise_uv. */
+static void count(emg_unit_rec *r, double noise_uv)
+{
+    r->n++;
+    r->noise_uv += (noise_uv - r->noise_uv) / (double)r->n;
+}
 
 /* t_s: the train's latest discharge. */
 static void note_time(emg_unit_rec *r, double t_s)
@@ -263,7 +270,7 @@ static int new_unit(emg_units *u, const double *w, const double *bw, double amp_
                     unsigned site, double noise_uv, uint32_t *unit)
 {
     if (u->n_active >= MAX_ACTIVE)
-        retire_oldest(u, noise_uv);
+        retire_oldest(u);
     if (u->n_rec == u->cap_rec) {
         size_t cap = u->cap_rec ? 2 * u->cap_rec : 64;
         emg_unit_rec *r = realloc(u->rec, cap * sizeof *r);
@@ -287,6 +294,7 @@ static int new_unit(emg_units *u, const double *w, const double *bw, double amp_
     r->id = (uint32_t)(u->n_rec + 1);
     r->site = site;
     r->n = 1;
+    r->noise_uv = noise_uv;
     r->last_s = r->prev_s = t_s;
     r->older_s[0] = r->older_s[1] = -INFINITY;
     r->last_amp_uv = amp_uv;
@@ -319,6 +327,7 @@ static void merge_into(emg_units *u, emg_unit_rec *big, emg_unit_rec *small, dou
     emg_resample(src + u->len, u->len, lag, dst, u->len);
     for (size_t i = 0; i < u->len; i++)
         big->btmpl[i] = (float)((wb * big->btmpl[i] + ws * dst[i]) / (wb + ws));
+    big->noise_uv = (wb * big->noise_uv + ws * small->noise_uv) / (wb + ws);
     big->n += small->n;
     big->last_s = fmax(big->last_s, small->last_s);
     big->older_s[0] = big->older_s[1] = -INFINITY; /* the rhythm is not known again yet */
@@ -451,7 +460,7 @@ int emg_units_assign(emg_units *u, const double *w, const double *bw, double amp
      * complex whose largest peak alternates keeps a steady rhythm */
     t_s += best_lag_v / u->fs_hz;
     u->last_t_s = t_s;
-    hit->n++;
+    count(hit, noise_uv);
     /* the mean settles within AVERAGE_MAX discharges; after that it follows
      * slow changes from every UPDATE_EVERY-th one (speed) [E] */
     if (hit->n <= AVERAGE_MAX || hit->n % UPDATE_EVERY == 0) {
@@ -592,7 +601,7 @@ bool emg_units_take_due(emg_units *u, uint32_t id, const double *bw, double nois
     double s = fit_score(u, r, bw, noise_uv, DUE_GAIN_LO, false, &lag, &gain);
     if (!(s > 0) || s + TIMING_BONUS < u->match_score + WEAK_MARGIN)
         return false;
-    r->n++;
+    count(r, noise_uv);
     return true;
 }
 
@@ -618,8 +627,12 @@ uint32_t emg_units_root(const emg_units *u, uint32_t id)
     return id;
 }
 
-static void close_unit(emg_units *u, emg_unit_rec *r, double noise_uv)
+/* A train's mean is measured against the noise of the signal its
+ * discharges lay in, not of whatever the signal holds when it closes (a
+ * contraction may follow a rest epoch). */
+static void close_unit(emg_units *u, emg_unit_rec *r)
 {
+    double noise_uv = r->noise_uv;
     for (size_t i = 0; i < u->len; i++)
         u->work[i] = r->tmpl[i];
     /* what noise is left in the mean: from the signal's noise and the
@@ -636,17 +649,17 @@ static void close_unit(emg_units *u, emg_unit_rec *r, double noise_uv)
 }
 
 /* Closes the train idle longest, to make room. */
-static void retire_oldest(emg_units *u, double noise_uv)
+static void retire_oldest(emg_units *u)
 {
     size_t old = 0;
     for (size_t k = 1; k < u->n_active; k++)
         if (u->rec[u->active[k]].last_s < u->rec[u->active[old]].last_s)
             old = k;
-    close_unit(u, &u->rec[u->active[old]], noise_uv);
+    close_unit(u, &u->rec[u->active[old]]);
     u->active[old] = u->active[--u->n_active];
 }
 
-void emg_units_retire(emg_units *u, double now_s, double noise_uv)
+void emg_units_retire(emg_units *u, double now_s)
 {
     size_t keep = 0;
     for (size_t k = 0; k < u->n_active; k++) {
@@ -656,7 +669,7 @@ void emg_units_retire(emg_units *u, double now_s, double noise_uv)
             u->active[keep++] = u->active[k];
             continue;
         }
-        close_unit(u, r, noise_uv);
+        close_unit(u, r);
     }
     u->n_active = keep;
 }

@@ -376,7 +376,7 @@ static void test_units_group_two_generators(void **state)
     uint32_t id = 99;
     assert_int_equal(emg_units_assign(&u, flat, flat, 10, 5.0, 1, 4.0, true, &id), EDX_OK);
     assert_int_equal(id, 0);
-    emg_units_retire(&u, INFINITY, 4.0);
+    emg_units_retire(&u, INFINITY);
     assert_int_equal(u.n_active, 0);
     emg_units_free(&u);
 }
@@ -407,8 +407,36 @@ static void test_units_match_in_band(void **state)
         assert_int_equal(emg_units_root(&u, id), emg_units_root(&u, first));
         assert_true(fabs(u.last_t_s - 0.2 * k) < 2.0 / FS); /* within 2 samples */
     }
-    emg_units_retire(&u, INFINITY, 4.0);
+    emg_units_retire(&u, INFINITY);
     assert_int_equal(u.rec[first - 1].n, 30);
+    emg_units_free(&u);
+}
+
+/* A train's mean waveform is measured against the noise of the signal its
+ * discharges lay in, not that of the signal when the train closes (a
+ * noisier stretch may follow). */
+static void test_units_shape_with_own_noise(void **state)
+{
+    (void)state;
+    enum { LEN = 321, PRE = 60 };
+    emg_units u;
+    assert_int_equal(emg_units_init(&u, FS, PRE, LEN, 0.8), EDX_OK);
+    double w[LEN] = {0}, other[LEN] = {0};
+    synth_shape mup = synth_mup(250.0), fib = synth_fib(-120.0);
+    synth_add(w, LEN, FS, &mup, PRE / 10.0 + 1.0); /* its largest phase at PRE */
+    synth_add(other, LEN, FS, &fib, PRE / 10.0);
+    uint32_t a = 0, b = 0;
+    assert_int_equal(emg_units_assign(&u, w, w, 250.0, 1.0, 1, 2.0, false, &a), EDX_OK);
+    /* a second generator, seen where the noise is 15 times higher */
+    assert_int_equal(emg_units_assign(&u, other, other, 120.0, 30.0, 1, 30.0, false, &b), EDX_OK);
+    assert_int_not_equal(a, b);
+    emg_units_retire(&u, INFINITY);
+    emg_features want, noisy;
+    assert_int_equal(emg_features_measure_at(w, LEN, PRE, FS, 2.0, 3.0, &want), EDX_OK);
+    assert_int_equal(emg_features_measure_at(w, LEN, PRE, FS, 30.0, 3.0, &noisy), EDX_OK);
+    assert_true(noisy.duration_ms < want.duration_ms - 0.5); /* the test can tell */
+    assert_true(fabs(u.rec[a - 1].shape.duration_ms - want.duration_ms) < 0.05);
+    assert_int_equal(u.rec[a - 1].shape.phases, want.phases);
     emg_units_free(&u);
 }
 
@@ -518,6 +546,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_highpass_removes_offset),
         cmocka_unit_test(test_units_match_in_band),
+        cmocka_unit_test(test_units_shape_with_own_noise),
         cmocka_unit_test(test_resample_matches_spline),
         cmocka_unit_test(test_sequels_joined),
         cmocka_unit_test(test_bandpass_attenuates_hum),
