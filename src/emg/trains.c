@@ -89,8 +89,11 @@
 #define CRD_MIN_TURNS 3
 #define CRD_MAX_SWING 1.3 /* smoothed rate steady within 30 % [E] */
 /* Myotonic: 20-80 Hz [S45] (15-150 Hz [S52]); rate AND amplitude wax and
- * wane [S45], where a CRD holds steady [S52, S46]: both swing by as much
- * as a CRD's steadiness allows (CRD_MAX_SWING) or more [E]. */
+ * wane [S45], where a CRD holds steady [S52, S46]: the amplitude swings by
+ * as much as a CRD's steadiness allows (CRD_MAX_SWING) or more, the rate
+ * too or at least is not held (interval CV beyond CRD_MAX_CV): the small
+ * first and last discharges of a run sink into the noise, and the middle
+ * seen swings less than the whole [E]. */
 #define MYOTONIC_RATE_MIN_HZ 15.0
 #define MYOTONIC_RATE_MAX_HZ 150.0
 #define MYOTONIC_SWING CRD_MAX_SWING
@@ -530,8 +533,9 @@ static emg_type high_rate(const emg_train *t)
     bool complex = (f->phases >= CRD_MIN_PHASES || serrated) && !is_psw_shape(f);
     if (rigid && (t->rate_hz > FIB_RATE_MAX_HZ || complex))
         return EMG_CRD;
-    if (t->n >= 10 && emg_is_gradual_run(t) && t->rate_swing >= MYOTONIC_SWING &&
-        t->amp_swing >= MYOTONIC_SWING &&
+    /* the rate waxes and wanes (MYOTONIC_SWING) */
+    bool rate_moves = t->rate_swing >= MYOTONIC_SWING || t->interval_cv > CRD_MAX_CV;
+    if (t->n >= 10 && emg_is_gradual_run(t) && rate_moves && t->amp_swing >= MYOTONIC_SWING &&
         (is_fib_shape(f) || is_psw_shape(f))) /* single-fibre potentials [S45] */
         return EMG_MYOTONIC;
     return EMG_UNCLASSIFIED;
