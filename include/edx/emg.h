@@ -119,13 +119,21 @@ typedef struct emg_mains {
     size_t period;
     double alpha;       /* template step per visit (1 / periods averaged) */
     double clip_uv;     /* largest innovation per sample */
-    uint64_t visits;    /* samples seen, for the start-up average */
+    uint64_t visits;    /* samples learnt from, for the start-up average */
+    bool frozen;        /* set: subtracts only and learns nothing (dense activity) */
+    double *mark;       /* the template at the last emg_mains_mark (period samples) */
+    uint64_t mark_visits;
 } emg_mains;
 /* EDX_ERR_INVALID when no usable period exists, EDX_ERR_NOMEM. */
 int emg_mains_init(emg_mains *m, double fs_hz, double mains_hz, double clip_uv);
 /* Removes the hum from x[0..n) in place; `first` is the absolute index of
- * x[0] in the signal (the template is indexed by phase). */
+ * x[0] in the signal (the template is indexed by phase). While m->frozen
+ * the template is subtracted as it stands and not updated. */
 void emg_mains_run(emg_mains *m, double *x, size_t n, int64_t first);
+/* Remembers the template as it stands; emg_mains_undo returns to it,
+ * forgetting what was learnt since (from activity that was no hum). */
+void emg_mains_mark(emg_mains *m);
+void emg_mains_undo(emg_mains *m);
 void emg_mains_free(emg_mains *m);
 
 /* ---- noise (src/emg/detect.c) ------------------------------------------------

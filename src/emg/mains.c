@@ -7,7 +7,12 @@
  * a template of the hum's own waveform takes out only what repeats at the
  * mains period. Potentials are not phase locked to the mains, and each
  * sample can move the template by at most alpha * clip_uv, so a discharge
- * leaves no visible trace in it [E].
+ * leaves no visible trace in it [E]. Seconds of dense activity (a cramp, a
+ * neuromyotonic discharge) would still walk it, clipped step by clipped
+ * step, tens of uV away from the hum, and leave that behind as a 50 or 60
+ * Hz "train" once the activity stops: the caller undoes what a block of
+ * such activity taught the template (emg_mains_mark, emg_mains_undo) and
+ * freezes it (m->frozen) while its noise estimate says the signal is busy.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -114,15 +119,25 @@ int emg_mains_init(emg_mains *m, double fs_hz, double mains_hz, double clip_uv)
     }
     if (period < 4)
         return EDX_ERR_INVALID;
-    m->tmpl = calloc(period, sizeof *m->tmpl);
+    m->tmpl = calloc(2 * period, sizeof *m->tmpl);
     if (!m->tmpl)
         return EDX_ERR_NOMEM;
+    m->mark = m->tmpl + period;
     m->period = period;
     /* about 0.5 s of mains cycles in the average */
     double periods = 0.5 * fs_hz / (double)period;
     m->alpha = 1.0 / (periods < 4 ? 4 : periods);
     m->clip_uv = clip_uv;
     return EDX_OK;
+}
+
+/* The template as it stands subtracted from x[0..n), x[0] at phase pos. */
+static void subtract_only(const emg_mains *m, double *x, size_t n, size_t pos)
+{
+    for (size_t i = 0; i < n; i++) {
+        x[i] -= m->tmpl[pos];
+        pos = pos + 1 == m->period ? 0 : pos + 1;
+    }
 }
 
 EDX_HOT_CLONES
@@ -132,6 +147,10 @@ void emg_mains_run(emg_mains *m, double *x, size_t n, int64_t first)
         return;
     size_t p = m->period;
     size_t pos = (size_t)(((first % (int64_t)p) + (int64_t)p) % (int64_t)p);
+    if (m->frozen) {
+        subtract_only(m, x, n, pos);
+        return;
+    }
     double clip = m->clip_uv, *t = m->tmpl;
     /* whole stretches up to the end of the period: no branch inside */
     for (size_t i = 0; i < n;) {
@@ -156,10 +175,26 @@ void emg_mains_run(emg_mains *m, double *x, size_t n, int64_t first)
     }
 }
 
+void emg_mains_mark(emg_mains *m)
+{
+    if (!m->tmpl)
+        return;
+    memcpy(m->mark, m->tmpl, m->period * sizeof *m->tmpl);
+    m->mark_visits = m->visits;
+}
+
+void emg_mains_undo(emg_mains *m)
+{
+    if (!m->tmpl)
+        return;
+    memcpy(m->tmpl, m->mark, m->period * sizeof *m->tmpl);
+    m->visits = m->mark_visits;
+}
+
 void emg_mains_free(emg_mains *m)
 {
     if (!m)
         return;
     free(m->tmpl);
-    m->tmpl = NULL;
+    m->tmpl = m->mark = NULL;
 }

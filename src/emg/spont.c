@@ -39,12 +39,18 @@
 #define BLOCKS_HELD 6
 #define BRIDGE_KEEP_S 1.0
 /* The noise level is each block's robust estimate; one more than
- * NOISE_INFLATED times the median of the blocks of the last 10 s of the
- * same rest interval is taken as that median: a dense train (a
+ * NOISE_INFLATED times the lower quartile of the blocks of the last 10 s
+ * of the same rest interval is taken as that quartile: a dense train (a
  * neuromyotonic discharge fills its 0.5-2 s [S44], a myotonic run a few
  * seconds [S45]) raises a block's median |v| to its own size, and would
- * raise the threshold above its discharges; noise is what is there in
- * most blocks [E]. */
+ * raise the threshold above its discharges. Noise is what the quieter
+ * blocks show: early in a rest interval, when few blocks have been seen,
+ * one such train fills most of them, and a median of them is the train's
+ * (a 2 s neuromyotonic discharge 1 s into the interval went undetected
+ * after its first second); a real change of the noise takes over once it
+ * fills three quarters of the window [E]. What a block that busy taught
+ * the mains template is undone, and the template is frozen while the
+ * blocks stay that busy (mains.c). */
 #define NOISE_WINDOW_S 10.0
 #define NOISE_INFLATED 1.5
 #define NOISE_RECENT_MAX 64
@@ -480,8 +486,12 @@ static double recent_noise(spont_ctx *c, double sd)
     size_t n = c->n_recent < c->k_recent ? c->n_recent : c->k_recent;
     double v[NOISE_RECENT_MAX];
     memcpy(v, c->recent_sd, n * sizeof *v);
-    double typical = emg_select_kth(v, n, n / 2);
-    return sd > NOISE_INFLATED * typical ? typical : sd;
+    double typical = emg_select_kth(v, n, n / 4);
+    bool busy = sd > NOISE_INFLATED * typical;
+    if (busy && !c->mains.frozen)
+        emg_mains_undo(&c->mains); /* what this block taught it was no hum */
+    c->mains.frozen = busy;
+    return busy ? typical : sd;
 }
 
 /* Filters the m new samples at bx[blen..blen+m) and detects what can be. */
@@ -550,6 +560,7 @@ static int stream_span(spont_ctx *c, edf_file *f, const span *s)
     size_t pad = c->hp.width + 2; /* history the first samples need */
     c->blen = 0;
     c->n_recent = 0;
+    c->mains.frozen = false;
     c->last_peak_s = c->last_end_s = -INFINITY;
     c->last_peak_y = 0;
     int64_t scan_from = 0;
@@ -572,6 +583,8 @@ static int stream_span(spont_ctx *c, edf_file *f, const span *s)
             scan_from = c->b0 + (int64_t)pad;
             started = true;
         }
+        if (!c->mains.frozen)
+            emg_mains_mark(&c->mains);
         emg_mains_run(&c->mains, c->bx + c->blen, c->mains.tmpl ? m : 0, c->b0 + (int64_t)c->blen);
         emg_hpmean_run(&c->hp, c->bx + c->blen, m, c->by + c->blen - emg_hpmean_delay(&c->hp));
         rc = process(c, m, false, s->a_s, s->b_s, &scan_from);

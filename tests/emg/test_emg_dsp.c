@@ -119,6 +119,59 @@ static void test_mains_removal_keeps_potentials(void **state)
     assert_int_equal(emg_mains_init(&m, FS, 0.0, 20.0), EDX_ERR_INVALID);
 }
 
+/* Seconds of dense activity walk the hum template away from the hum, clipped
+ * step by clipped step, and leave a residue once they stop; what a block of
+ * it taught the template is undone (emg_mains_undo), and a frozen template
+ * only subtracts: the hum right after the activity is removed as before. */
+static void dense_activity(double *x, size_t n, synth_rng *r)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] += 300.0 * synth_normal(r);
+}
+
+static double residue_after_activity(bool guarded)
+{
+    enum { N = 40000, A = 20000, B = 30000 };
+    static double x[N];
+    memset(x, 0, sizeof x);
+    synth_hum(x, N, FS, 50.0, 40.0);
+    synth_rng r = {11};
+    dense_activity(x + A, B - A, &r);
+    emg_mains m;
+    assert_int_equal(emg_mains_init(&m, FS, 50.0, 20.0), EDX_OK);
+    emg_mains_run(&m, x, A, 0);
+    if (guarded) {
+        emg_mains_mark(&m);
+        double before = m.tmpl[17];
+        emg_mains_run(&m, x + A, 5000, A); /* learns from the activity ... */
+        assert_true(m.tmpl[17] != before);
+        emg_mains_undo(&m); /* ... and forgets it */
+        assert_float_equal(m.tmpl[17], before, 0);
+        m.frozen = true;
+        double in = x[A + 5000 + 17];
+        emg_mains_run(&m, x + A + 5000, B - A - 5000, A + 5000);
+        assert_float_equal(m.tmpl[17], before, 0);
+        assert_float_equal(x[A + 5000 + 17], in - m.tmpl[(A + 5000 + 17) % m.period], 1e-9);
+        m.frozen = false;
+    } else {
+        emg_mains_run(&m, x + A, B - A, A);
+    }
+    emg_mains_run(&m, x + B, N - B, B);
+    double res = rms(x + B, 2000); /* the first 0.2 s after the activity */
+    emg_mains_free(&m);
+    return res;
+}
+
+static void test_mains_frozen_through_dense_activity(void **state)
+{
+    (void)state;
+    double walked = residue_after_activity(false), kept = residue_after_activity(true);
+    print_message("hum residue after 1 s of dense activity: %.1f uV learning, %.2f uV frozen\n",
+                  walked, kept);
+    assert_true(kept < 1.0);
+    assert_true(walked > 2.0 * kept);
+}
+
 /* ---- noise and detection ------------------------------------------------------------ */
 
 static void test_noise_sd_robust(void **state)
@@ -553,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_decimator_means),
         cmocka_unit_test(test_mains_detect_50_and_60),
         cmocka_unit_test(test_mains_removal_keeps_potentials),
+        cmocka_unit_test(test_mains_frozen_through_dense_activity),
         cmocka_unit_test(test_noise_sd_robust),
         cmocka_unit_test(test_detect_runs),
         cmocka_unit_test(test_features_fibrillation),

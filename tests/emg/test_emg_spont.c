@@ -205,18 +205,17 @@ static void test_automatic_rest(void **state)
  * whole blocks of the stream, whose own noise estimate it raises to its
  * size; the threshold stays at the recording's noise, so its discharges
  * are found (most of them: overlapped, a few are hidden) and classified. */
-static void test_dense_train_keeps_the_noise_level(void **state)
+static void dense_train_at(double from_ms, double to_ms)
 {
-    (void)state;
     synth_rng rng = {7};
     double *x = calloc(N, sizeof *x);
     assert_non_null(x);
     synth_noise(x, N, 8.0, &rng);
     double train_ms[600];
     size_t n_train = 0;
-    for (double t = 9000; t < 11500 && n_train < 600;
+    for (double t = from_ms; t < to_ms && n_train < 600;
          t += (1000.0 / 220.0) * (1 + 0.02 * synth_normal(&rng))) {
-        synth_shape mup = synth_mup(600.0 * (1.0 - 0.5 * (t - 9000) / 2500));
+        synth_shape mup = synth_mup(600.0 * (1.0 - 0.5 * (t - from_ms) / (to_ms - from_ms)));
         synth_add(x, N, FS, &mup, t);
         train_ms[n_train++] = t;
     }
@@ -235,6 +234,21 @@ static void test_dense_train_keeps_the_noise_level(void **state)
     assert_true(r.noise_uv > 3.0 && r.noise_uv < 8.0); /* in the detection band */
     emg_spont_free(&r);
     free(x);
+}
+
+static void test_dense_train_keeps_the_noise_level(void **state)
+{
+    (void)state;
+    dense_train_at(9000, 11500);
+}
+
+/* The same train 2 s into the rest interval, when only one block of 1.6 s
+ * has been seen before it: the block it fills is then half of those seen,
+ * and the noise is still that of the quieter one. */
+static void test_dense_train_early_in_rest(void **state)
+{
+    (void)state;
+    dense_train_at(2000, 4200);
 }
 
 /* A regular fibrillation train (5 Hz, CV 2 %, 40 uV) whose every fifth
@@ -301,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_fibs_beside_end_plate_and_fasciculations),
         cmocka_unit_test(test_automatic_rest),
         cmocka_unit_test(test_dense_train_keeps_the_noise_level),
+        cmocka_unit_test(test_dense_train_early_in_rest),
         cmocka_unit_test(test_missed_discharges_of_a_regular_train),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
