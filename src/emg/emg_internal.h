@@ -256,8 +256,9 @@ emg_type emg_classify_chain(const emg_train *t);
  * (context.c): those of a one- or two-discharge generator shaped like the
  * spikes of an end-plate train at their needle site and within its span,
  * and all of a longer fasciculation train most of whose discharges are
- * (clinical.md 1.1 [S53, S51]). Before the fasciculations' context is
- * judged. EDX_OK or EDX_ERR_NOMEM. */
+ * (clinical.md 1.1 [S53, S51]); so does an initially negative fibrillation
+ * train most of whose discharges are. Before the fasciculations' context
+ * is judged. EDX_OK or EDX_ERR_NOMEM. */
 int emg_end_plate_amid(emg_spont_result *r);
 
 /* The fasciculations' context (src/emg/context.c), once events carry their

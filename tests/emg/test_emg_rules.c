@@ -480,6 +480,50 @@ static void test_end_plate_amid(void **state)
                      emg_type_name((emg_type)events[i].type), emg_type_name(ev[i].want));
 }
 
+/* An initially negative "fibrillation" train amid an end-plate train of
+ * its site, its discharges shaped like that train's spikes, is a chance
+ * rhythm among end-plate spikes (emg_end_plate_amid); an initially
+ * positive one beside it, and a negative one after the end-plate train
+ * has stopped, stay fibrillations [S52, S53]. */
+static void test_negative_fibrillation_amid_end_plate(void **state)
+{
+    (void)state;
+    emg_train tr[4];
+    memset(tr, 0, sizeof tr);
+    tr[0].type = EMG_END_PLATE;
+    tr[0].first_s = 0.0;
+    tr[0].last_s = 10.0;
+    tr[0].shape.amplitude_uv = 150.0;
+    for (int k = 1; k < 4; k++) {
+        tr[k].type = EMG_FIBRILLATION;
+        tr[k].n = 4;
+        tr[k].shape.first_polarity = k == 2 ? +1 : -1;
+    }
+    enum { N_EV = 12 };
+    emg_event events[N_EV];
+    memset(events, 0, sizeof events);
+    for (size_t i = 0; i < N_EV; i++) {
+        size_t k = 1 + i / 4;
+        events[i].time_s = (k == 3 ? 11.0 : 1.0 + 0.1 * (double)k) + (double)(i % 4);
+        events[i].unit = (uint32_t)(k + 1);
+        events[i].type = EMG_FIBRILLATION;
+        events[i].first_polarity = (int8_t)tr[k].shape.first_polarity;
+        events[i].duration_ms = 2.5f;
+        events[i].amplitude_uv = 140.0f;
+    }
+    emg_spont_result r = synth_result(tr, 4, events, N_EV);
+    assert_int_equal(emg_end_plate_amid(&r), EDX_OK);
+    static const emg_type want[4] = {EMG_END_PLATE, EMG_END_PLATE, EMG_FIBRILLATION,
+                                     EMG_FIBRILLATION};
+    for (size_t k = 1; k < 4; k++)
+        assert_int_equal(tr[k].type, want[k]);
+    for (size_t i = 0; i < N_EV; i++)
+        if (events[i].type != want[1 + i / 4])
+            fail_msg("discharge at %.1f s of unit %u: got %s, want %s", events[i].time_s,
+                     events[i].unit, emg_type_name((emg_type)events[i].type),
+                     emg_type_name(want[1 + i / 4]));
+}
+
 /* Summed, ever-changing complexes of a cramp (each a generator of its own)
  * 60 ms apart are sustained motor unit activity, not fasciculations
  * [S34, S54]; four such 120 ms apart are not yet a run, and a discharge
@@ -639,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_grouped_voluntary_rate_is_not_myokymic),
         cmocka_unit_test(test_event_like_end_plate),
         cmocka_unit_test(test_end_plate_amid),
+        cmocka_unit_test(test_negative_fibrillation_amid_end_plate),
         cmocka_unit_test(test_end_plate_noise_is_not_a_discharge),
         cmocka_unit_test(test_regular_fib_is_not_myokymic),
         cmocka_unit_test(test_regular_monophasic_spike_is_fib),
