@@ -128,8 +128,11 @@ static bool amid_end_plate(const emg_spont_result *r, const emg_event *e, const 
  * like-shaped spikes a second, some spike lies near every time a rhythm
  * predicts, so a regular-looking subset of them is chance, not a fibre's
  * pacemaker: most of its discharges (more than half) shaped like that
- * train's spikes make it end-plate activity [E; on the simulator corpus
- * every such train, 44 discharges in 528 studies, was end-plate spikes]. */
+ * train's spikes make it end-plate activity [E; simulator corpus, 528
+ * studies: two initially negative fibrillation trains lay within such an
+ * end-plate train, neither a fibrillation; the one of 6 discharges shaped
+ * like its spikes was end-plate spikes, the other, 38 discharges each
+ * initially positive, positive sharp waves, and keeps its type]. */
 static bool negative_fibrillation(const emg_train *t)
 {
     return t->type == EMG_FIBRILLATION && t->shape.first_polarity < 0;

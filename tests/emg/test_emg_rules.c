@@ -421,7 +421,15 @@ static void test_event_like_end_plate(void **state)
     }
 }
 
-/* A result holding trains tr[0..nt) and discharges ev[0..ne) (not owned). */
+/* An end-plate train of spikes amplitude_uv at site 0, firing 0-10 s. */
+static void end_plate_train(emg_train *t, double amplitude_uv)
+{
+    t->type = EMG_END_PLATE;
+    t->first_s = 0.0;
+    t->last_s = 10.0;
+    t->shape.amplitude_uv = amplitude_uv;
+}
+
 /* Fasciculation trains amid an end-plate train of 160 uV spikes (0-10 s,
  * site 0) [S53, S51]: a generator most of whose discharges are such spikes
  * is end-plate activity, all of it; a MUP-shaped one keeps its
@@ -432,10 +440,7 @@ static void test_end_plate_amid(void **state)
     (void)state;
     emg_train tr[5];
     memset(tr, 0, sizeof tr);
-    tr[0].type = EMG_END_PLATE;
-    tr[0].first_s = 0.0;
-    tr[0].last_s = 10.0;
-    tr[0].shape.amplitude_uv = 160.0;
+    end_plate_train(&tr[0], 160.0);
     for (int k = 1; k < 5; k++)
         tr[k].type = EMG_FASCICULATION;
     tr[1].n = 5;
@@ -490,10 +495,7 @@ static void test_negative_fibrillation_amid_end_plate(void **state)
     (void)state;
     emg_train tr[4];
     memset(tr, 0, sizeof tr);
-    tr[0].type = EMG_END_PLATE;
-    tr[0].first_s = 0.0;
-    tr[0].last_s = 10.0;
-    tr[0].shape.amplitude_uv = 150.0;
+    end_plate_train(&tr[0], 150.0);
     for (int k = 1; k < 4; k++) {
         tr[k].type = EMG_FIBRILLATION;
         tr[k].n = 4;
