@@ -464,7 +464,17 @@ static int fill_gaps(emg_spont_result *r)
  * a gradual run (emg_is_gradual_run) takes the trains of its shape but
  * not its size that lie within its run, give or take RUN_REACH_S, each
  * one only if the run stays gradual with it; the whole stands when it is
- * a myotonic train, as the middle alone was not [E]. */
+ * a myotonic train, as the middle alone was not [E].
+ * The same holds when the train that waxed and waned is myotonic already
+ * and a stretch of its run went to a train of its own: a steady middle,
+ * regular at one rate, reads as a complex repetitive discharge alone
+ * ("uniform frequency" [S46]), or another stretch reads as a myotonic
+ * discharge of its own. Within the run's span and in step with its
+ * gradual change (a complex repetitive discharge keeps its rate rigidly
+ * and stops abruptly [S46, S52]: it does not fall in step with a run
+ * that waxes and wanes), it is the run's [E; simulator: the middle of a
+ * myotonic run 105 Hz and 140 uV, its ends 85 Hz and 80 uV in another
+ * train, the run read as two]. */
 #define RUN_REACH_S 0.5
 /* ... and a piece is of the run when its discharges fall in step: the
  * intervals beside each (and those beside them) change from one to the
@@ -474,10 +484,20 @@ static int fill_gaps(emg_spont_result *r)
 #define RUN_STEP 0.3
 #define RUN_IN_STEP 0.67
 
+/* A train a run's other pieces may join: one whose class the run's
+ * waxing and waning has not shown yet, or a myotonic one. */
 static bool may_hold_run(const emg_train *t)
 {
-    return t->n > 0 && (t->type == EMG_UNCLASSIFIED || t->type == EMG_MUP ||
-                        t->type == EMG_END_PLATE || t->type == EMG_FASCICULATION);
+    return t->n > 0 &&
+           (t->type == EMG_UNCLASSIFIED || t->type == EMG_MUP || t->type == EMG_END_PLATE ||
+            t->type == EMG_FASCICULATION || t->type == EMG_MYOTONIC);
+}
+
+/* A train that may be a piece of a run: as a host, or a steady stretch
+ * read as a complex repetitive discharge. */
+static bool may_be_run_piece(const emg_train *t)
+{
+    return may_hold_run(t) || (t->n > 0 && t->type == EMG_CRD);
 }
 
 /* Timing of the union of the trains flagged in `in`, into u (shape
@@ -526,7 +546,7 @@ static bool gather_run(const emg_spont_result *r, size_t a, unsigned char *in, d
     in[a] = 1;
     for (size_t b = 0; b < r->n_trains; b++) {
         const emg_train *tb = &r->trains[b];
-        if (b == a || !may_hold_run(tb) || tb->site != ta->site ||
+        if (b == a || !may_be_run_piece(tb) || tb->site != ta->site ||
             !alike_but_size(&ta->shape, &tb->shape) || tb->first_s < ta->first_s - RUN_REACH_S ||
             tb->last_s > ta->last_s + RUN_REACH_S)
             continue;

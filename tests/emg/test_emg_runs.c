@@ -3,7 +3,8 @@
  * discharges of its size, though its size and duration measure MUP-sized
  * (src/emg/split.c); a myotonic run whose small first and last discharges
  * fell into trains of their own joined again, and discharges of its shape
- * that break its gradual change left out (src/emg/pieces.c).
+ * that break its gradual change left out; a myotonic run whose steady
+ * middle went to a train of its own takes it back (src/emg/pieces.c).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -164,11 +165,50 @@ static void test_myotonic_run_joined(void **state)
     synth_free_result(&r);
 }
 
+/* A myotonic run of 120 discharges: forty waxing from 30 to 80 Hz and from
+ * 60 to 200 uV, forty steady at 80 Hz and 200 uV, forty waning back. Train
+ * 1 holds the waxing and the waning (myotonic already), train 2 the steady
+ * middle (alone, regular at one rate: a complex repetitive discharge),
+ * train 3 a complex repetitive discharge of that shape at 50 Hz from 1 to
+ * 2 s, amid the run. Joined, train 1 holds the whole run and stays
+ * myotonic; train 3, out of step with the run, keeps its discharges and
+ * its class. */
+static void test_myotonic_run_takes_its_middle(void **state)
+{
+    (void)state;
+    synth_rng g = {33};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0;
+    double t = 0.5;
+    for (int k = 0; k < 120; k++) {
+        double f = k < 40 ? k / 39.0 : k < 80 ? 1.0 : (119 - k) / 39.0;
+        ev[n++] =
+            discharge(t, 60.0 + 140.0 * f + 2.0 * synth_normal(&g), k < 40 || k >= 80 ? 1 : 2);
+        t += 1.0 / (30.0 + 50.0 * f);
+    }
+    size_t n_run = n;
+    for (double tc = 1.0; tc < 2.0; tc += 0.02)
+        ev[n++] = discharge(tc, 200.0 + 2.0 * synth_normal(&g), 3);
+    size_t n3 = n - n_run;
+    emg_features shapes[3] = {spike_shape(130.0), spike_shape(200.0), spike_shape(200.0)};
+    emg_spont_result r;
+    result_of(&r, ev, n, shapes, 3);
+    assert_int_equal(r.trains[0].type, EMG_MYOTONIC);
+    assert_int_equal(r.trains[1].type, EMG_CRD);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(r.trains[0].type, EMG_MYOTONIC);
+    assert_int_equal(synth_count_unit(&r, 1), n_run);
+    assert_int_equal(synth_count_unit(&r, 3), n3);
+    assert_int_equal(r.trains[2].type, EMG_CRD);
+    synth_free_result(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_psw_taken_out),
         cmocka_unit_test(test_myotonic_run_joined),
+        cmocka_unit_test(test_myotonic_run_takes_its_middle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
