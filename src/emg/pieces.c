@@ -632,6 +632,72 @@ static int join_bursts(emg_spont_result *r)
     return join_into_hosts(r, is_myokymic, piece_of_bursts);
 }
 
+/* ---- one unit's bursts in two trains --------------------------------------------------
+ * A unit whose potential has two peaks of about one size is lined up on
+ * either, whichever the noise made the larger, and its discharges can go
+ * to two trains of one shape and size: each holds some of its bursts, or
+ * part of each, and neither shows bursts recurring as myokymic ones do
+ * [S43]. Two trains of one site, alike (as above), whose spans overlap and
+ * which both have discharges in bursts are one unit when together they
+ * are a myokymic train; two units fasciculating at random do not form
+ * recurring bursts together [E; simulator: a myokymic unit's bursts of 2-3
+ * discharges at 30 Hz every 1.2-1.6 s, lined up on one or the other of two
+ * troughs 1.8 ms apart, read as two fasciculating units]. */
+static bool may_be_burst_half(const emg_train *t)
+{
+    return t->n >= 2 && t->n_bursts >= 1 &&
+           (t->type == EMG_FASCICULATION || t->type == EMG_UNCLASSIFIED);
+}
+
+/* Whether b may be train a's other half (its bursts' other discharges). */
+static bool other_half(const emg_train *a, const emg_train *b)
+{
+    return may_be_burst_half(b) && b->site == a->site && alike(&a->shape, &b->shape) &&
+           b->first_s <= a->last_s && b->last_s >= a->first_s;
+}
+
+/* Joins to train a every train whose union with it is a myokymic train. */
+static void join_halves_of(emg_spont_result *r, size_t a, unsigned char *in, double *times,
+                           float *amps, uint32_t *unit)
+{
+    emg_train u;
+    size_t taken = 0;
+    memset(in, 0, r->n_trains);
+    in[a] = 1;
+    for (size_t b = 0; b < r->n_trains; b++) {
+        if (b == a || !other_half(&r->trains[a], &r->trains[b]))
+            continue;
+        in[b] = 1;
+        u = r->trains[a];
+        time_union(r, in, times, amps, unit, &u);
+        in[b] = emg_classify_train(&u) == EMG_MYOKYMIC;
+        taken += in[b];
+    }
+    if (taken == 0)
+        return;
+    u = r->trains[a];
+    time_union(r, in, times, amps, unit, &u);
+    u.type = emg_classify_train(&u);
+    for (size_t b = 0; b < r->n_trains; b++)
+        if (in[b] && b != a)
+            absorb(r, b, a);
+    r->trains[a] = u;
+}
+
+static int join_burst_halves(emg_spont_result *r)
+{
+    double *times = malloc((r->n_events + 1) * sizeof *times);
+    float *amps = malloc((r->n_events + 1) * sizeof *amps);
+    uint32_t *unit = malloc((r->n_events + 1) * sizeof *unit);
+    unsigned char *in = malloc(r->n_trains + 1);
+    int rc = times && amps && unit && in ? EDX_OK : EDX_ERR_NOMEM;
+    for (size_t a = 0; !rc && a < r->n_trains; a++)
+        if (may_be_burst_half(&r->trains[a]))
+            join_halves_of(r, a, in, times, amps, unit);
+    free(times), free(amps), free(unit), free(in);
+    return rc;
+}
+
 int emg_join_pieces(emg_spont_result *r)
 {
     int rc = join_rhythms(r);
@@ -639,6 +705,8 @@ int emg_join_pieces(emg_spont_result *r)
         rc = join_sequels(r);
     if (!rc)
         rc = join_runs(r);
+    if (!rc)
+        rc = join_burst_halves(r);
     if (!rc)
         rc = join_bursts(r);
     return rc ? rc : fill_gaps(r);

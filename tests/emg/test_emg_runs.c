@@ -203,12 +203,51 @@ static void test_myotonic_run_takes_its_middle(void **state)
     synth_free_result(&r);
 }
 
+/* A myokymic unit's 14 bursts of two or three discharges 33 ms apart,
+ * every 1.2-1.6 s, its discharges lined up on one peak or the other and so
+ * split between trains 1 and 2 of one shape and size (a burst's first
+ * discharge in one, the rest in the other, by turns at random); train 3 a
+ * fasciculating unit of that shape and size firing 12 times at random
+ * through the same 20 s. Neither half shows the bursts recurring alone;
+ * joined, train 1 holds the unit's every discharge as a myokymic train,
+ * and train 3 keeps its own. */
+static void test_bursts_split_between_two_trains(void **state)
+{
+    (void)state;
+    synth_rng g = {34};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0;
+    for (double t = 1.0; t < 20.0; t += 1.2 + 0.4 * synth_uniform(&g)) {
+        int in_burst = 2 + (synth_uniform(&g) < 0.5);
+        uint32_t half = synth_uniform(&g) < 0.5 ? 1 : 2;
+        for (int k = 0; k < in_burst; k++)
+            ev[n++] =
+                discharge(t + 0.033 * k, 190.0 + 5.0 * synth_normal(&g), k == 0 ? half : 3 - half);
+    }
+    size_t n_unit = n;
+    for (int k = 0; k < 12; k++)
+        ev[n++] = discharge(1.0 + 19.0 * synth_uniform(&g), 190.0 + 5.0 * synth_normal(&g), 3);
+    emg_features mup = shape_of(190.0, 8.0, 3, -1, 0.4, 6.0);
+    emg_features shapes[3] = {mup, mup, mup};
+    emg_spont_result r;
+    result_of(&r, ev, n, shapes, 3);
+    assert_int_not_equal(r.trains[0].type, EMG_MYOKYMIC);
+    assert_int_not_equal(r.trains[1].type, EMG_MYOKYMIC);
+    assert_int_equal(emg_join_pieces(&r), EDX_OK);
+    assert_int_equal(r.trains[0].type, EMG_MYOKYMIC);
+    assert_int_equal(synth_count_unit(&r, 1), n_unit);
+    assert_int_equal(synth_count_unit(&r, 3), n - n_unit);
+    assert_int_equal(r.trains[2].type, EMG_FASCICULATION);
+    synth_free_result(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_psw_taken_out),
         cmocka_unit_test(test_myotonic_run_joined),
         cmocka_unit_test(test_myotonic_run_takes_its_middle),
+        cmocka_unit_test(test_bursts_split_between_two_trains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
