@@ -500,19 +500,41 @@ static bool may_be_run_piece(const emg_train *t)
     return may_hold_run(t) || (t->n > 0 && t->type == EMG_CRD);
 }
 
-/* Timing of the union of the trains flagged in `in`, into u (shape
- * kept). */
-static size_t time_union(const emg_spont_result *r, const unsigned char *in, double *times,
-                         float *amps, uint32_t *unit, emg_train *u)
+/* Room to time a union of trains: the times, amplitudes and trains of
+ * its discharges, and a flag per train (in the union or not). */
+typedef struct union_work {
+    double *times;
+    float *amps;
+    uint32_t *unit;
+    unsigned char *in;
+} union_work;
+
+static int union_work_init(union_work *w, const emg_spont_result *r)
+{
+    w->times = malloc((r->n_events + 1) * sizeof *w->times);
+    w->amps = malloc((r->n_events + 1) * sizeof *w->amps);
+    w->unit = malloc((r->n_events + 1) * sizeof *w->unit);
+    w->in = malloc(r->n_trains + 1);
+    return w->times && w->amps && w->unit && w->in ? EDX_OK : EDX_ERR_NOMEM;
+}
+
+static void union_work_free(union_work *w)
+{
+    free(w->times), free(w->amps), free(w->unit), free(w->in);
+}
+
+/* Timing of the union of the trains flagged in w->in, into u (shape
+ * kept); returns its discharges, listed in w. */
+static size_t time_union(const emg_spont_result *r, union_work *w, emg_train *u)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->n_events; i++)
-        if (in[r->events[i].unit - 1]) {
-            times[n] = r->events[i].time_s;
-            unit[n] = r->events[i].unit;
-            amps[n++] = r->events[i].amplitude_uv;
+        if (w->in[r->events[i].unit - 1]) {
+            w->times[n] = r->events[i].time_s;
+            w->unit[n] = r->events[i].unit;
+            w->amps[n++] = r->events[i].amplitude_uv;
         }
-    emg_train_timing(times, amps, n, u);
+    emg_train_timing(w->times, w->amps, n, u);
     return n;
 }
 
@@ -535,56 +557,57 @@ static bool in_step(const double *times, const uint32_t *unit, size_t n, size_t 
     return own > 0 && (double)ok >= RUN_IN_STEP * (double)own;
 }
 
-/* Gathers the pieces of train a's run into `in`; whether the whole is a
+/* Train a takes every train flagged in w->in; u: the union's timing and
+ * class. */
+static void absorb_union(emg_spont_result *r, const union_work *w, size_t a, const emg_train *u)
+{
+    for (size_t b = 0; b < r->n_trains; b++)
+        if (w->in[b] && b != a)
+            absorb(r, b, a);
+    r->trains[a] = *u;
+}
+
+/* Gathers the pieces of train a's run into w->in; whether the whole is a
  * myotonic train (u: its timing and class). */
-static bool gather_run(const emg_spont_result *r, size_t a, unsigned char *in, double *times,
-                       float *amps, uint32_t *unit, emg_train *u)
+static bool gather_run(const emg_spont_result *r, size_t a, union_work *w, emg_train *u)
 {
     const emg_train *ta = &r->trains[a];
     size_t taken = 0;
-    memset(in, 0, r->n_trains);
-    in[a] = 1;
+    memset(w->in, 0, r->n_trains);
+    w->in[a] = 1;
     for (size_t b = 0; b < r->n_trains; b++) {
         const emg_train *tb = &r->trains[b];
         if (b == a || !may_be_run_piece(tb) || tb->site != ta->site ||
             !alike_but_size(&ta->shape, &tb->shape) || tb->first_s < ta->first_s - RUN_REACH_S ||
             tb->last_s > ta->last_s + RUN_REACH_S)
             continue;
-        in[b] = 1;
+        w->in[b] = 1;
         *u = *ta;
-        size_t n = time_union(r, in, times, amps, unit, u);
-        if (emg_is_gradual_run(u) && in_step(times, unit, n, b))
+        size_t n = time_union(r, w, u);
+        if (emg_is_gradual_run(u) && in_step(w->times, w->unit, n, b))
             taken++;
         else
-            in[b] = 0;
+            w->in[b] = 0;
     }
     if (taken == 0)
         return false;
     *u = *ta;
-    time_union(r, in, times, amps, unit, u);
+    time_union(r, w, u);
     u->type = emg_classify_train(u);
     return u->type == EMG_MYOTONIC;
 }
 
 static int join_runs(emg_spont_result *r)
 {
-    double *times = malloc((r->n_events + 1) * sizeof *times);
-    float *amps = malloc((r->n_events + 1) * sizeof *amps);
-    uint32_t *unit = malloc((r->n_events + 1) * sizeof *unit);
-    unsigned char *in = malloc(r->n_trains + 1);
-    int rc = times && amps && unit && in ? EDX_OK : EDX_ERR_NOMEM;
+    union_work w;
+    int rc = union_work_init(&w, r);
     for (size_t a = 0; !rc && a < r->n_trains; a++) {
         emg_train u;
-        if (r->trains[a].n < SEQUEL_MIN_N || !may_hold_run(&r->trains[a]) ||
-            !emg_is_gradual_run(&r->trains[a]) || !gather_run(r, a, in, times, amps, unit, &u))
-            continue;
-        for (size_t b = 0; b < r->n_trains; b++)
-            if (in[b] && b != a) {
-                absorb(r, b, a);
-            }
-        r->trains[a] = u;
+        if (r->trains[a].n >= SEQUEL_MIN_N && may_hold_run(&r->trains[a]) &&
+            emg_is_gradual_run(&r->trains[a]) && gather_run(r, a, &w, &u))
+            absorb_union(r, &w, a, &u);
     }
-    free(times), free(amps), free(unit), free(in);
+    union_work_free(&w);
     return rc;
 }
 
@@ -657,44 +680,37 @@ static bool other_half(const emg_train *a, const emg_train *b)
 }
 
 /* Joins to train a every train whose union with it is a myokymic train. */
-static void join_halves_of(emg_spont_result *r, size_t a, unsigned char *in, double *times,
-                           float *amps, uint32_t *unit)
+static void join_halves_of(emg_spont_result *r, size_t a, union_work *w)
 {
     emg_train u;
     size_t taken = 0;
-    memset(in, 0, r->n_trains);
-    in[a] = 1;
+    memset(w->in, 0, r->n_trains);
+    w->in[a] = 1;
     for (size_t b = 0; b < r->n_trains; b++) {
         if (b == a || !other_half(&r->trains[a], &r->trains[b]))
             continue;
-        in[b] = 1;
+        w->in[b] = 1;
         u = r->trains[a];
-        time_union(r, in, times, amps, unit, &u);
-        in[b] = emg_classify_train(&u) == EMG_MYOKYMIC;
-        taken += in[b];
+        time_union(r, w, &u);
+        w->in[b] = emg_classify_train(&u) == EMG_MYOKYMIC;
+        taken += w->in[b];
     }
     if (taken == 0)
         return;
     u = r->trains[a];
-    time_union(r, in, times, amps, unit, &u);
+    time_union(r, w, &u);
     u.type = emg_classify_train(&u);
-    for (size_t b = 0; b < r->n_trains; b++)
-        if (in[b] && b != a)
-            absorb(r, b, a);
-    r->trains[a] = u;
+    absorb_union(r, w, a, &u);
 }
 
 static int join_burst_halves(emg_spont_result *r)
 {
-    double *times = malloc((r->n_events + 1) * sizeof *times);
-    float *amps = malloc((r->n_events + 1) * sizeof *amps);
-    uint32_t *unit = malloc((r->n_events + 1) * sizeof *unit);
-    unsigned char *in = malloc(r->n_trains + 1);
-    int rc = times && amps && unit && in ? EDX_OK : EDX_ERR_NOMEM;
+    union_work w;
+    int rc = union_work_init(&w, r);
     for (size_t a = 0; !rc && a < r->n_trains; a++)
         if (may_be_burst_half(&r->trains[a]))
-            join_halves_of(r, a, in, times, amps, unit);
-    free(times), free(amps), free(unit), free(in);
+            join_halves_of(r, a, &w);
+    union_work_free(&w);
     return rc;
 }
 
