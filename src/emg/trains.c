@@ -319,13 +319,15 @@ static double jitter(const double *idi, size_t m, double *scratch)
  * burst hidden under other activity doubles one interval between burst
  * onsets, and a stray discharge halves one within a burst, neither of
  * which may make a semi-rhythmic unit [S43] look irregular [E]. NAN for
- * fewer than two. *median receives their median (NAN for none). Reorders d. */
+ * fewer than two. *median (unless NULL) receives their median (NAN for
+ * none). Reorders d. */
 static double robust_cv(double *d, size_t k, double *median)
 {
-    *median = k ? quantile(d, k, 0.5) : NAN;
+    double med = k ? quantile(d, k, 0.5) : NAN;
+    if (median)
+        *median = med;
     if (k < 2)
         return NAN;
-    double med = *median;
     for (size_t i = 0; i < k; i++)
         d[i] = fabs(d[i] - med);
     return med > 0 ? 1.4826 * quantile(d, k, 0.5) / med : NAN;
@@ -360,8 +362,7 @@ static void bursts(const double *time_s, size_t n, double *onset_gap, double *wi
         onset = i < n ? time_s[i] : 0;
     }
     t->burst_fraction = n ? (double)in_bursts / (double)n : 0;
-    double ignored;
-    t->burst_interval_cv = robust_cv(onset_gap, k, &ignored);
+    t->burst_interval_cv = robust_cv(onset_gap, k, NULL);
     t->burst_rate_cv = robust_cv(within, w, &t->burst_within_ms);
     t->burst_within_ms *= 1000.0;
 }

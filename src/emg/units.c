@@ -572,10 +572,12 @@ size_t emg_units_search(const emg_units *u, uint32_t id, const double *y, size_t
                         double *ncc)
 {
     id = emg_units_root(u, id);
-    const emg_unit_rec *r = &u->rec[id - 1];
+    const emg_unit_rec *r = id ? &u->rec[id - 1] : NULL;
+    *ncc = 0;
+    if (!r || !r->tmpl)
+        return lo;
     size_t best_at = lo, n = r->win_z - r->win_a;
     double sign = r->btmpl[u->pre] >= 0 ? 1.0 : -1.0;
-    *ncc = 0;
     /* the mean is aligned on its largest deflection: only where the signal
      * has an extreme of that sign can it be lined up (as best_lag does) */
     for (size_t q = lo > 0 ? lo : 1; q < hi && r->tmpl_energy > 0; q++) {
@@ -608,6 +610,8 @@ bool emg_units_take_due(emg_units *u, uint32_t id, const double *bw, double nois
 void emg_units_set_rhythm(emg_units *u, uint32_t id, double step_s)
 {
     id = emg_units_root(u, id);
+    if (id == 0)
+        return;
     emg_unit_rec *r = &u->rec[id - 1];
     r->prev_s = r->last_s - step_s;
     r->older_s[0] = r->last_s - 2.0 * step_s;
