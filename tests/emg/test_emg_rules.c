@@ -404,11 +404,12 @@ static void test_event_like_end_plate(void **state)
         float duration_ms, amplitude_uv;
         bool want;
     } ev_cases[] = {
-        {-1, 5.2f, 175.0f, true},  /* two spikes summed */
-        {-1, 6.0f, 320.0f, true},  /* at both limits */
-        {+1, 5.2f, 175.0f, false}, /* initial positive */
-        {-1, 6.5f, 175.0f, false}, /* longer than an end-plate spike */
-        {-1, 5.2f, 330.0f, false}, /* larger than two summed */
+        {-1, 5.2f, 175.0f, true},   /* two spikes summed */
+        {-1, 9.0f, 190.0f, true},   /* two spikes side by side */
+        {-1, 12.0f, 320.0f, true},  /* at both limits */
+        {+1, 5.2f, 175.0f, false},  /* initial positive */
+        {-1, 12.5f, 175.0f, false}, /* longer than two spikes side by side */
+        {-1, 5.2f, 330.0f, false},  /* larger than two summed */
     };
     for (size_t i = 0; i < sizeof ev_cases / sizeof ev_cases[0]; i++) {
         emg_event e;
@@ -438,15 +439,17 @@ static void end_plate_train(emg_train *t, double amplitude_uv)
 static void test_end_plate_amid(void **state)
 {
     (void)state;
-    emg_train tr[5];
+    emg_train tr[7];
     memset(tr, 0, sizeof tr);
     end_plate_train(&tr[0], 160.0);
-    for (int k = 1; k < 5; k++)
+    for (int k = 1; k < 7; k++)
         tr[k].type = EMG_FASCICULATION;
     tr[1].n = 5;
     tr[2].n = 4;
     tr[3].n = 1;
     tr[4].n = 1;
+    tr[5].n = 1;
+    tr[6].n = 1;
     static const struct {
         double time_s;
         uint32_t unit;
@@ -464,6 +467,8 @@ static void test_end_plate_amid(void **state)
         {3.5, 3, -1, 5.0f, 200.0f, EMG_FASCICULATION}, /* one spike-like of four */
         {4.5, 3, +1, 10.0f, 610.0f, EMG_FASCICULATION},
         {6.0, 4, -1, 5.5f, 250.0f, EMG_END_PLATE},
+        {7.0, 6, -1, 8.5f, 260.0f, EMG_END_PLATE},      /* two spikes side by side */
+        {8.0, 7, -1, 8.5f, 700.0f, EMG_FASCICULATION},  /* larger than two spikes */
         {12.0, 5, -1, 5.5f, 250.0f, EMG_FASCICULATION}, /* after the end-plate train */
     };
     enum { N_EV = sizeof ev / sizeof ev[0] };
@@ -477,7 +482,7 @@ static void test_end_plate_amid(void **state)
         events[i].duration_ms = ev[i].duration_ms;
         events[i].amplitude_uv = ev[i].amplitude_uv;
     }
-    emg_spont_result r = synth_result(tr, 5, events, N_EV);
+    emg_spont_result r = synth_result(tr, 7, events, N_EV);
     assert_int_equal(emg_end_plate_amid(&r), EDX_OK);
     for (size_t i = 0; i < N_EV; i++)
         if (events[i].type != ev[i].want)
