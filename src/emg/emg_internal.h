@@ -233,6 +233,14 @@ int emg_drop_locked(emg_spont_result *r);
  * both are timed and classified again. EDX_OK or EDX_ERR_NOMEM. */
 int emg_split_mixed(emg_spont_result *r);
 
+/* A discharge of a fasciculation train where rhythmic trains of its site
+ * miss one that is due, no larger than their potentials together, goes to
+ * the nearest of them (split.c): two fibres' discharges summed. The
+ * fasciculation trains that gave are timed and classified again, the
+ * rhythms timed again and keep their class. Events sorted by time. EDX_OK
+ * or EDX_ERR_NOMEM. */
+int emg_return_summed(emg_spont_result *r);
+
 /* One fibre's discharges among another's at nearly the same rate (phase.c):
  * the longest chain of t[0..n) (sorted) that keeps a fibrillation rhythm,
  * followed from discharge to discharge, when it is long, nearly unbroken

@@ -430,6 +430,8 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
         rc = emg_join_pieces(r);
     if (!rc)
         rc = emg_hidden_fibrillation(r);
+    if (!rc)
+        rc = emg_return_summed(r);
     if (rc)
         return rc;
     for (size_t i = 0; i < r->n_events; i++)

@@ -11,7 +11,8 @@
  * matched to another train where the fibre misses one goes back to it,
  * a myokymic unit's discharges split off into a train of their own go
  * back to it, and so do a fibre's whose train's mean waveform a neighbour
- * changed (src/emg/pieces.c).
+ * changed (src/emg/pieces.c); two fibres' discharges summed, taken for a
+ * fasciculation, go back to the rhythms that miss them (src/emg/split.c).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -587,6 +588,73 @@ static void test_rhythm_pieces_joined_by_discharges(void **state)
     synth_free_result(&r);
 }
 
+/* A 170 uV fibrillation at 10 Hz (train 1) and a 125 uV PSW at 7 Hz
+ * (train 2) of one site discharge together now and then; at 5 s and 12 s
+ * the sum matched neither and formed train 3, MUP-sized: a
+ * "fasciculation". Each sum lies where both rhythms miss a discharge, no
+ * larger than their potentials together: it goes to one of them (the
+ * nearer due), which keeps its class, and train 3 is left empty. Train 4,
+ * a 700 uV fasciculation, has one discharge where both fibres' are hidden
+ * under it (15 s) and one between theirs: larger than the fibres summed,
+ * it stays whole. */
+static void test_summed_discharges_return(void **state)
+{
+    (void)state;
+    synth_rng g = {31};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0;
+    for (int k = 0; k < 200; k++)
+        if (k != 40 && k != 110 && k != 140) {
+            ev[n] = discharge(1.0 + k / 10.0 + 0.0002 * synth_normal(&g), 170.0, 1);
+            ev[n++].unit = 1;
+        }
+    for (int k = 0; k < 140; k++)
+        if (k != 28 && k != 77 && k != 98) {
+            ev[n] = discharge(1.0004 + k / 7.0 + 0.0002 * synth_normal(&g), 125.0, 1);
+            ev[n].duration_ms = 10.0f;
+            ev[n++].unit = 2;
+        }
+    static const double sums_s[2] = {5.0003, 12.0003}, fasc_s[2] = {8.0503, 15.0002};
+    for (int i = 0; i < 2; i++) {
+        ev[n] = discharge(sums_s[i], 260.0, 1);
+        ev[n].duration_ms = 9.0f;
+        ev[n++].unit = 3;
+        ev[n] = discharge(fasc_s[i], 700.0, 1);
+        ev[n].duration_ms = 11.0f;
+        ev[n++].unit = 4;
+    }
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    emg_spont_result r = result_with(ev, n, 4);
+    time_train(&r, 0, 170.0);
+    shaped_train(&r, 1, psw_shape(125.0));
+    emg_features mup = {.amplitude_uv = 260.0,
+                        .duration_ms = 9.0,
+                        .phases = 3,
+                        .turns = 2,
+                        .first_polarity = 1,
+                        .main_sign = -1,
+                        .max_pos_uv = 100.0,
+                        .max_neg_uv = -160.0,
+                        .after_peak_ms = 6.0,
+                        .area_uv_ms = 600.0};
+    shaped_train(&r, 2, mup);
+    mup.amplitude_uv = 700.0;
+    shaped_train(&r, 3, mup);
+    static const emg_type before[4] = {EMG_FIBRILLATION, EMG_PSW, EMG_FASCICULATION,
+                                       EMG_FASCICULATION};
+    for (size_t k = 0; k < 4; k++)
+        assert_int_equal(r.trains[k].type, before[k]);
+    assert_int_equal(emg_return_summed(&r), EDX_OK);
+    assert_int_equal(synth_count_unit(&r, 1) + synth_count_unit(&r, 2), 197 + 137 + 2);
+    assert_int_equal(synth_count_unit(&r, 3), 0);
+    assert_int_equal(r.trains[2].n, 0);
+    assert_int_equal(synth_count_unit(&r, 4), 2);
+    for (size_t k = 0; k < 2; k++)
+        assert_int_equal(r.trains[k].type, before[k]);
+    assert_int_equal(r.trains[3].type, EMG_FASCICULATION);
+    synth_free_result(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_end_plate_spread_kept),
         cmocka_unit_test(test_lesser_phase_dropped),
         cmocka_unit_test(test_gap_filled_from_other_train),
+        cmocka_unit_test(test_summed_discharges_return),
         cmocka_unit_test(test_run_of_missed_filled),
         cmocka_unit_test(test_split_burst_joined),
         cmocka_unit_test(test_myotonic_run_kept_whole),
