@@ -343,6 +343,69 @@ static size_t amplitudes_of(const emg_spont_result *r, size_t k, float *a)
     return n;
 }
 
+/* ---- a neuromyotonic discharge among a unit's other firing ----------------------------
+ * A neuromyotonic discharge fires at 150-300 Hz for 0.5-2 s [S44]; a motor
+ * unit of hyperexcitable axons also fires myokymic bursts and single
+ * discharges [S43, S44], of one MUP shape, so template matching may put
+ * all of it in one train that no rule then places. Runs of NMT_RUN_N or
+ * more discharges in a row, each within 1/150 s of the one before, that
+ * lie within the span of a neuromyotonic train of the site (the rest of
+ * that discharge, found apart) are the neuromyotonic firing: they become a
+ * train of their own when it is neuromyotonic by the rules (trains.c), and
+ * the rest is classified on its own. A few end-plate spikes of several
+ * generators can follow one another that fast for a few ms [S53], but not
+ * amid a neuromyotonic discharge [E]. */
+#define NMT_MAX_INTERVAL_S (1.0 / 150.0) /* > 150 Hz [S44]; trains.c */
+#define NMT_RUN_N 5                      /* trains.c: a neuromyotonic train's least n */
+
+static bool keep_by_rate(const emg_train *rest, const emg_train *fast)
+{
+    (void)rest;
+    return fast->type == EMG_NEUROMYOTONIC;
+}
+
+/* Whether [a_s, b_s] lies within the span of a neuromyotonic train of
+ * the site of train k. */
+static bool amid_neuromyotonic(const emg_spont_result *r, size_t k, double a_s, double b_s)
+{
+    for (size_t j = 0; j < r->n_trains; j++) {
+        const emg_train *t = &r->trains[j];
+        if (j != k && t->n > 0 && t->type == EMG_NEUROMYOTONIC && t->site == r->trains[k].site &&
+            t->first_s <= a_s && b_s <= t->last_s)
+            return true;
+    }
+    return false;
+}
+
+/* Marks the discharges of train k in runs of NMT_RUN_N or more above
+ * 150 Hz amid a neuromyotonic train of its site; how many. */
+static size_t mark_fast_runs(const emg_spont_result *r, size_t k, unsigned char *mark)
+{
+    size_t marked = 0, run = 0, last = 0;
+    double first_s = 0;
+    memset(mark, 0, r->n_events);
+    for (size_t i = 0; i <= r->n_events; i++) {
+        bool mine = i < r->n_events && r->events[i].unit == k + 1;
+        if (i < r->n_events && !mine)
+            continue;
+        bool goes_on =
+            mine && run > 0 && r->events[i].time_s - r->events[last].time_s <= NMT_MAX_INTERVAL_S;
+        if (!goes_on && run >= NMT_RUN_N &&
+            amid_neuromyotonic(r, k, first_s, r->events[last].time_s)) {
+            for (size_t j = 0, seen = 0; seen < run; j++) /* mark the run back from `last` */
+                if (r->events[last - j].unit == k + 1) {
+                    mark[last - j] = 1;
+                    seen++;
+                }
+            marked += run;
+        }
+        first_s = goes_on ? first_s : (mine ? r->events[i].time_s : first_s);
+        run = goes_on ? run + 1 : (mine ? 1 : 0);
+        last = mine ? i : last;
+    }
+    return marked;
+}
+
 /* Tries a split of train k by size, then, for a train of fibrillation
  * size, by rhythm, then by one fibre's phase. in: room for n_events flags. */
 static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, unsigned char *in,
@@ -355,8 +418,9 @@ static bool split_one(emg_spont_result *r, size_t k, unsigned char *mark, unsign
         return true;
     const emg_features *f = &r->trains[k].shape;
     if (emg_is_mup_sized(f->amplitude_uv, f->duration_ms, f->phases, f->first_polarity) &&
-        !emg_is_psw_shaped(f))
-        return false; /* a motor unit's irregular firing is not two generators */
+        !emg_is_psw_shaped(f)) /* a motor unit's irregular firing is not two generators */
+        return (n_marked = mark_fast_runs(r, k, mark)) > 0 && n_marked < r->trains[k].n &&
+               try_split(r, k, mark, keep_by_rate, times, amps);
     size_t off = mark_off_rhythm(r, k, times, times + r->n_events + 1, mark);
     if (off > 0 && off < r->trains[k].n && groups_interleave(r, k, mark, off) &&
         try_split(r, k, mark, keep_by_rhythm, times, amps))

@@ -12,7 +12,9 @@
  * a myokymic unit's discharges split off into a train of their own go
  * back to it, and so do a fibre's whose train's mean waveform a neighbour
  * changed (src/emg/pieces.c); two fibres' discharges summed, taken for a
- * fasciculation, go back to the rhythms that miss them (src/emg/split.c).
+ * fasciculation, go back to the rhythms that miss them, and a unit's run
+ * above 150 Hz amid a neuromyotonic discharge leaves its other firing
+ * (src/emg/split.c).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -655,6 +657,49 @@ static void test_summed_discharges_return(void **state)
     synth_free_result(&r);
 }
 
+/* A unit of hyperexcitable axons (500 uV) fires myokymic bursts (three
+ * discharges 23 ms apart, about twice a second) and a neuromyotonic
+ * discharge at 200 Hz from 9.9 to 10.4 s [S43, S44]. Template matching put
+ * the bursts and the middle of the neuromyotonic discharge (10.0-10.145 s)
+ * in train 1, which no rule places, and the rest of that discharge in
+ * train 2, neuromyotonic. The run at 200 Hz amid train 2's span becomes a
+ * neuromyotonic train of its own; six discharges at 200 Hz at 5 s, amid
+ * no neuromyotonic discharge (end-plate spikes of several generators can
+ * follow one another that fast), stay in train 1 with the bursts. */
+static void test_neuromyotonic_run_split_off(void **state)
+{
+    (void)state;
+    synth_rng g = {37};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0, n_one = 0;
+    for (double t = 1.0; t < 41.0; t += 0.4 + 0.2 * synth_uniform(&g))
+        if (t < 9.7 || t > 10.6)
+            for (size_t i = 0; i < 3; i++, n_one++)
+                ev[n++] = mup_discharge(t + 0.023 * (double)i, 500.0 + 20.0 * synth_normal(&g), 1);
+    for (size_t k = 0; k < 6; k++, n_one++)
+        ev[n++] = mup_discharge(5.3 + 0.005 * (double)k, 500.0 + 20.0 * synth_normal(&g), 1);
+    size_t n_fast = 0;
+    for (size_t k = 0; k < 100; k++) {
+        bool middle = k >= 20 && k < 50;
+        ev[n++] =
+            mup_discharge(9.9 + 0.005 * (double)k, 500.0 + 20.0 * synth_normal(&g), middle ? 1 : 2);
+        n_fast += middle;
+    }
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    emg_spont_result r = result_with(ev, n, 2);
+    mup_train(&r, 0, 500.0);
+    mup_train(&r, 1, 500.0);
+    assert_int_equal(r.trains[0].type, EMG_UNCLASSIFIED);
+    assert_int_equal(r.trains[1].type, EMG_NEUROMYOTONIC);
+    assert_int_equal(emg_split_mixed(&r), EDX_OK);
+    assert_int_equal(r.n_trains, 3);
+    assert_int_equal(synth_count_unit(&r, 3), n_fast);
+    assert_int_equal(r.trains[2].type, EMG_NEUROMYOTONIC);
+    assert_int_equal(synth_count_unit(&r, 1), n_one);
+    assert_int_equal(synth_count_unit(&r, 2), 100 - n_fast);
+    synth_free_result(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -667,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_lesser_phase_dropped),
         cmocka_unit_test(test_gap_filled_from_other_train),
         cmocka_unit_test(test_summed_discharges_return),
+        cmocka_unit_test(test_neuromyotonic_run_split_off),
         cmocka_unit_test(test_run_of_missed_filled),
         cmocka_unit_test(test_split_burst_joined),
         cmocka_unit_test(test_myotonic_run_kept_whole),
