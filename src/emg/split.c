@@ -381,8 +381,7 @@ static bool amid_neuromyotonic(const emg_spont_result *r, size_t k, double a_s, 
  * 150 Hz amid a neuromyotonic train of its site; how many. */
 static size_t mark_fast_runs(const emg_spont_result *r, size_t k, unsigned char *mark)
 {
-    size_t marked = 0, run = 0, last = 0;
-    double first_s = 0;
+    size_t marked = 0, run = 0, start = 0, last = 0;
     memset(mark, 0, r->n_events);
     for (size_t i = 0; i <= r->n_events; i++) {
         bool mine = i < r->n_events && r->events[i].unit == k + 1;
@@ -391,16 +390,14 @@ static size_t mark_fast_runs(const emg_spont_result *r, size_t k, unsigned char 
         bool goes_on =
             mine && run > 0 && r->events[i].time_s - r->events[last].time_s <= NMT_MAX_INTERVAL_S;
         if (!goes_on && run >= NMT_RUN_N &&
-            amid_neuromyotonic(r, k, first_s, r->events[last].time_s)) {
-            for (size_t j = 0, seen = 0; seen < run; j++) /* mark the run back from `last` */
-                if (r->events[last - j].unit == k + 1) {
-                    mark[last - j] = 1;
-                    seen++;
-                }
+            amid_neuromyotonic(r, k, r->events[start].time_s, r->events[last].time_s)) {
+            for (size_t j = start; j <= last; j++)
+                mark[j] = r->events[j].unit == k + 1;
             marked += run;
         }
-        first_s = goes_on ? first_s : (mine ? r->events[i].time_s : first_s);
-        run = goes_on ? run + 1 : (mine ? 1 : 0);
+        if (!goes_on)
+            start = i;
+        run = goes_on ? run + 1 : mine;
         last = mine ? i : last;
     }
     return marked;
