@@ -53,6 +53,16 @@ emg_type emg_classify_train(const emg_train *t);
 #define EMG_RUN_MIN_N 5
 #define EMG_POLYPHASIC 5
 
+/* Neuromyotonic: one motor unit firing above 150 Hz [S44] (clinical.md
+ * 1.1), five discharges at least to tell (trains.c's rule, split.c's runs)
+ * [E]. */
+#define EMG_NEUROMYOTONIC_HZ 150.0
+#define EMG_NEUROMYOTONIC_MIN_N 5
+
+/* A single fibre's potential, measured in noise and beside others, keeps
+ * its size within 30 % (hidden.c's chains, split.c's sums) [E]. */
+#define EMG_FIBRE_SIZE_TOLERANCE 0.30
+
 /* Discharges of one unit less than this apart form a burst: myokymic
  * bursts fire at 20-70 Hz within [S96] (src/emg/trains.c) [E]. */
 #define EMG_BURST_GAP_S 0.100

@@ -44,9 +44,7 @@
  * regular rhythm's small changes add up over missed discharges) [E]:
  * tighter than phase.c's 12 %, as the chain runs among denser activity. */
 #define TOLERANCE 0.08
-/* A discharge of the chain's size: within 30 % of it (the size of a
- * single fibre's potential measured in noise and beside others) [E]. */
-#define SIZE_TOLERANCE 0.30
+/* A discharge of the chain's size: within EMG_FIBRE_SIZE_TOLERANCE. */
 /* Weight of each new interval in the running one (phase.c SMOOTH) [E]. */
 #define SMOOTH 0.25
 /* Missed discharges in a row before the chain ends (phase.c) [E]. */
@@ -81,7 +79,7 @@ typedef struct chain {
 
 static bool same_size(double a, double ref)
 {
-    return fabs(a - ref) <= SIZE_TOLERANCE * ref;
+    return fabs(a - ref) <= EMG_FIBRE_SIZE_TOLERANCE * ref;
 }
 
 /* The free seed of the chain's size nearest x within tol, or s->n. */

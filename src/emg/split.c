@@ -347,16 +347,16 @@ static size_t amplitudes_of(const emg_spont_result *r, size_t k, float *a)
  * A neuromyotonic discharge fires at 150-300 Hz for 0.5-2 s [S44]; a motor
  * unit of hyperexcitable axons also fires myokymic bursts and single
  * discharges [S43, S44], of one MUP shape, so template matching may put
- * all of it in one train that no rule then places. Runs of NMT_RUN_N or
- * more discharges in a row, each within 1/150 s of the one before, that
- * lie within the span of a neuromyotonic train of the site (the rest of
- * that discharge, found apart) are the neuromyotonic firing: they become a
- * train of their own when it is neuromyotonic by the rules (trains.c), and
- * the rest is classified on its own. A few end-plate spikes of several
- * generators can follow one another that fast for a few ms [S53], but not
- * amid a neuromyotonic discharge [E]. */
-#define NMT_MAX_INTERVAL_S (1.0 / 150.0) /* > 150 Hz [S44]; trains.c */
-#define NMT_RUN_N 5                      /* trains.c: a neuromyotonic train's least n */
+ * all of it in one train that no rule then places. Runs of
+ * EMG_NEUROMYOTONIC_MIN_N or more discharges in a row, each within
+ * 1/EMG_NEUROMYOTONIC_HZ s of the one before, that lie within the span of
+ * a neuromyotonic train of the site (the rest of that discharge, found
+ * apart) are the neuromyotonic firing: they become a train of their own
+ * when it is neuromyotonic by the rules (trains.c), and the rest is
+ * classified on its own. A few end-plate spikes of several generators can
+ * follow one another that fast for a few ms [S53], but not amid a
+ * neuromyotonic discharge [E]. */
+#define NMT_MAX_INTERVAL_S (1.0 / EMG_NEUROMYOTONIC_HZ)
 
 static bool keep_by_rate(const emg_train *rest, const emg_train *fast)
 {
@@ -377,8 +377,9 @@ static bool amid_neuromyotonic(const emg_spont_result *r, size_t k, double a_s, 
     return false;
 }
 
-/* Marks the discharges of train k in runs of NMT_RUN_N or more above
- * 150 Hz amid a neuromyotonic train of its site; how many. */
+/* Marks the discharges of train k in runs of EMG_NEUROMYOTONIC_MIN_N or
+ * more above EMG_NEUROMYOTONIC_HZ amid a neuromyotonic train of its site;
+ * how many. */
 static size_t mark_fast_runs(const emg_spont_result *r, size_t k, unsigned char *mark)
 {
     size_t marked = 0, run = 0, start = 0, last = 0;
@@ -389,7 +390,7 @@ static size_t mark_fast_runs(const emg_spont_result *r, size_t k, unsigned char 
             continue;
         bool goes_on =
             mine && run > 0 && r->events[i].time_s - r->events[last].time_s <= NMT_MAX_INTERVAL_S;
-        if (!goes_on && run >= NMT_RUN_N &&
+        if (!goes_on && run >= EMG_NEUROMYOTONIC_MIN_N &&
             amid_neuromyotonic(r, k, r->events[start].time_s, r->events[last].time_s)) {
             for (size_t j = start; j <= last; j++)
                 mark[j] = r->events[j].unit == k + 1;
@@ -468,13 +469,12 @@ int emg_split_mixed(emg_spont_result *r)
  * fibre keeps its rate and its potential its size [S52, S51]: a discharge
  * of a fasciculation train lying where rhythmic trains of its site miss a
  * discharge that is due (fills_gap), and no larger than those trains'
- * potentials together (within SUMMED_SIZE for the noise), is their
+ * potentials together (within EMG_FIBRE_SIZE_TOLERANCE), is their
  * discharge; it goes to the one it lies nearest to where due, which keeps
  * its class. A motor unit's discharge is mostly larger than the fibres'
  * summed, and one that small falling just there is chance [E; simulator
  * corpus C, 352 studies: 24 of its 187 false fasciculations go back, no
  * true one; taking unplaced trains' discharges too gained nothing]. */
-#define SUMMED_SIZE 1.3 /* a single fibre's size measured in noise (hidden.c) [E] */
 
 typedef struct rhythm {
     size_t k, at, n, filled; /* train, its times pool[at..at + n), the gap last filled */
@@ -513,7 +513,7 @@ static size_t summed_into(const emg_spont_result *r, const emg_event *e, rhythm 
         if (off_s < best_s)
             best_s = off_s, best = j;
     }
-    return best < m && e->amplitude_uv <= SUMMED_SIZE * sum_uv ? best : m;
+    return best < m && e->amplitude_uv <= (1.0 + EMG_FIBRE_SIZE_TOLERANCE) * sum_uv ? best : m;
 }
 
 int emg_return_summed(emg_spont_result *r)

@@ -128,12 +128,11 @@
  * longer than that has not returned to baseline - many units firing
  * together, a cramp (clinical.md 1.1) - and is no myokymic discharge. */
 #define MYOKYMIC_MAX_MS 24.0
-/* Neuromyotonic: one motor unit firing > 150 Hz [S44] (clinical.md 1.1).
+/* Neuromyotonic: one motor unit firing > 150 Hz (EMG_NEUROMYOTONIC_HZ).
  * One unit's intervals follow its own rhythm, so most of them fit the
  * train's base interval; several units merged into one train (a cramp, many
  * units firing together at 40-60 Hz [clinical.md 1.1]) fit none: the
  * majority cut is an engineering choice [E]. */
-#define NEUROMYOTONIC_RATE_HZ 150.0
 #define NEUROMYOTONIC_REGULAR 0.5
 /* Voluntary MUPs fire semi-regularly from ~7.6 Hz at onset [S54]; 4 Hz is
  * the usual lowest stable firing rate [S110]. */
@@ -518,8 +517,8 @@ static bool is_end_plate_noise(const emg_features *f)
 static emg_type high_rate(const emg_train *t)
 {
     const emg_features *f = &t->shape;
-    if (t->n >= 5 && t->rate_hz > NEUROMYOTONIC_RATE_HZ && f->amplitude_uv >= MUP_MIN_UV &&
-        t->regular_fraction >= NEUROMYOTONIC_REGULAR)
+    if (t->n >= EMG_NEUROMYOTONIC_MIN_N && t->rate_hz > EMG_NEUROMYOTONIC_HZ &&
+        f->amplitude_uv >= MUP_MIN_UV && t->regular_fraction >= NEUROMYOTONIC_REGULAR)
         return EMG_NEUROMYOTONIC;
     /* CRD: rigidly regular; above the fibrillation range (15 Hz [S52]) a
      * steady rate (no waxing and waning [S45]) is enough, below it the
