@@ -113,6 +113,15 @@ static void print_discharges(const acc_totals *t, FILE *out)
             t->end_plate_muscles);
     print_detect(t, out, "  fibrillation", &t->end_plate_fib[0]);
     print_detect(t, out, "  positive_sharp_wave", &t->end_plate_fib[1]);
+    fprintf(out, "  fasciculation by scenario:\n");
+    for (size_t k = 0; k < t->n_scenarios; k++) {
+        const acc_detect *d = &t->fasc_by_scenario[k];
+        if (d->truth_n || d->found_n) {
+            char label[ACC_NAME_MAX + 2];
+            snprintf(label, sizeof label, "  %s", t->scenario[k]);
+            print_detect(t, out, label, d);
+        }
+    }
 }
 
 static void print_agree(FILE *out, const char *label, const acc_agree *a)
@@ -278,6 +287,13 @@ static json_t *discharges_json(const acc_totals *t)
                             json_pack("{s:o, s:o, s:o}", "muscles", count(t->clean_muscles),
                                       "found", count(t->clean_found), "rest_min",
                                       real(t->clean_rest_s / 60.0)));
+        json_t *by = json_object();
+        for (size_t k = 0; by && k < t->n_scenarios; k++) {
+            const acc_detect *d = &t->fasc_by_scenario[k];
+            if (d->truth_n || d->found_n)
+                json_object_set_new(by, t->scenario[k], detect_json(t, d));
+        }
+        json_object_set_new(j, "fasciculation_by_scenario", by);
         json_object_set_new(j, "end_plate_sites",
                             json_pack("{s:o, s:o, s:o}", "muscles", count(t->end_plate_muscles),
                                       "fibrillation", detect_json(t, &t->end_plate_fib[0]),

@@ -459,15 +459,22 @@ static int add_muscles(acc_totals *t, const json_t *truth_emg, const char *truth
 
 /* ---- interpretation ----------------------------------------------------------------- */
 
+/* The index of name in a table of names (added when new; "(other)" once
+ * only its place is left). */
+static size_t name_index(char (*names)[ACC_NAME_MAX], size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    if (*n >= ACC_PATTERN_MAX - 1 && strcmp(name, "(other)") != 0)
+        return name_index(names, n, "(other)");
+    snprintf(names[*n], ACC_NAME_MAX, "%s", name);
+    return (*n)++;
+}
+
 static size_t pattern_index(acc_totals *t, const char *name)
 {
-    for (size_t i = 0; i < t->n_patterns; i++)
-        if (strcmp(t->pattern[i], name) == 0)
-            return i;
-    if (t->n_patterns >= ACC_PATTERN_MAX - 1 && strcmp(name, "(other)") != 0)
-        return pattern_index(t, "(other)");
-    snprintf(t->pattern[t->n_patterns], ACC_NAME_MAX, "%s", name);
-    return t->n_patterns++;
+    return name_index(t->pattern, &t->n_patterns, name);
 }
 
 static int add_pattern(acc_totals *t, const json_t *truth, const json_t *findings)
@@ -498,9 +505,15 @@ int acc_add_study(acc_totals *t, const json_t *truth, const char *truth_dir,
     t->studies_with_findings += findings != NULL;
     int rc = add_nerves(t, json_object_get(truth, "nerve_conduction"),
                         json_object_get(findings, "nerve_conduction"));
+    const acc_detect fasc_before = t->type[ACC_FASCICULATION];
     if (!rc)
         rc = add_muscles(t, json_object_get(truth, "needle_emg"), truth_dir,
                          json_object_get(findings, "needle_emg"), findings_dir);
+    if (!rc) {
+        const char *sc = nested_str(truth, "simulation", "scenario");
+        size_t k = name_index(t->scenario, &t->n_scenarios, sc ? sc : "(unknown)");
+        detect_add(&t->fasc_by_scenario[k], &t->type[ACC_FASCICULATION], &fasc_before);
+    }
     if (!rc)
         rc = add_pattern(t, truth, findings);
     return rc;

@@ -208,6 +208,13 @@ typedef struct acc_totals {
      * how many such muscles */
     acc_detect end_plate_fib[2];
     size_t end_plate_muscles;
+    /* fasciculations per simulated scenario (the truth's "simulation"
+     * "scenario", "(unknown)" without one; "(other)" once the table is
+     * full), in order of first appearance: which kinds of study a
+     * sensitivity or precision below the whole corpus's comes from */
+    char scenario[ACC_PATTERN_MAX][ACC_NAME_MAX];
+    size_t n_scenarios;
+    acc_detect fasc_by_scenario[ACC_PATTERN_MAX];
     /* per muscle */
     acc_agree grade, mup, recruitment;
     acc_mup mup_size;

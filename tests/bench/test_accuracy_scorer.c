@@ -622,6 +622,65 @@ static void test_not_implemented_without_findings(void **state)
     acc_totals_free(&t);
 }
 
+/* Fasciculations are also counted per simulated scenario, a study without
+ * one under "(unknown)", and printed and written per scenario. */
+static void test_fasciculation_by_scenario(void **state)
+{
+    const edfb_tmpdir *d = *state;
+    write_file(d, "truth.ta.events.tsv",
+               "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
+               "5.0\tfasciculation\t3\t500\t8\t4\tnegative\n"
+               "6.0\tfasciculation\t3\t500\t8\t4\tnegative\n"
+               "15.0\tfasciculation\t3\t500\t8\t4\tnegative\n"); /* contraction */
+    write_file(d, "ta.events.tsv",
+               "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
+               "5.001\tfasciculation\t0\t500\t8\t4\tnegative\n"
+               "7.0\tfasciculation\t0\t500\t8\t4\tnegative\n");
+    json_t *truth = make_truth("benign_fasciculation"), *found = make_findings("normal");
+    acc_totals t;
+    acc_totals_init(&t, NULL);
+    assert_int_equal(acc_add_study(&t, truth, d->path, found, d->path), EDX_OK);
+    assert_int_equal(
+        json_object_set_new(truth, "simulation", parse("{\"scenario\": \"benign_fasciculation\"}")),
+        0);
+    assert_int_equal(acc_add_study(&t, truth, d->path, found, d->path), EDX_OK);
+    assert_int_equal(acc_add_study(&t, truth, d->path, found, d->path), EDX_OK);
+    assert_int_equal(t.n_scenarios, 2);
+    assert_string_equal(t.scenario[0], "(unknown)");
+    assert_string_equal(t.scenario[1], "benign_fasciculation");
+    const acc_detect *u = &t.fasc_by_scenario[0], *b = &t.fasc_by_scenario[1];
+    assert_true(u->truth_n == 2 && u->found_n == 2 && u->matched_n == 1);
+    assert_true(b->truth_n == 4 && b->found_n == 4 && b->matched_n == 2);
+    assert_int_equal(t.type[ACC_FASCICULATION].truth_n, 6);
+
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(acc_print_table(&t, f), EDX_OK);
+    char *table = slurp(f);
+    fclose(f);
+    const char *row = strstr(table, "\n    benign_fasciculation ");
+    assert_non_null(row);
+    unsigned n_truth = 0, n_found = 0, n_matched = 0;
+    char sens[32], prec[32];
+    assert_int_equal(sscanf(row, " benign_fasciculation %u %u %u %31s %31s", &n_truth, &n_found,
+                            &n_matched, sens, prec),
+                     5);
+    assert_true(n_truth == 4 && n_found == 4 && n_matched == 2);
+    assert_string_equal(sens, "50.0");
+    assert_string_equal(prec, "50.0");
+    free(table);
+    json_t *j = acc_totals_json(&t);
+    json_t *by = json_object_get(json_object_get(j, "discharges"), "fasciculation_by_scenario");
+    json_t *bf = json_object_get(by, "benign_fasciculation");
+    assert_int_equal(json_integer_value(json_object_get(bf, "matched")), 2);
+    assert_float_equal(json_real_value(json_object_get(bf, "sensitivity_pct")), 50.0, 1e-9);
+    assert_non_null(json_object_get(by, "(unknown)"));
+    json_decref(j);
+    acc_totals_free(&t);
+    json_decref(truth);
+    json_decref(found);
+}
+
 /* A study without findings, beside one with them, counts as a miss. */
 static void test_missing_findings_count_as_miss(void **state)
 {
@@ -659,6 +718,8 @@ int main(void)
         cmocka_unit_test(test_snap_snr_band),
         cmocka_unit_test_setup_teardown(test_study_scores, edft_setup_tmpdir, edft_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_end_plate_site_apart, edft_setup_tmpdir,
+                                        edft_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_fasciculation_by_scenario, edft_setup_tmpdir,
                                         edft_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(test_clean_muscle_false_positives, edft_setup_tmpdir,
                                         edft_teardown_tmpdir),
