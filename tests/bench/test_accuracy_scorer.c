@@ -138,6 +138,9 @@ static void test_match_unsorted_and_large(void **state)
 
 /* ---- rest filter and events tables --------------------------------------------- */
 
+/* The header of an events table (shared/spec/findings-json.md). */
+#define EVENTS_HEADER "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
+
 static const char *const epochs_json =
     "{\"states\": [{\"state\": \"rest\", \"start_s\": 0, \"duration_s\": 10},"
     "              {\"state\": \"minimal\", \"start_s\": 10, \"duration_s\": 10},"
@@ -170,15 +173,15 @@ static void test_events_read(void **state)
 {
     const edfb_tmpdir *d = *state;
     write_file(d, "ev.tsv",
-               "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
+               EVENTS_HEADER
                "25.5\tpositive_sharp_wave\t2\t80\t6\t2\tpositive\n"
                "5.0\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
-               "0.1\tfibrillation\t1\t50\t1.5\t2\tpositive\n"   /* insertion window */
-               "0.2\tinsertional\t0\t50\t1.5\t2\tpositive\n"    /* not scored */
-               "15.0\tfasciculation\t3\t500\t8\t4\tnegative\n"  /* contraction */
-               "6.0\tmup\t4\t500\t8\t4\tnegative\n"             /* not scored */
-               "x\tfibrillation\t1\t50\t1.5\t2\tpositive\n"     /* bad time */
-               "7,5\tfibrillation\t1\t50\t1.5\t2\tpositive\n"   /* a comma is not a point */
+               "0.1\tfibrillation\t1\t50\t1.5\t2\tpositive\n"  /* insertion window */
+               "0.2\tinsertional\t0\t50\t1.5\t2\tpositive\n"   /* not scored */
+               "15.0\tfasciculation\t3\t500\t8\t4\tnegative\n" /* contraction */
+               "6.0\tmup\t4\t500\t8\t4\tnegative\n"            /* not scored */
+               "x\tfibrillation\t1\t50\t1.5\t2\tpositive\n"    /* bad time */
+               "7,5\tfibrillation\t1\t50\t1.5\t2\tpositive\n"  /* a comma is not a point */
                "\n");
     json_t *e = parse(epochs_json);
     acc_timeline tl;
@@ -247,22 +250,20 @@ static const char *const truth_text =
     " \"interpretation\": {\"pattern\": \"?\"}}";
 
 static const char *const truth_events =
-    "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
-    "0.1\tfibrillation\t1\t50\t1.5\t2\tpositive\n" /* insertion window: not counted */
-    "1.0\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
-    "2.0\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
-    "3.0\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
-    "4.0\tpositive_sharp_wave\t2\t80\t6\t2\tpositive\n"
-    "15.0\tfasciculation\t3\t500\t8\t4\tnegative\n"; /* contraction: not counted */
+    EVENTS_HEADER "0.1\tfibrillation\t1\t50\t1.5\t2\tpositive\n" /* insertion window: not counted */
+                  "1.0\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
+                  "2.0\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
+                  "3.0\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
+                  "4.0\tpositive_sharp_wave\t2\t80\t6\t2\tpositive\n"
+                  "15.0\tfasciculation\t3\t500\t8\t4\tnegative\n"; /* contraction: not counted */
 
 static const char *const found_events =
-    "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
-    "0.1\tfibrillation\t0\t50\t1.5\t2\tpositive\n"   /* insertion window: not counted */
-    "1.0049\tfibrillation\t0\t50\t1.5\t2\tpositive\n" /* +4.9 ms: matched */
-    "2.0051\tfibrillation\t0\t50\t1.5\t2\tpositive\n" /* +5.1 ms: not */
-    "3.001\tpositive_sharp_wave\t0\t50\t1.5\t2\tpositive\n" /* in time, wrong type */
-    "4.0\tpositive_sharp_wave\t0\t80\t6\t2\tpositive\n"
-    "15.0\tfasciculation\t0\t500\t8\t4\tnegative\n"; /* contraction: not counted */
+    EVENTS_HEADER "0.1\tfibrillation\t0\t50\t1.5\t2\tpositive\n" /* insertion window: not counted */
+                  "1.0049\tfibrillation\t0\t50\t1.5\t2\tpositive\n"       /* +4.9 ms: matched */
+                  "2.0051\tfibrillation\t0\t50\t1.5\t2\tpositive\n"       /* +5.1 ms: not */
+                  "3.001\tpositive_sharp_wave\t0\t50\t1.5\t2\tpositive\n" /* in time, wrong type */
+                  "4.0\tpositive_sharp_wave\t0\t80\t6\t2\tpositive\n"
+                  "15.0\tfasciculation\t0\t500\t8\t4\tnegative\n"; /* contraction: not counted */
 
 static const char *const findings_text =
     "{\"nerve_conduction\": ["
@@ -439,9 +440,8 @@ static void test_clean_muscle_false_positives(void **state)
 {
     const edfb_tmpdir *d = *state;
     write_file(d, "truth.ta.events.tsv",
-               "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
-               "0.1\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
-               "5.0\tfasciculation\t3\t500\t8\t4\tnegative\n");
+               EVENTS_HEADER "0.1\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
+                             "5.0\tfasciculation\t3\t500\t8\t4\tnegative\n");
     write_file(d, "ta.events.tsv", found_events);
     json_t *truth = make_truth("normal"), *found = make_findings("normal");
     acc_totals t;
@@ -508,7 +508,7 @@ static void test_pattern_confusion(void **state)
 static void test_extra_types(void **state)
 {
     const edfb_tmpdir *d = *state;
-    const char *hdr = "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n";
+    const char *hdr = EVENTS_HEADER;
     char text[1024];
     snprintf(text, sizeof text, "%s%s", hdr,
              "1.0\tfibrillation\t1\t50\t1.5\t2\tpositive\n"
@@ -628,14 +628,12 @@ static void test_fasciculation_by_scenario(void **state)
 {
     const edfb_tmpdir *d = *state;
     write_file(d, "truth.ta.events.tsv",
-               "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
-               "5.0\tfasciculation\t3\t500\t8\t4\tnegative\n"
-               "6.0\tfasciculation\t3\t500\t8\t4\tnegative\n"
-               "15.0\tfasciculation\t3\t500\t8\t4\tnegative\n"); /* contraction */
+               EVENTS_HEADER "5.0\tfasciculation\t3\t500\t8\t4\tnegative\n"
+                             "6.0\tfasciculation\t3\t500\t8\t4\tnegative\n"
+                             "15.0\tfasciculation\t3\t500\t8\t4\tnegative\n"); /* contraction */
     write_file(d, "ta.events.tsv",
-               "time_s\ttype\tunit\tamplitude_uv\tduration_ms\tphases\tfirst_polarity\n"
-               "5.001\tfasciculation\t0\t500\t8\t4\tnegative\n"
-               "7.0\tfasciculation\t0\t500\t8\t4\tnegative\n");
+               EVENTS_HEADER "5.001\tfasciculation\t0\t500\t8\t4\tnegative\n"
+                             "7.0\tfasciculation\t0\t500\t8\t4\tnegative\n");
     json_t *truth = make_truth("benign_fasciculation"), *found = make_findings("normal");
     acc_totals t;
     acc_totals_init(&t, NULL);
