@@ -429,7 +429,13 @@ static int myotonic_run(emg_ctx *c, int k)
 
 /* ---- motor unit hyperexcitability ---------------------------------------- */
 
-/* Bursts of 2-10 discharges at 20-70 Hz recurring 0.2-4 Hz [S43, S96]. */
+/* Bursts of 2-10 discharges at 20-70 Hz recurring 0.2-4 Hz [S43, S96].
+ * One axon fires one burst at a time: a burst starts no sooner than
+ * MYOKYMIC_GAP_INTERVALS intraburst intervals after the last discharge of
+ * the one before, so bursts stay groups separated by silence (clinical.md
+ * 1.1: "bursts (groups)") rather than one unit firing on without a pause
+ * when a long, slow burst meets a fast burst rate [E]. */
+#define MYOKYMIC_GAP_INTERVALS 2.0
 static int myokymic_unit(emg_ctx *c, int k)
 {
     sim_rng r;
@@ -439,13 +445,16 @@ static int myokymic_unit(emg_ctx *c, int k)
     site_units su;
     memset(&su, 0, sizeof su);
     int rc = EDX_OK;
+    double last = -INFINITY; /* the previous burst's last discharge */
     for (double t = sim_rng_range(&r, 0, 1.0 / burst_hz); !rc && t < c->plan->duration_s;
          t += (1.0 + 0.15 * sim_rng_normal(&r)) / burst_hz) {
         int nb = n_lo + (int)sim_rng_below(&r, (uint32_t)(n_hi - n_lo + 1));
+        t = fmax(t, last + MYOKYMIC_GAP_INTERVALS / intra_hz);
         double tb = t;
         for (int i = 0; i < nb && !rc; i++) {
             rc = fire_at(c, &su, muscle_spec(c), "emg-myokymic-mu", k, &r, tb, 1.0,
                          SIM_EV_MYOKYMIC, EMG_ID_MYOKYMIC + k);
+            last = tb;
             tb += (1.0 + 0.05 * sim_rng_normal(&r)) / intra_hz;
         }
     }

@@ -529,6 +529,49 @@ static void test_myokymic_cramp(void **state)
     rendered_free(&r);
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One axon fires one burst at a time: over many units, every interval of a
+ * myokymic unit is either an intraburst one (near the unit's shortest) or a
+ * silence of at least two of them; never a discharge of one burst falling
+ * among those of the next (1.5 % of units draw bursts longer than their
+ * period; 300 seeds hold several). */
+static void test_myokymic_bursts_apart(void **state)
+{
+    (void)state;
+    size_t units_seen = 0;
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        sim_muscle_plan p;
+        base_plan(&p, 4);
+        p.myokymic_units = 1;
+        rendered r;
+        render(&p, seed, &r);
+        size_t n = pick(&r, SIM_EV_MYOKYMIC, 60000, evbuf, MAXE);
+        if (n < 8) {
+            rendered_free(&r);
+            continue;
+        }
+        units_seen++;
+        double *d = malloc(2 * n * sizeof *d), *sorted = d + n;
+        assert_non_null(d);
+        for (size_t i = 1; i < n; i++)
+            d[i - 1] = sorted[i - 1] = evbuf[i]->time_s - evbuf[i - 1]->time_s;
+        qsort(sorted, n - 1, sizeof *sorted, cmp_dbl);
+        double q = sorted[(n - 1) / 4]; /* an intraburst interval: bursts hold >= 2 */
+        for (size_t i = 0; i + 1 < n; i++) {
+            assert_true(d[i] >= 0.7 * q);
+            assert_true(d[i] <= 1.3 * q || d[i] >= 1.6 * q);
+        }
+        free(d);
+        rendered_free(&r);
+    }
+    assert_true(units_seen >= 250);
+}
+
 static void test_insertional(void **state)
 {
     (void)state;
@@ -717,6 +760,7 @@ int main(void)
         cmocka_unit_test(test_myotonic),
         cmocka_unit_test(test_crd),
         cmocka_unit_test(test_myokymic_cramp),
+        cmocka_unit_test(test_myokymic_bursts_apart),
         cmocka_unit_test(test_insertional),
         cmocka_unit_test(test_signal_shows_events),
         cmocka_unit_test(test_voluntary_truth),
