@@ -2,14 +2,16 @@
 # Accuracy of edxreport's analysis on simulated studies (bench/README.md, "accuracy").
 #
 #   bench/accuracy.sh [--seeds N] [--first-seed S] [--scenarios a,b,...] [--jobs J]
-#                     [--keep DIR]
+#                     [--nc-hum UV] [--keep DIR]
 #
 # Writes N seeds (default 8, numbered from S, default 1) of every scenario (default: all
 # of `edxreport simulate --list`) with `edxreport simulate`, runs `edxreport analyze -o
 # STUDY/findings.json STUDY` on each when the program has an analyze command, then scores
 # everything with bench_accuracy and prints its table and the wall times. J jobs run at
 # once (default: the number of processors). Studies go to a temporary folder that is
-# removed at the end, or to DIR with --keep (kept).
+# removed at the end, or to DIR with --keep (kept). --nc-hum simulates the nerve
+# conduction recordings with UV of mains hum instead of the default 1 uV (a poorly
+# grounded limb: how well the sensory measurements stand it).
 #
 # Programs: $EDX_BIN (default build/edxreport) and $EDX_BENCH_ACCURACY (default
 # build/bench/bench_accuracy), relative to the source tree; build them first
@@ -18,7 +20,7 @@
 set -eu
 
 usage() {
-    sed -n '2,17s/^# \{0,1\}//p' "$0"
+    sed -n '2,19s/^# \{0,1\}//p' "$0"
 }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +31,7 @@ first=1
 scenarios=
 jobs=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 keep=
+hum=
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
     --scenarios) scenarios=${2:?--scenarios needs names}; shift 2 ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
     --keep) keep=${2:?--keep needs a folder}; shift 2 ;;
+    --nc-hum) hum=${2:?--nc-hum needs microvolts}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "accuracy.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
     esac
@@ -87,11 +91,12 @@ for s in $scenarios; do
 done
 n_studies=$(wc -l <"$work/jobs" | tr -d ' ')
 
-# The child shells get: $1 work folder, $2 edxreport, $3 scenario, $4 seed.
+# The child shells get: $1 work folder, $2 edxreport, then for simulate $3 the hum
+# ("" for the default), and last the scenario and the seed.
 # shellcheck disable=SC2016 # expanded by the child shell
-simulate_one='d="$1/$3-seed$4"; log="$1/logs/$3-seed$4.simulate"; rm -rf "$d"
-if ! "$2" simulate --scenario "$3" --seed "$4" -o "$d" >"$log" 2>&1; then
-    echo "accuracy.sh: simulate failed: $3 seed $4:" >&2; cat "$log" >&2; exit 1
+simulate_one='d="$1/$4-seed$5"; log="$1/logs/$4-seed$5.simulate"; rm -rf "$d"
+if ! "$2" simulate --scenario "$4" --seed "$5" ${3:+--nc-hum "$3"} -o "$d" >"$log" 2>&1; then
+    echo "accuracy.sh: simulate failed: $4 seed $5:" >&2; cat "$log" >&2; exit 1
 fi'
 # shellcheck disable=SC2016
 analyze_one='d="$1/$3-seed$4"; rm -f "$d/findings.json"
@@ -99,10 +104,10 @@ if ! "$2" analyze -o "$d/findings.json" "$d" 2>"$1/logs/$3-seed$4.analyze"; then
     echo "$3 seed $4" >>"$1/logs/analyze-failed"
 fi; exit 0'
 
-echo "accuracy: $n_studies studies (seeds $first-$((first + seeds - 1)) x $n_scenarios scenarios), $jobs jobs, in $work"
+echo "accuracy: $n_studies studies (seeds $first-$((first + seeds - 1)) x $n_scenarios scenarios)${hum:+, nerve conduction hum $hum uV}, $jobs jobs, in $work"
 t0=$(now)
 status=0
-xargs -n 2 -P "$jobs" sh -c "$simulate_one" sh "$work" "$edx" <"$work/jobs" || status=1
+xargs -n 2 -P "$jobs" sh -c "$simulate_one" sh "$work" "$edx" "$hum" <"$work/jobs" || status=1
 t1=$(now)
 if [ "$status" -ne 0 ]; then
     echo "accuracy.sh: some studies could not be simulated" >&2

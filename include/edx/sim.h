@@ -28,6 +28,8 @@ typedef struct sim_options {
     double temperature_c;  /* limb (palm/ankle) temperature, 26..37 */
     double severity;       /* 0..1: how far the disease has gone */
     int mains_hz;          /* 50 or 60 */
+    double nc_hum_uv;      /* mains hum in the nerve conduction recordings, 0..50 µV
+                              (default 1: a well grounded limb) */
     double rest_s;         /* rest per muscle, 30..120 s (default per scenario) */
     bool gzip;             /* write needle EMG as .edf.gz */
     bool is_ncs_only;      /* nerve tests only, no needle EMG (fast test fixtures);

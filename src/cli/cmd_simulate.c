@@ -13,25 +13,26 @@
 
 static void simulate_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: edxreport simulate --scenario NAME [--seed N] [--age Y] [--height CM]\n"
-            "                          [--temperature C] [--severity 0..1] [--mains 50|60]\n"
-            "                          [--rest S] [--gzip] -o DIR\n"
-            "       edxreport simulate --list\n\n"
-            "Writes one simulated patient study to DIR: nerve conduction as EDF+D, needle\n"
-            "EMG as EDF+C, truth.json and one truth.<muscle>.events.tsv per muscle. The\n"
-            "same options always give byte-identical files. See edxreport-truth(5).\n\n"
-            "  --scenario NAME   one of --list\n"
-            "  --seed N          random seed (default 1)\n"
-            "  --age Y           patient age, 18..95 (default: the scenario's)\n"
-            "  --height CM       height, 140..210\n"
-            "  --temperature C   limb temperature, 26..37\n"
-            "  --severity X      disease severity, 0..1\n"
-            "  --mains HZ        mains frequency, 50 or 60 (default 50)\n"
-            "  --rest S          rest per muscle in seconds, 30..120 (default 60)\n"
-            "  --gzip            write needle EMG as .edf.gz\n"
-            "  -o, --output DIR  output folder (created; its parent must exist)\n\n"
-            "exit status: 0 written, 64 usage, 73 cannot write, 78 tables unloadable\n");
+    fprintf(out, "usage: edxreport simulate --scenario NAME [--seed N] [--age Y] [--height CM]\n"
+                 "                          [--temperature C] [--severity 0..1] [--mains 50|60]\n"
+                 "                          [--nc-hum UV] [--rest S] [--gzip] -o DIR\n"
+                 "       edxreport simulate --list\n\n"
+                 "Writes one simulated patient study to DIR: nerve conduction as EDF+D, needle\n"
+                 "EMG as EDF+C, truth.json and one truth.<muscle>.events.tsv per muscle. The\n"
+                 "same options always give byte-identical files. See edxreport-truth(5).\n\n"
+                 "  --scenario NAME   one of --list\n"
+                 "  --seed N          random seed (default 1)\n"
+                 "  --age Y           patient age, 18..95 (default: the scenario's)\n"
+                 "  --height CM       height, 140..210\n"
+                 "  --temperature C   limb temperature, 26..37\n"
+                 "  --severity X      disease severity, 0..1\n"
+                 "  --mains HZ        mains frequency, 50 or 60 (default 50)\n"
+                 "  --nc-hum UV       mains hum in the nerve conduction recordings, 0..50 uV\n"
+                 "                    (default 1)\n"
+                 "  --rest S          rest per muscle in seconds, 30..120 (default 60)\n"
+                 "  --gzip            write needle EMG as .edf.gz\n"
+                 "  -o, --output DIR  output folder (created; its parent must exist)\n\n"
+                 "exit status: 0 written, 64 usage, 73 cannot write, 78 tables unloadable\n");
 }
 
 static void list_scenarios(FILE *out)
@@ -95,6 +96,8 @@ static int parse_args(int argc, char **argv, sim_options *o, const char **out_di
             o->rest_s = x;
         } else if (!strcmp(a, "--mains")) {
             o->mains_hz = (int)x;
+        } else if (!strcmp(a, "--nc-hum")) {
+            o->nc_hum_uv = x;
         } else {
             fprintf(stderr, "edxreport simulate: unknown option '%s'\n", a);
             return CLI_EX_USAGE;

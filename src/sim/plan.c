@@ -34,6 +34,7 @@ void sim_options_init(sim_options *o)
     o->temperature_c = NAN;
     o->severity = NAN;
     o->rest_s = NAN;
+    o->nc_hum_uv = NAN;
 }
 
 const char *sim_scenario_name(size_t i)
@@ -80,6 +81,7 @@ int sim_options_check(const sim_options *o, edx_diags *d)
     bad |= out_of_range(d, "temperature", o->temperature_c, 26, 37);
     bad |= out_of_range(d, "severity", o->severity, 0, 1);
     bad |= out_of_range(d, "rest", o->rest_s, 30, 120);
+    bad |= out_of_range(d, "nerve conduction hum", o->nc_hum_uv, 0, 50);
     if (o->mains_hz != 0 && o->mains_hz != 50 && o->mains_hz != 60) {
         edx_diag_add(d, EDX_SEV_ERROR, "SIM-OPTION", EDX_LOC_NONE,
                      "mains frequency %d Hz is neither 50 nor 60", o->mains_hz);
@@ -173,6 +175,7 @@ int sim_plan_build(const sim_options *o, const struct conv_tables *t, sim_study_
     sp->opt.severity = or_default(o->severity, sc->severity);
     sp->opt.rest_s = or_default(o->rest_s, 60.0);
     sp->opt.mains_hz = o->mains_hz ? o->mains_hz : 50;
+    sp->opt.nc_hum_uv = or_default(o->nc_hum_uv, 1.0);
     set_patient(sp, sc, index);
 
     sim_rng r;

@@ -75,13 +75,13 @@ static void file_word(char *dst, size_t size, const char *src)
     dst[i] = '\0';
 }
 
-static void set_default_noise(sim_noise *n, int mains_hz, double white_uv)
+static void set_default_noise(sim_noise *n, int mains_hz, double white_uv, double mains_uv)
 {
     memset(n, 0, sizeof *n);
     n->white_uv = white_uv;
     n->pink_uv = white_uv * 0.5;
     n->mains_hz = mains_hz;
-    n->mains_uv = 1.0;
+    n->mains_uv = mains_uv;
     n->wander_uv = 2.0;
 }
 
@@ -131,7 +131,8 @@ sim_nerve_entry *sim_plan_add_nerve(sim_study_plan *sp, const char *nerve, char 
     p->prestim_ms = -1;
     p->n_sweeps = test == SIM_NC_FWAVE ? 20 : test == SIM_NC_SENSORY ? 4 : 3;
     p->stim_duration_ms = test == SIM_NC_SENSORY ? 0.1 : 0.2;
-    set_default_noise(&p->noise, sp->opt.mains_hz, test == SIM_NC_SENSORY ? 1.0 : 5.0);
+    set_default_noise(&p->noise, sp->opt.mains_hz, test == SIM_NC_SENSORY ? 1.0 : 5.0,
+                      sp->opt.nc_hum_uv);
     char word[SIM_NAME_MAX / 2];
     file_word(word, sizeof word, st->nerve);
     snprintf(e->file, sizeof e->file, "nc_%c_%s_%s.edf", tolower((unsigned char)side), word,
@@ -167,7 +168,7 @@ sim_muscle_entry *sim_plan_add_muscle(sim_study_plan *sp, const char *muscle,
     p->age_years = sp->opt.age_years;
     p->temperature_c = sp->opt.temperature_c;
     p->mup_kind = SIM_MUP_NORMAL;
-    set_default_noise(&p->noise, sp->opt.mains_hz, 6.0);
+    set_default_noise(&p->noise, sp->opt.mains_hz, 6.0, 1.0);
     char word[SIM_NAME_MAX / 2];
     file_word(word, sizeof word, m->name);
     snprintf(e->file, sizeof e->file, "emg_%c_%s.edf", tolower((unsigned char)side), word);
