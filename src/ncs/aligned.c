@@ -17,6 +17,7 @@ int ncs_load_aligned(edf_file *f, const study_nerve_test *t, const size_t *idx, 
     size_t n = n_idx < NCS_ALIGNED_MAX ? n_idx : NCS_ALIGNED_MAX;
     double *raw[NCS_ALIGNED_MAX] = {0};
     size_t len[NCS_ALIGNED_MAX], stim[NCS_ALIGNED_MAX], pre = SIZE_MAX, post = SIZE_MAX, got = 0;
+    double first_s[NCS_ALIGNED_MAX];
     int rc = EDX_OK;
     out->fs_hz = edf_get_signal(f, t->signal)->sample_rate_hz;
     for (size_t i = 0; rc == EDX_OK && i < n; i++) {
@@ -28,6 +29,7 @@ int ncs_load_aligned(edf_file *f, const study_nerve_test *t, const size_t *idx, 
         if (r != EDX_OK)
             continue; /* an unreadable sweep is left out */
         stim[got] = (size_t)lround(off * out->fs_hz);
+        first_s[got] = t->sweeps[k].stimulus_s - off;
         if (stim[got] >= len[got]) {
             free(raw[got]);
             continue;
@@ -36,12 +38,20 @@ int ncs_load_aligned(edf_file *f, const study_nerve_test *t, const size_t *idx, 
         post = len[got] - stim[got] < post ? len[got] - stim[got] : post;
         got++;
     }
-    if (rc == EDX_OK && got > 0 && (out->x = malloc(got * (pre + post) * sizeof *out->x)) == NULL)
-        rc = EDX_ERR_NOMEM;
+    if (rc == EDX_OK && got > 0) {
+        out->x = malloc(got * (pre + post) * sizeof *out->x);
+        out->row_t0_s = malloc(got * sizeof *out->row_t0_s);
+        if (out->x == NULL || out->row_t0_s == NULL) {
+            ncs_aligned_free(out);
+            rc = EDX_ERR_NOMEM;
+        }
+    }
     if (rc == EDX_OK && got > 0) {
         out->n_sweeps = got, out->len = pre + post, out->pre = pre;
-        for (size_t i = 0; i < got; i++)
+        for (size_t i = 0; i < got; i++) {
             memcpy(out->x + i * out->len, raw[i] + stim[i] - pre, out->len * sizeof *out->x);
+            out->row_t0_s[i] = first_s[i] + (double)(stim[i] - pre) / out->fs_hz;
+        }
     }
     for (size_t i = 0; i < got; i++)
         free(raw[i]);
@@ -69,5 +79,6 @@ size_t ncs_scaled_mean(const ncs_aligned *a, const double *scale, double *avg)
 void ncs_aligned_free(ncs_aligned *a)
 {
     free(a->x);
+    free(a->row_t0_s);
     memset(a, 0, sizeof *a);
 }

@@ -6,10 +6,13 @@
  *   site.c    robust statistics and waveform helpers
  *   nerve.c   a motor or sensory test: sites, segments
  *   fwave.c   an F-wave test
+ *   aligned.c the sweeps of a site aligned on their stimulus
+ *   hum.c     mains hum read from a site's sweeps together and taken out
  */
 #ifndef EDX_NCS_INTERNAL_H
 #define EDX_NCS_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "edx/edf.h"
@@ -113,6 +116,7 @@ typedef struct ncs_aligned {
     double *x;
     size_t n_sweeps, len, pre;
     double fs_hz;
+    double *row_t0_s; /* recording time of each row's first sample (n_sweeps) */
 } ncs_aligned;
 
 /* Reads sweeps idx[0..n_idx) of t (idx NULL: the first n_idx), at most
@@ -127,5 +131,20 @@ void ncs_aligned_free(ncs_aligned *a);
  * scale[i] in equal noise, the waveform's least-squares estimate at the size
  * sum(scale^2) / sum(scale). Returns the rows used (0: avg all zero). */
 size_t ncs_scaled_mean(const ncs_aligned *a, const double *scale, double *avg);
+
+/* Mains hum of a site's sweeps (hum.c). */
+typedef struct ncs_hum {
+    bool removed;   /* fitted beyond chance and subtracted */
+    double freq_hz; /* the mains frequency that fitted best */
+    double rms_uv;  /* RMS of the fitted hum over the samples it was read from */
+    double f_ratio; /* explained / residual variance per degree of freedom */
+} ncs_hum;
+
+/* Fits mains hum (50 or 60 Hz with the 3rd and 5th harmonics, one phase in
+ * recording time across all rows) to the samples of a's rows outside the
+ * columns [lo, hi) and, when it explains beyond chance, subtracts it from
+ * every sample. Needs at least 3 rows and row_t0_s. EDX_OK always (nothing
+ * removed when the hum cannot be read). */
+int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs_hum *out);
 
 #endif /* EDX_NCS_INTERNAL_H */

@@ -5,7 +5,9 @@
  *
  *   motor: per site the supramaximal response = the largest amplitude among
  *          the sweeps that are present and not saturated (n_used = 1);
- *   sensory: the supramaximal sweeps of a site (within 10 % of the largest,
+ *   sensory: mains hum, when there is any beyond chance, is first read from
+ *          all the sweeps of a site together and taken out (hum.c); then
+ *          the supramaximal sweeps of a site (within 10 % of the largest,
  *          sizes from a least-squares fit to the site's average) are
  *          averaged sample by sample, aligned on the stimulus, and the
  *          average is measured (n_used = sweeps kept); the onset is read on
@@ -206,6 +208,60 @@ static void onset_from_all_sweeps(const ncs_aligned *a, const double *scale,
     r->onset_latency_ms = w.onset_latency_ms;
 }
 
+/* Each row's size against the average avg: ncs_scale_fit over the response
+ * r measured on it (onset to twice its duration later, about the mean of
+ * the 0.5 ms before the onset), 1 for every row when there is none. Returns
+ * the column where the hum may be read from again after the stimulus
+ * (hum.c reads it with the response in, at these sizes): that 0.5 ms
+ * before the onset, or HUM_ART_MS after the stimulus without a response.
+ * The artefact before it is left out: its size follows the stimulus
+ * current, which rises from sweep to sweep, not the response's. */
+#define HUM_ART_MS 1.0
+static size_t row_gains(const ncs_aligned *a, const double *avg, const ncs_response *r,
+                        double *gain)
+{
+    double per_ms = a->fs_hz / 1000.0;
+    for (size_t i = 0; i < a->n_sweeps; i++)
+        gain[i] = 1.0;
+    size_t art = a->pre + (size_t)ceil(HUM_ART_MS * per_ms);
+    if (art > a->len)
+        art = a->len;
+    if (r->is_absent || !(r->duration_ms > 0))
+        return art;
+    size_t on = a->pre + (size_t)floor(r->onset_latency_ms * per_ms);
+    size_t end = on + (size_t)ceil(2.0 * r->duration_ms * per_ms) + 1;
+    size_t half = (size_t)(0.5 * per_ms), b0 = on > a->pre + half ? on - half : a->pre;
+    if (end > a->len || on <= b0)
+        return art;
+    for (size_t i = 0; i < a->n_sweeps; i++) {
+        double se, g = ncs_scale_fit(a->x + i * a->len, avg, b0, on, end, &se);
+        gain[i] = isfinite(g) ? g : 1.0;
+    }
+    return b0;
+}
+
+/* Mains hum taken out of the site's sweeps (hum.c) before they are
+ * averaged: the sizes and the artefact's extent come from the average of
+ * the sweeps as read and its measurement *r; when hum was taken out, avg
+ * and *r become those of the cleaned rows `use` marks, and s says so. */
+static int take_out_hum(ncs_aligned *a, const bool *use, const ncs_sweep_input *in, double lo,
+                        double hi, double *avg, ncs_site_result *s)
+{
+    double gain[NCS_ALIGNED_MAX];
+    ncs_hum h;
+    int rc = ncs_hum_remove(a, a->pre, row_gains(a, avg, &s->response, gain), gain, &h);
+    if (rc != EDX_OK || !h.removed)
+        return rc;
+    char msg[sizeof s->warnings[0]], f[16], uv[16];
+    edx_fmt_double(f, sizeof f, h.freq_hz, 2);
+    edx_fmt_double(uv, sizeof uv, h.rms_uv, 1);
+    snprintf(msg, sizeof msg,
+             "mains hum (%s Hz, %s uV RMS) taken out of the sweeps before averaging", f, uv);
+    site_warn(s, msg);
+    average_rows(a, use, avg);
+    return measure_quietly(in, lo, hi, &s->response);
+}
+
 /* Sensory: the supramaximal sweeps of the site averaged (aligned on the
  * stimulus), then measured. A first average of all sweeps is the template
  * each sweep is scaled against, so noise does not decide which are kept. */
@@ -229,6 +285,8 @@ static int average_and_measure(edf_file *f, const study_nerve_test *t, const siz
     ncs_clip_limits(edf_get_signal(f, t->signal), &lo, &hi);
     ncs_sweep_input in = {avg, a.len, a.fs_hz, (double)a.pre / a.fs_hz, NCS_SENSORY};
     rc = measure_quietly(&in, lo, hi, &s->response);
+    if (rc == EDX_OK)
+        rc = take_out_hum(&a, use, &in, lo, hi, avg, s);
     if (rc == EDX_OK) {
         double scale[NCS_ALIGNED_MAX];
         for (size_t i = 0; i < a.n_sweeps; i++)

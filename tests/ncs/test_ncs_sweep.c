@@ -526,7 +526,7 @@ static void test_scaled_mean(void **state)
     for (size_t i = 0; i < ROWS; i++)
         for (size_t k = 0; k < LEN; k++)
             x[i * LEN + k] = g[i] * sin(0.4 * (double)k) + (i == 2 ? 100.0 : 0.0);
-    ncs_aligned a = {x, ROWS, LEN, 4, 20000.0};
+    ncs_aligned a = {x, ROWS, LEN, 4, 20000.0, NULL};
     assert_int_equal(ncs_scaled_mean(&a, g, avg), 2);
     for (size_t k = 0; k < LEN; k++)
         assert_true(fabs(avg[k] - 1.25 / 1.5 * sin(0.4 * (double)k)) < 1e-12);
