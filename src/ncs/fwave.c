@@ -278,7 +278,23 @@ static int find_fwaves(const fw_set *s, const double *med, size_t from, ncs_fwav
     return EDX_OK;
 }
 
-static int analyse(const fw_set *s, ncs_fwave_result *r, edx_diags *d)
+/* Step 1b: mains hum read from all the sweeps together before the F window
+ * (hum.c; the M response common to them at each sweep's size) and taken
+ * out of every sweep; their median is then taken again. */
+static int take_out_hum(fw_set *s, double *med, size_t from, ncs_fwave_result *r)
+{
+    double gain[NCS_ALIGNED_MAX];
+    ncs_hum_gains(s, med, &r->m_response, gain);
+    ncs_hum h;
+    int rc = ncs_hum_remove(s, from, s->len, gain, &h);
+    if (rc != EDX_OK || !h.removed)
+        return rc;
+    char msg[sizeof r->warnings[0]];
+    fw_warn(r, ncs_hum_note(&h, msg, sizeof msg));
+    return median_sweep(s, med);
+}
+
+static int analyse(fw_set *s, ncs_fwave_result *r, edx_diags *d)
 {
     double *med = malloc(s->len * sizeof *med);
     if (med == NULL)
@@ -302,7 +318,8 @@ static int analyse(const fw_set *s, ncs_fwave_result *r, edx_diags *d)
         free(med);
         return EDX_OK;
     }
-    int frc = find_fwaves(s, med, from, r);
+    rc = take_out_hum(s, med, from, r);
+    int frc = rc == EDX_OK ? find_fwaves(s, med, from, r) : rc;
     for (size_t i = 0; frc == EDX_OK && i < s->n_sweeps; i++)
         if (!isnan(r->latency_ms[i]))
             r->latency_ms[i] = open_ms + r->latency_ms[i] * 1000.0 / s->fs_hz;

@@ -1,6 +1,6 @@
 /*
  * hum.c - mains hum taken out of the sweeps of one sensory site before they
- * are averaged.
+ * are averaged, and of an F-wave test's before they are measured.
  *
  * A SNAP of 10-40 µV lasts 1-2 ms; the hum of a poorly grounded limb is of
  * the order of microvolts and changes by a large part of that within the
@@ -34,22 +34,29 @@
  * frequency stays within +- 0.2 Hz in normal operation
  * [U; ENTSO-E and NERC operating ranges]; over the seconds between the
  * sweeps of a site a step of 0.01 Hz moves the fundamental by under
- * 0.2 rad), and the frequency of least residual kept.
+ * 0.2 rad), the best refined to 0.00125 Hz, and the frequency of least
+ * residual kept. An F-wave test (fwave.c) is read the same way, from the
+ * samples before its F window, the M response common to its sweeps.
  *
  * The fitted hum is subtracted from every sample of every sweep (levels and
  * response left) when it explains beyond chance: F = (explained sum of
  * squares / 8) / (residual sum of squares / residual degrees of freedom),
  * divided by the samples in DECORR_MS (white and 1/f noise are correlated
  * from sample to sample: counted per sample the ratio finds hum in every
- * sweep), at least HUM_F_MIN [E; simulator, 70 sensory sites with no
- * hum: F 0.3-3.0 (median 0.8); with 1 µV of hum: 0.8-9.0; 2 µV: 1.9-31;
- * 3 µV: 4-69. Below about 1 µV the fitted hum's own error (about 0.2 µV
- * RMS in three sweeps) outweighs what it removes, and at 5 it is left
- * in; from 2 µV on it is taken out, at 5 µV of hum SNAP amplitude |err|
- * p95 falls from 40 % to 7 % and sensory velocity p95 from 7.7 to 1.2 m/s
- * (SNR >= 20 dB), bench/run.sh accuracy --hum-uv].
+ * sweep), at least HUM_F_MIN [E; simulator, 70 sensory sites with no hum:
+ * F 0.3-3.0 (median 0.8); with 1 uV of hum 0.8-9.0, 2 uV 1.9-31, 3 uV
+ * 4-69. Around 1 uV the fitted hum's own error (about 0.2 uV RMS over
+ * three sweeps) is as large as what it removes: on the accuracy corpora
+ * (1 uV) SNAP figures move within their noise either way. From 3 uV on it
+ * is the larger error by far: bench/accuracy.sh --nc-hum 5 --seeds 8
+ * --scenarios normal,carpal_tunnel,ulnar_elbow,axonal_polyneuropathy,
+ * demyelinating_polyneuropathy, SNAP amplitude |err| p95 (SNR >= 20 dB)
+ * 21.1 -> 8.5 %, sensory velocity p95 7.4 -> 2.0 m/s, SNAP onset p95
+ * 2.62 -> 0.31 ms, and 8 SNAPs of 1 uV or less no longer measured on the
+ * hum as 2-8 uV responses; at 3 uV 18.7 -> 7.5 %, 2.68 -> 1.61 m/s].
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +67,7 @@
 #define N_COEF (2 * N_HARM)
 #define FREQ_SPAN_HZ 0.2
 #define FREQ_STEP_HZ 0.01
+#define FREQ_REFINE 3
 #define HUM_F_MIN 5.0
 #define DECORR_MS 0.5
 #define MIN_SWEEPS 3
@@ -190,7 +198,9 @@ static bool fit_at(const ncs_aligned *a, hum_work *w, double f, const double *ga
 }
 
 /* The frequency of the least residual, in steps of FREQ_STEP_HZ within
- * FREQ_SPAN_HZ of 50 and of 60 Hz. */
+ * FREQ_SPAN_HZ of 50 and of 60 Hz, then refined by halving the step
+ * around the best FREQ_REFINE times (an F-wave test's sweeps span some 20
+ * s, over which half a step moves the 7th harmonic by 2 rad). */
 static bool best_fit(const ncs_aligned *a, hum_work *w, const double *gain, double *f_out,
                      double *coef, double *rss, double *tss)
 {
@@ -203,6 +213,14 @@ static bool best_fit(const ncs_aligned *a, hum_work *w, const double *gain, doub
             if (fit_at(a, w, f, gain, c, &r, &t) && r < *rss)
                 *rss = r, *tss = t, *f_out = f, memcpy(coef, c, sizeof c);
         }
+    double step = FREQ_STEP_HZ;
+    for (int k = 0; k < FREQ_REFINE && isfinite(*rss); k++) {
+        step /= 2.0;
+        double f0 = *f_out;
+        for (int sgn = -1; sgn <= 1; sgn += 2)
+            if (fit_at(a, w, f0 + sgn * step, gain, c, &r, &t) && r < *rss)
+                *rss = r, *tss = t, *f_out = f0 + sgn * step, memcpy(coef, c, sizeof c);
+    }
     return isfinite(*rss) && *rss > 0;
 }
 
@@ -251,4 +269,33 @@ int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs
     free(w.z);
     free(w.ks);
     return rc;
+}
+
+size_t ncs_hum_gains(const ncs_aligned *a, const double *ref, const ncs_response *r, double *gain)
+{
+    double per_ms = a->fs_hz / 1000.0;
+    for (size_t i = 0; i < a->n_sweeps; i++)
+        gain[i] = 1.0;
+    if (r->is_absent || !(r->duration_ms > 0) || !(r->onset_latency_ms >= 0))
+        return 0;
+    size_t on = a->pre + (size_t)floor(r->onset_latency_ms * per_ms);
+    size_t end = on + (size_t)ceil(2.0 * r->duration_ms * per_ms) + 1;
+    size_t half = (size_t)(0.5 * per_ms), b0 = on > a->pre + half ? on - half : a->pre;
+    if (end > a->len || on <= b0)
+        return 0;
+    for (size_t i = 0; i < a->n_sweeps; i++) {
+        double se, g = ncs_scale_fit(a->x + i * a->len, ref, b0, on, end, &se);
+        gain[i] = isfinite(g) ? g : 1.0;
+    }
+    return b0;
+}
+
+const char *ncs_hum_note(const ncs_hum *h, char *buf, size_t size)
+{
+    char f[16], uv[16];
+    edx_fmt_double(f, sizeof f, h->freq_hz, 2);
+    edx_fmt_double(uv, sizeof uv, h->rms_uv, 1);
+    snprintf(buf, size, "mains hum (%s Hz, %s uV RMS) taken out of the sweeps before measuring", f,
+             uv);
+    return buf;
 }

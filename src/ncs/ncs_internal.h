@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "edx/edf.h"
+#include "edx/ncs.h"
 #include "edx/study.h"
 
 /* Median of v[0..n) (n > 0); reorders v. */
@@ -146,5 +147,15 @@ typedef struct ncs_hum {
  * every sample. Needs at least 3 rows and row_t0_s. EDX_OK always (nothing
  * removed when the hum cannot be read). */
 int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs_hum *out);
+
+/* Each row's size against ref (the rows' average or median) for
+ * ncs_hum_remove: ncs_scale_fit over the response r measured on ref (onset
+ * to twice its duration later, about the mean of the 0.5 ms before the
+ * onset); 1 for every row when r is absent or does not fit in the rows.
+ * Returns the first column of that 0.5 ms, or 0 when the sizes are all 1. */
+size_t ncs_hum_gains(const ncs_aligned *a, const double *ref, const ncs_response *r, double *gain);
+
+/* The warning a test or site carries when hum was taken out (buf). */
+const char *ncs_hum_note(const ncs_hum *h, char *buf, size_t size);
 
 #endif /* EDX_NCS_INTERNAL_H */

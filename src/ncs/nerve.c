@@ -208,38 +208,12 @@ static void onset_from_all_sweeps(const ncs_aligned *a, const double *scale,
     r->onset_latency_ms = w.onset_latency_ms;
 }
 
-/* Each row's size against the average avg: ncs_scale_fit over the response
- * r measured on it (onset to twice its duration later, about the mean of
- * the 0.5 ms before the onset), 1 for every row when there is none. Returns
- * the column where the hum may be read from again after the stimulus
- * (hum.c reads it with the response in, at these sizes): that 0.5 ms
- * before the onset, or HUM_ART_MS after the stimulus without a response.
- * The artefact before it is left out: its size follows the stimulus
- * current, which rises from sweep to sweep, not the response's. */
+/* The hum is read before the stimulus and, after it, from 0.5 ms before
+ * the response's onset on (with the response in, at each row's size; the
+ * artefact before it left out: its size follows the stimulus current, which
+ * rises from sweep to sweep, not the response's), or from HUM_ART_MS after
+ * the stimulus without a response. */
 #define HUM_ART_MS 1.0
-static size_t row_gains(const ncs_aligned *a, const double *avg, const ncs_response *r,
-                        double *gain)
-{
-    double per_ms = a->fs_hz / 1000.0;
-    for (size_t i = 0; i < a->n_sweeps; i++)
-        gain[i] = 1.0;
-    size_t art = a->pre + (size_t)ceil(HUM_ART_MS * per_ms);
-    if (art > a->len)
-        art = a->len;
-    if (r->is_absent || !(r->duration_ms > 0))
-        return art;
-    size_t on = a->pre + (size_t)floor(r->onset_latency_ms * per_ms);
-    size_t end = on + (size_t)ceil(2.0 * r->duration_ms * per_ms) + 1;
-    size_t half = (size_t)(0.5 * per_ms), b0 = on > a->pre + half ? on - half : a->pre;
-    if (end > a->len || on <= b0)
-        return art;
-    for (size_t i = 0; i < a->n_sweeps; i++) {
-        double se, g = ncs_scale_fit(a->x + i * a->len, avg, b0, on, end, &se);
-        gain[i] = isfinite(g) ? g : 1.0;
-    }
-    return b0;
-}
-
 /* Mains hum taken out of the site's sweeps (hum.c) before they are
  * averaged: the sizes and the artefact's extent come from the average of
  * the sweeps as read and its measurement *r; when hum was taken out, avg
@@ -248,16 +222,17 @@ static int take_out_hum(ncs_aligned *a, const bool *use, const ncs_sweep_input *
                         double hi, double *avg, ncs_site_result *s)
 {
     double gain[NCS_ALIGNED_MAX];
+    size_t from = ncs_hum_gains(a, avg, &s->response, gain);
+    if (from == 0) {
+        from = a->pre + (size_t)ceil(HUM_ART_MS * a->fs_hz / 1000.0);
+        from = from < a->len ? from : a->len;
+    }
     ncs_hum h;
-    int rc = ncs_hum_remove(a, a->pre, row_gains(a, avg, &s->response, gain), gain, &h);
+    int rc = ncs_hum_remove(a, a->pre, from, gain, &h);
     if (rc != EDX_OK || !h.removed)
         return rc;
-    char msg[sizeof s->warnings[0]], f[16], uv[16];
-    edx_fmt_double(f, sizeof f, h.freq_hz, 2);
-    edx_fmt_double(uv, sizeof uv, h.rms_uv, 1);
-    snprintf(msg, sizeof msg,
-             "mains hum (%s Hz, %s uV RMS) taken out of the sweeps before averaging", f, uv);
-    site_warn(s, msg);
+    char msg[sizeof s->warnings[0]];
+    site_warn(s, ncs_hum_note(&h, msg, sizeof msg));
     average_rows(a, use, avg);
     return measure_quietly(in, lo, hi, &s->response);
 }
