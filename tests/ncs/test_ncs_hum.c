@@ -162,12 +162,17 @@ static void test_strong_hum_60(void **state)
     check_removed(&c);
 }
 
+/* Nothing taken out and the sweeps left bit for bit. Sweeps on one phase
+ * are given equal sizes: the hum they share is then exactly a waveform
+ * common to all of them. */
 static void check_left_alone(const hum_case *c)
 {
     for (uint64_t seed = 1; seed <= 8; seed++) {
         made *m = malloc(sizeof *m);
         assert_non_null(m);
         make(c, seed, m);
+        for (size_t i = 0; c->same_phase && i < c->n_rows; i++)
+            m->gain[i] = 1.0;
         double copy[MAX_ROWS * LEN];
         memcpy(copy, m->x, sizeof copy);
         ncs_hum h;
@@ -192,20 +197,7 @@ static void test_same_phase(void **state)
 {
     (void)state;
     hum_case c = {4, 5.0, 50.0, 1.0, true};
-    for (uint64_t seed = 1; seed <= 4; seed++) {
-        made *m = malloc(sizeof *m);
-        assert_non_null(m);
-        make(&c, seed, m);
-        for (size_t i = 0; i < c.n_rows; i++)
-            m->gain[i] = 1.0;
-        double copy[MAX_ROWS * LEN];
-        memcpy(copy, m->x, sizeof copy);
-        ncs_hum h;
-        assert_int_equal(ncs_hum_remove(&m->a, PRE, read_from, m->gain, &h), EDX_OK);
-        assert_false(h.removed);
-        assert_memory_equal(copy, m->x, sizeof copy);
-        free(m);
-    }
+    check_left_alone(&c);
 }
 
 static void test_two_sweeps(void **state)
