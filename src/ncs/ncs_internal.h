@@ -137,7 +137,7 @@ size_t ncs_scaled_mean(const ncs_aligned *a, const double *scale, double *avg);
 typedef struct ncs_hum {
     bool removed;   /* fitted beyond chance and subtracted */
     double freq_hz; /* the mains frequency that fitted best */
-    double rms_uv;  /* RMS of the fitted hum over the samples it was read from */
+    double rms_uv;  /* RMS of the hum taken out, about each sweep's mean (0: none) */
     double f_ratio; /* explained / residual variance per degree of freedom */
 } ncs_hum;
 
