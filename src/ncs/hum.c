@@ -92,10 +92,10 @@ typedef struct hum_work {
     double *z;
 } hum_work;
 
-/* sin and cos of h w for the harmonics, from those of w. */
-static void harmonics(double w, double *col)
+/* sin and cos of h w for the harmonics, from those of w (s1, c1). */
+static void harmonics_of(double s1, double c1, double *col)
 {
-    double c1 = cos(w), s1 = sin(w), c = c1, s = s1;
+    double c = c1, s = s1;
     int at = 1;
     for (int h = 0; h < N_HARM; h++) {
         while (at < harmonic[h]) {
@@ -108,16 +108,38 @@ static void harmonics(double w, double *col)
     }
 }
 
+static void harmonics(double w, double *col)
+{
+    harmonics_of(sin(w), cos(w), col);
+}
+
+/* The fundamental's phase at column k of row i (t runs to hours: the phase
+ * is reduced before the sine). */
+static double phase(const ncs_aligned *a, size_t i, size_t k, double f)
+{
+    return 2.0 * PI * fmod(f * (a->row_t0_s[i] + (double)k / a->fs_hz), 1.0);
+}
+
+/* Consecutive columns advance the phase by one step: the sine and cosine
+ * follow by rotation, set afresh at each run's start and every RESEED
+ * samples so that rounding cannot build up. */
+#define RESEED 64
 static void fill(const ncs_aligned *a, hum_work *w, double f, const double *gain)
 {
     size_t n = a->n_sweeps, m = w->n_k;
+    double step = 2.0 * PI * f / a->fs_hz, cs = cos(step), sn = sin(step);
     for (size_t i = 0; i < n; i++) {
-        double mean[NZ] = {0};
+        double mean[NZ] = {0}, s1 = 0, c1 = 1;
         for (size_t j = 0; j < m; j++) {
             double *z = w->z + (i * m + j) * NZ;
-            double t = a->row_t0_s[i] + (double)w->ks[j] / a->fs_hz;
-            /* t runs to hours: the phase is reduced before the sine */
-            harmonics(2.0 * PI * fmod(f * t, 1.0), z + 1);
+            if (j % RESEED == 0 || w->ks[j] != w->ks[j - 1] + 1) {
+                double ph = phase(a, i, w->ks[j], f);
+                s1 = sin(ph), c1 = cos(ph);
+            } else {
+                double c = c1 * cs - s1 * sn;
+                s1 = s1 * cs + c1 * sn, c1 = c;
+            }
+            harmonics_of(s1, c1, z + 1);
             z[0] = a->x[i * a->len + w->ks[j]];
             for (int c = 0; c < NZ; c++)
                 mean[c] += z[c] / (double)m;
@@ -238,8 +260,8 @@ static double subtract(ncs_aligned *a, double f, const double *coef)
     for (size_t i = 0; i < a->n_sweeps; i++) {
         double sum = 0, sum2 = 0;
         for (size_t k = 0; k < a->len; k++) {
-            double t = a->row_t0_s[i] + (double)k / a->fs_hz, h = 0;
-            harmonics(2.0 * PI * fmod(f * t, 1.0), col);
+            double h = 0;
+            harmonics(phase(a, i, k, f), col);
             for (int r = 0; r < N_COEF; r++)
                 h += coef[r] * col[r];
             a->x[i * a->len + k] -= h;
