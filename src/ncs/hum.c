@@ -81,15 +81,16 @@
 static const int harmonic[N_HARM] = {1, 3, 5, 7};
 static const double mains_hz[2] = {50.0, 60.0};
 
-/* The samples a fit is read from and their values: z holds, for row i
- * and the j-th usable column ks[j], the sample and the N_COEF hum columns
- * (NZ values), centred per row, then less their projection on the sizes
- * across the rows at each column. */
+/* The usable columns ks (outside [lo, hi)), and per sweep (n_sweeps each):
+ * the running sine and cosine of the fundamental (s1, c1), the means over
+ * the usable columns of the sample and of the N_COEF hum columns (mean,
+ * NZ values a sweep) and one column's values (z, NZ a sweep). The fit runs
+ * column by column, so its memory does not grow with the sweeps' length. */
 #define NZ (1 + N_COEF)
 typedef struct hum_work {
     size_t *ks;
     size_t n_k;
-    double *z;
+    double *s1, *c1, *mean, *z;
 } hum_work;
 
 /* sin and cos of h w for the harmonics, from those of w (s1, c1). */
@@ -124,41 +125,67 @@ static double phase(const ncs_aligned *a, size_t i, size_t k, double f)
  * follow by rotation, set afresh at each run's start and every RESEED
  * samples so that rounding cannot build up. */
 #define RESEED 64
-static void fill(const ncs_aligned *a, hum_work *w, double f, const double *gain)
+static void advance(const ncs_aligned *a, hum_work *w, size_t i, size_t j, double f, double cs,
+                    double sn)
+{
+    if (j % RESEED == 0 || w->ks[j] != w->ks[j - 1] + 1) {
+        double ph = phase(a, i, w->ks[j], f);
+        w->s1[i] = sin(ph), w->c1[i] = cos(ph);
+    } else {
+        double c = w->c1[i] * cs - w->s1[i] * sn;
+        w->s1[i] = w->s1[i] * cs + w->c1[i] * sn, w->c1[i] = c;
+    }
+}
+
+/* Sweep i's sample and hum columns at usable column j into z (NZ). */
+static void values_at(const ncs_aligned *a, hum_work *w, size_t i, size_t j, double f, double cs,
+                      double sn, double *z)
+{
+    advance(a, w, i, j, f, cs, sn);
+    harmonics_of(w->s1[i], w->c1[i], z + 1);
+    z[0] = a->x[i * a->len + w->ks[j]];
+}
+
+/* The normal equations at frequency f (A: N_COEF x N_COEF, lower half; b)
+ * and the sum of squares of the data, all after the levels (each sweep
+ * centred) and the response at each sweep's size (least squares over the
+ * sweeps at each column) are taken out. */
+static void normal_equations(const ncs_aligned *a, hum_work *w, double f, const double *gain,
+                             double *A, double *b, double *tss)
 {
     size_t n = a->n_sweeps, m = w->n_k;
-    double step = 2.0 * PI * f / a->fs_hz, cs = cos(step), sn = sin(step);
-    for (size_t i = 0; i < n; i++) {
-        double mean[NZ] = {0}, s1 = 0, c1 = 1;
-        for (size_t j = 0; j < m; j++) {
-            double *z = w->z + (i * m + j) * NZ;
-            if (j % RESEED == 0 || w->ks[j] != w->ks[j - 1] + 1) {
-                double ph = phase(a, i, w->ks[j], f);
-                s1 = sin(ph), c1 = cos(ph);
-            } else {
-                double c = c1 * cs - s1 * sn;
-                s1 = s1 * cs + c1 * sn, c1 = c;
-            }
-            harmonics_of(s1, c1, z + 1);
-            z[0] = a->x[i * a->len + w->ks[j]];
+    double step = 2.0 * PI * f / a->fs_hz, cs = cos(step), sn = sin(step), z[NZ], gg = 0;
+    memset(w->mean, 0, n * NZ * sizeof *w->mean);
+    for (size_t j = 0; j < m; j++) /* pass 1: each sweep's means */
+        for (size_t i = 0; i < n; i++) {
+            values_at(a, w, i, j, f, cs, sn, z);
             for (int c = 0; c < NZ; c++)
-                mean[c] += z[c] / (double)m;
+                w->mean[i * NZ + c] += z[c] / (double)m;
         }
-        for (size_t j = 0; j < m; j++)
-            for (int c = 0; c < NZ; c++)
-                w->z[(i * m + j) * NZ + c] -= mean[c];
-    }
-    double gg = 0;
     for (size_t i = 0; i < n; i++)
         gg += gain[i] * gain[i];
-    for (size_t j = 0; gg > 0 && j < m; j++) {
-        double proj[NZ] = {0}; /* the response at column j: least squares over the rows */
-        for (size_t i = 0; i < n; i++)
+    *tss = 0;
+    for (size_t j = 0; j < m; j++) { /* pass 2: centred, less the response */
+        double proj[NZ] = {0};
+        for (size_t i = 0; i < n; i++) {
+            double *zi = w->z + i * NZ;
+            values_at(a, w, i, j, f, cs, sn, zi);
+            for (int c = 0; c < NZ; c++) {
+                zi[c] -= w->mean[i * NZ + c];
+                proj[c] += gg > 0 ? gain[i] * zi[c] / gg : 0.0;
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            double *zi = w->z + i * NZ;
             for (int c = 0; c < NZ; c++)
-                proj[c] += gain[i] * w->z[(i * m + j) * NZ + c] / gg;
-        for (size_t i = 0; i < n; i++)
-            for (int c = 0; c < NZ; c++)
-                w->z[(i * m + j) * NZ + c] -= gain[i] * proj[c];
+                zi[c] -= gain[i] * proj[c];
+            for (int r = 0; r < N_COEF; r++) {
+                b[r] += zi[1 + r] * zi[0];
+                for (int c = 0; c <= r; c++)
+                    A[r * N_COEF + c] += zi[1 + r] * zi[1 + c];
+            }
+            *tss += zi[0] * zi[0];
+        }
     }
 }
 
@@ -201,17 +228,7 @@ static bool fit_at(const ncs_aligned *a, hum_work *w, double f, const double *ga
                    double *rss, double *tss)
 {
     double A[N_COEF * N_COEF] = {0}, b[N_COEF] = {0};
-    fill(a, w, f, gain);
-    *tss = 0;
-    for (size_t q = 0; q < a->n_sweeps * w->n_k; q++) {
-        const double *z = w->z + q * NZ, *col = z + 1;
-        for (int r = 0; r < N_COEF; r++) {
-            b[r] += col[r] * z[0];
-            for (int c = 0; c <= r; c++)
-                A[r * N_COEF + c] += col[r] * col[c];
-        }
-        *tss += z[0] * z[0];
-    }
+    normal_equations(a, w, f, gain, A, b, tss);
     for (int r = 0; r < N_COEF; r++)
         for (int c = r + 1; c < N_COEF; c++)
             A[r * N_COEF + c] = A[c * N_COEF + r];
@@ -277,7 +294,7 @@ int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs
     memset(out, 0, sizeof *out);
     if (a->n_sweeps < MIN_SWEEPS || a->row_t0_s == NULL)
         return EDX_OK;
-    hum_work w = {malloc(a->len * sizeof *w.ks), 0, NULL};
+    hum_work w = {malloc(a->len * sizeof *w.ks), 0, NULL, NULL, NULL, NULL};
     if (w.ks == NULL)
         return EDX_ERR_NOMEM;
     for (size_t k = 0; k < a->len; k++)
@@ -289,8 +306,12 @@ int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs
     double per_decorr = fmax(1.0, DECORR_MS * a->fs_hz / 1000.0);
     int rc = EDX_OK;
     if (resid_dof / per_decorr >= MIN_DOF_PER_COEF * N_COEF) {
-        w.z = malloc(a->n_sweeps * w.n_k * NZ * sizeof *w.z);
-        rc = w.z ? EDX_OK : EDX_ERR_NOMEM;
+        size_t n = a->n_sweeps;
+        w.s1 = malloc(n * (2 + 2 * NZ) * sizeof *w.s1);
+        w.c1 = w.s1 ? w.s1 + n : NULL;
+        w.mean = w.s1 ? w.s1 + 2 * n : NULL;
+        w.z = w.s1 ? w.s1 + 2 * n + n * NZ : NULL;
+        rc = w.s1 ? EDX_OK : EDX_ERR_NOMEM;
     }
     double coef[N_COEF], rss = 0, tss = 0, f = 0;
     if (w.z && best_fit(a, &w, gain, &f, coef, &rss, &tss)) {
@@ -300,7 +321,7 @@ int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs
     }
     if (out->removed)
         out->rms_uv = subtract(a, f, coef);
-    free(w.z);
+    free(w.s1);
     free(w.ks);
     return rc;
 }
