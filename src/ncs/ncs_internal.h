@@ -141,18 +141,21 @@ typedef struct ncs_hum {
     double f_ratio; /* explained / residual variance per degree of freedom */
 } ncs_hum;
 
-/* Fits mains hum (50 or 60 Hz with the 3rd and 5th harmonics, one phase in
- * recording time across all rows) to the samples of a's rows outside the
- * columns [lo, hi) and, when it explains beyond chance, subtracts it from
- * every sample. Needs at least 3 rows and row_t0_s. EDX_OK always (nothing
- * removed when the hum cannot be read). */
+/* Fits mains hum (50 or 60 Hz with the 3rd, 5th and 7th harmonics, one
+ * phase in recording time across all rows) to the samples of a's rows
+ * outside the columns [lo, hi), each row with its own level and a response
+ * common to the rows at the sizes gain[] (n_sweeps values), and, when it
+ * explains beyond chance, subtracts it from every sample. Needs at least 3
+ * rows and row_t0_s; nothing is removed when the hum cannot be read.
+ * EDX_OK, or EDX_ERR_NOMEM (a untouched). */
 int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs_hum *out);
 
 /* Each row's size against ref (the rows' average or median) for
  * ncs_hum_remove: ncs_scale_fit over the response r measured on ref (onset
  * to twice its duration later, about the mean of the 0.5 ms before the
  * onset); 1 for every row when r is absent or does not fit in the rows.
- * Returns the first column of that 0.5 ms, or 0 when the sizes are all 1. */
+ * Returns the first column of that 0.5 ms, or 0 when there is none (no
+ * response, or no pre-stimulus part and an onset within 0.5 ms). */
 size_t ncs_hum_gains(const ncs_aligned *a, const double *ref, const ncs_response *r, double *gain);
 
 /* The warning a test or site carries when hum was taken out (buf). */
