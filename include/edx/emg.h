@@ -338,7 +338,8 @@ typedef struct emg_options {
     double threshold_sd;     /* detection threshold, noise SDs (4.5) */
     double weak_sd;          /* lower threshold: candidates that may only join a train (3.5) */
     double detect_lo_hz;     /* detection band's lower edge (150 Hz) */
-    double match_ncc;        /* a discharge joins a train above this correlation (0.85) */
+    double match_ncc;        /* a discharge joins a train when its correlation with the train's
+                                mean reaches this share of what its noise allows (0.8) */
     double insertion_s;      /* skipped after each needle move (0.3) */
     size_t max_events;       /* bound on discharges kept (500000) */
 } emg_options;

@@ -82,7 +82,7 @@ typedef struct cls_rule {
 } cls_rule;
 
 /* Appends text to the rule's detail. */
-void cls_note(cls_rule *r, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void cls_note(cls_rule *r, const char *fmt, ...);
 
 /* The rules (rules_ncs.c, rules_emg.c). */
 void cls_rule_polyneuropathy(const cls_facts *f, cls_rule *r);

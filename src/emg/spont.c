@@ -61,7 +61,7 @@ void emg_options_default(emg_options *o)
     o->threshold_sd = 4.5;   /* ~0.1 false crossings/s of band-limited noise [E] */
     o->detect_lo_hz = 150.0; /* above the hum's fundamental and movement [E] */
     o->weak_sd = 3.5;        /* weak candidates: they only extend a train [E] */
-    o->match_ncc = 0.8;
+    o->match_ncc = 0.8;      /* of the noise-limited correlation (units.c) [E] */
     o->insertion_s = 0.3;    /* insertional activity < 300 ms [S85]; conventions */
     o->max_events = 500000;
 }
