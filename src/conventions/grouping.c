@@ -321,8 +321,9 @@ int study_set_finish(study_set *s)
         return EDX_ERR_INVALID;
     s->is_finished = true;
     size_t n = s->n_studies;
-    study *one = s->studies; /* one study per file, as added */
-    qsort(one, n, sizeof *one, cmp_file_study);
+    study *one = s->studies; /* one study per file, as added; NULL when none */
+    if (n > 1)
+        qsort(one, n, sizeof *one, cmp_file_study);
     study *groups = NULL;
     size_t n_groups = 0;
     int rc = EDX_OK;

@@ -50,7 +50,11 @@ int ncs_read_sweep(edf_file *f, int signal, const study_sweep *sw, double **uv, 
     const edf_signal *sig = edf_get_signal(f, signal);
     if (!sig || sig->sample_rate_hz <= 0 || !(sw->t1_s > sw->t0_s))
         return EDX_ERR_INVALID;
-    size_t cap = (size_t)((sw->t1_s - sw->t0_s) * sig->sample_rate_hz) + 2;
+    /* no window holds more samples than the signal (times from a damaged
+     * file can be absurd; the cast below must see a bounded value) */
+    double want = (sw->t1_s - sw->t0_s) * sig->sample_rate_hz;
+    double all = (double)edf_signal_samples(f, signal);
+    size_t cap = (size_t)(want < all ? want : all) + 2;
     *uv = malloc(cap * sizeof **uv);
     if (!*uv)
         return EDX_ERR_NOMEM;

@@ -589,9 +589,10 @@ static int check_input(const ncs_sweep_input *in, const ncs_response *out, edx_d
               in->fs_hz >= 1000.0 && in->fs_hz <= 1e6 && isfinite(in->stimulus_offset_s) &&
               in->stimulus_offset_s >= 0;
     if (ok) {
-        double stim = in->stimulus_offset_s * in->fs_hz;
-        size_t need = (size_t)ceil(stim) + (size_t)ceil(0.005 * in->fs_hz); /* >= 5 ms after */
-        ok = in->n >= need && in->n >= 16;
+        /* >= 5 ms after the stimulus, compared as doubles: an absurd offset
+         * must not reach a cast to size_t */
+        double need = ceil(in->stimulus_offset_s * in->fs_hz) + ceil(0.005 * in->fs_hz);
+        ok = (double)in->n >= need && in->n >= 16;
         for (size_t j = 0; ok && j < in->n; j++)
             ok = isfinite(in->uv[j]);
     }

@@ -149,10 +149,10 @@ int rpt_read_window(edf_file *f, int signal, double t0_s, double t1_s, double at
     const edf_signal *sig = edf_get_signal(f, signal);
     if (!sig || sig->sample_rate_hz <= 0 || !(t1_s > t0_s) || n_grid < 2)
         return EDX_ERR_INVALID;
-    double fs = sig->sample_rate_hz;
-    size_t cap = (size_t)((t1_s - t0_s) * fs) + 2;
-    if (cap > 50u * 1000 * 1000)
+    double fs = sig->sample_rate_hz, want = (t1_s - t0_s) * fs;
+    if (!(want <= 50e6)) /* before the cast: times from a damaged file can be absurd */
         return EDX_ERR_RANGE;
+    size_t cap = (size_t)want + 2;
     double *uv = malloc(cap * sizeof *uv), first_s = 0;
     size_t n = 0;
     if (!uv)
@@ -162,11 +162,11 @@ int rpt_read_window(edf_file *f, int signal, double t0_s, double t1_s, double at
         /* time of grid point i, from the reference time at0_s (the stimulus) */
         double t_ms = t0_ms + (t1_ms - t0_ms) * (double)i / (double)(n_grid - 1);
         double k = ((at0_s - first_s) + t_ms / 1000.0) * fs;
-        size_t k0 = k >= 0 ? (size_t)floor(k) : 0;
-        if (k < 0 || k0 + 1 >= n) {
+        if (!(k >= 0 && k + 1 < (double)n)) { /* outside (or absurd): before any cast */
             grid[i] = NAN;
             continue;
         }
+        size_t k0 = (size_t)floor(k);
         double frac = k - (double)k0;
         grid[i] = uv[k0] * (1 - frac) + uv[k0 + 1] * frac;
     }

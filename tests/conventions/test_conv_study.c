@@ -680,6 +680,18 @@ static void test_warning_bounds(void **state)
     study_set_free(set);
 }
 
+/* A run whose every file failed to open: no study, and nothing sorted
+ * (qsort may not be given the NULL array of an empty set). */
+static void test_empty_set(void **state)
+{
+    (void)state;
+    study_set *set;
+    assert_int_equal(study_set_new(&set), 0);
+    assert_int_equal(study_set_finish(set), 0);
+    assert_int_equal(set->n_studies, 0);
+    study_set_free(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_legacy_ambiguous),
         cmocka_unit_test(test_input_without_file),
         cmocka_unit_test(test_warning_bounds),
+        cmocka_unit_test(test_empty_set),
     };
     return cmocka_run_group_tests_name("conv_study", tests, setup, teardown);
 }

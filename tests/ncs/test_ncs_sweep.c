@@ -547,6 +547,13 @@ static void test_bad_input(void **state)
     assert_int_equal(ncs_measure_sweep(&in, -INFINITY, INFINITY, &r, &d), EDX_ERR_INVALID);
     assert_int_equal(edx_diags_count_code(&d, "NCS-INPUT"), 1);
     assert_int_equal(ncs_measure_sweep(NULL, -INFINITY, INFINITY, &r, &d), EDX_ERR_INVALID);
+    /* a stimulus time from a damaged file, beyond any sample count: rejected
+     * without converting it (the sanitizers flag an out-of-range cast) */
+    double y[64] = {0};
+    ncs_sweep_input far = input(y, 64, 1.23e15, NCS_MOTOR);
+    edx_diags_clear(&d);
+    assert_int_equal(ncs_measure_sweep(&far, -INFINITY, INFINITY, &r, &d), EDX_ERR_INVALID);
+    assert_int_equal(edx_diags_count_code(&d, "NCS-INPUT"), 1);
     edx_diags_free(&d);
 }
 
