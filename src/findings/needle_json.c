@@ -166,12 +166,19 @@ static double spontaneous(const study *s, const study_muscle *m, fnd_result *out
     edf_file *f = NULL;
     emg_spont_result r;
     int rc = edf_open(s->files[m->file].path, d, &f);
+    size_t n_diags = d->count;
     if (rc == EDX_OK)
         rc = emg_spont_analyse(f, m, NULL, &r, d);
     edf_close(f);
     if (rc != EDX_OK) {
-        json_array_append_new(warnings, json_sprintf("spontaneous activity not analysed: %s",
-                                                     edx_strerror(rc)));
+        /* the analyser's own reason (a sampling rate it cannot read: "...;
+         * not analysed") says more than the error's name */
+        if (rc == EDX_ERR_UNSUPPORTED && d->count > n_diags)
+            json_array_append_new(
+                warnings, json_sprintf("spontaneous activity: %s", d->items[d->count - 1].message));
+        else
+            json_array_append_new(
+                warnings, json_sprintf("spontaneous activity not analysed: %s", edx_strerror(rc)));
         json_object_set_new(j, "spontaneous", json_null());
         json_object_set_new(j, "events", json_null());
         return NAN;

@@ -129,6 +129,50 @@ static void analyse_samples(const double *x, bool annotated, emg_spont_result *r
     free(data);
 }
 
+/* A second of zeros at `per_record` samples per record of `duration`
+ * seconds: the rate the header states is per_record / duration. */
+static int analyse_rate(int per_record, const char *duration, edx_diags *d)
+{
+    edfb *b = edfb_new(EDFB_EDF);
+    int sig = edfb_add_signal(b, "EMG R TibAnt", per_record);
+    int32_t *zero = calloc((size_t)per_record, sizeof *zero);
+    edfb_set_samples(b, edfb_add_record(b), sig, zero, (size_t)per_record);
+    assert_int_equal(edfb_set(b, EDFB_DURATION, duration), 0);
+    uint8_t *data = NULL;
+    size_t size = 0;
+    assert_int_equal(edfb_build(b, &data, &size), 0);
+    edf_file *f = NULL;
+    assert_int_equal(edf_open_mem(data, size, "rate.edf", d, &f), EDX_OK);
+    study_muscle m;
+    study_epoch rest;
+    study_needle_site site;
+    muscle(&m, &rest, &site, true);
+    emg_spont_result res;
+    int rc = emg_spont_analyse(f, &m, NULL, &res, d);
+    if (rc == EDX_OK)
+        emg_spont_free(&res);
+    edf_close(f);
+    edfb_free(b);
+    free(data);
+    free(zero);
+    return rc;
+}
+
+/* Rates no needle EMG can be read at: named, not analysed. Below 4 kHz;
+ * and 2000 samples in a damaged 1 us record, 2 GHz, where buffers sized
+ * from the rate once failed as "out of memory". */
+static void test_rate_outside_needle_emg(void **state)
+{
+    (void)state;
+    edx_diags d;
+    edx_diags_init(&d);
+    assert_int_equal(analyse_rate(2000, "1", &d), EDX_ERR_UNSUPPORTED);
+    assert_int_equal(edx_diags_count_code(&d, "EMG-RATE-LOW"), 1);
+    assert_int_equal(analyse_rate(2000, "0.000001", &d), EDX_ERR_UNSUPPORTED);
+    assert_int_equal(edx_diags_count_code(&d, "EMG-RATE-HIGH"), 1);
+    edx_diags_free(&d);
+}
+
 static void analyse(bool annotated, bool voluntary, emg_spont_result *res)
 {
     scene sc;
@@ -317,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_dense_train_keeps_the_noise_level),
         cmocka_unit_test(test_dense_train_early_in_rest),
         cmocka_unit_test(test_missed_discharges_of_a_regular_train),
+        cmocka_unit_test(test_rate_outside_needle_emg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
