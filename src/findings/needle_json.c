@@ -166,14 +166,14 @@ static double spontaneous(const study *s, const study_muscle *m, fnd_result *out
     edf_file *f = NULL;
     emg_spont_result r;
     int rc = edf_open(s->files[m->file].path, d, &f);
-    size_t n_diags = d->count;
+    size_t n_diags = d ? d->count : 0; /* a NULL sink is allowed (edx_diag_add) */
     if (rc == EDX_OK)
         rc = emg_spont_analyse(f, m, NULL, &r, d);
     edf_close(f);
     if (rc != EDX_OK) {
         /* the analyser's own reason (a sampling rate it cannot read: "...;
          * not analysed") says more than the error's name */
-        if (rc == EDX_ERR_UNSUPPORTED && d->count > n_diags)
+        if (rc == EDX_ERR_UNSUPPORTED && d && d->count > n_diags)
             json_array_append_new(
                 warnings, json_sprintf("spontaneous activity: %s", d->items[d->count - 1].message));
         else
