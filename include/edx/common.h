@@ -132,6 +132,11 @@ int edx_read_small_file(const char *path, size_t max_bytes, char **out, size_t *
 
 /* ---- SHA-256 (src/common/hash.c, Nettle) -----------------------------------
  * Lower-case hex digests, 64 characters and a NUL. */
+/* No EMG or nerve conduction amplifier samples faster: a signal whose header
+ * says so has a damaged record duration, and the analysers decline it
+ * rather than size buffers from it. */
+#define EDX_MAX_RATE_HZ 1e6
+
 enum { EDX_SHA256_HEX_SIZE = 65 };
 void edx_sha256_hex(const void *data, size_t len, char hex[EDX_SHA256_HEX_SIZE]);
 /* Of a whole file, read in 64 KiB blocks; size_bytes may be NULL.

@@ -635,11 +635,9 @@ static int check_input(const study_muscle *m, const edf_signal *sig, edx_diags *
                      m->label, sig->sample_rate_hz);
         return EDX_ERR_UNSUPPORTED;
     }
-    /* No needle EMG amplifier samples faster than 1 MHz (the MUP analyser's
-     * and the nerve conduction sweeps' limit too): a header that says so has
-     * a damaged record duration, and buffers sized from it would not fit in
-     * memory ("out of memory" would name the wrong cause). */
-    if (sig->sample_rate_hz > 1e6) {
+    /* beyond any amplifier (EDX_MAX_RATE_HZ): buffers sized from it would not
+     * fit in memory, and "out of memory" would name the wrong cause */
+    if (sig->sample_rate_hz > EDX_MAX_RATE_HZ) {
         edx_diag_add(d, EDX_SEV_WARNING, "EMG-RATE-HIGH", EDX_LOC_NONE,
                      "%s: %.3g Hz is beyond any EMG amplifier (is the record duration "
                      "damaged?); not analysed",

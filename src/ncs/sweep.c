@@ -586,8 +586,8 @@ static void measure_off_tail(sweep_ctx *c, double *corr, ncs_response *r, size_t
 static int check_input(const ncs_sweep_input *in, const ncs_response *out, edx_diags *d)
 {
     bool ok = in != NULL && out != NULL && in->uv != NULL && isfinite(in->fs_hz) &&
-              in->fs_hz >= 1000.0 && in->fs_hz <= 1e6 && isfinite(in->stimulus_offset_s) &&
-              in->stimulus_offset_s >= 0;
+              in->fs_hz >= 1000.0 && in->fs_hz <= EDX_MAX_RATE_HZ &&
+              isfinite(in->stimulus_offset_s) && in->stimulus_offset_s >= 0;
     if (ok) {
         /* >= 5 ms after the stimulus, compared as doubles: an absurd offset
          * must not reach a cast to size_t */

@@ -110,6 +110,21 @@ static size_t near(const emg_spont_result *r, double t_ms, double tol_ms, emg_ty
     return n;
 }
 
+/* Analyses the muscle of an EDF in memory into res; the analyser's code. */
+static int analyse_edf(const uint8_t *data, size_t size, bool annotated, emg_spont_result *res,
+                       edx_diags *d)
+{
+    edf_file *f = NULL;
+    assert_int_equal(edf_open_mem(data, size, "scene.edf", d, &f), EDX_OK);
+    study_muscle m;
+    study_epoch rest;
+    study_needle_site site;
+    muscle(&m, &rest, &site, annotated);
+    int rc = emg_spont_analyse(f, &m, NULL, res, d);
+    edf_close(f);
+    return rc;
+}
+
 /* Writes x (SECONDS at FS) as an EDF and analyses its muscle into res. */
 static void analyse_samples(const double *x, bool annotated, emg_spont_result *res)
 {
@@ -117,14 +132,7 @@ static void analyse_samples(const double *x, bool annotated, emg_spont_result *r
     uint8_t *data = to_edf(x, &size);
     edx_diags d;
     edx_diags_init(&d);
-    edf_file *f = NULL;
-    assert_int_equal(edf_open_mem(data, size, "scene.edf", &d, &f), EDX_OK);
-    study_muscle m;
-    study_epoch rest;
-    study_needle_site site;
-    muscle(&m, &rest, &site, annotated);
-    assert_int_equal(emg_spont_analyse(f, &m, NULL, res, &d), EDX_OK);
-    edf_close(f);
+    assert_int_equal(analyse_edf(data, size, annotated, res, &d), EDX_OK);
     edx_diags_free(&d);
     free(data);
 }
@@ -141,17 +149,10 @@ static int analyse_rate(int per_record, const char *duration, edx_diags *d)
     uint8_t *data = NULL;
     size_t size = 0;
     assert_int_equal(edfb_build(b, &data, &size), 0);
-    edf_file *f = NULL;
-    assert_int_equal(edf_open_mem(data, size, "rate.edf", d, &f), EDX_OK);
-    study_muscle m;
-    study_epoch rest;
-    study_needle_site site;
-    muscle(&m, &rest, &site, true);
     emg_spont_result res;
-    int rc = emg_spont_analyse(f, &m, NULL, &res, d);
+    int rc = analyse_edf(data, size, true, &res, d);
     if (rc == EDX_OK)
         emg_spont_free(&res);
-    edf_close(f);
     edfb_free(b);
     free(data);
     free(zero);

@@ -64,7 +64,7 @@ int emg_mup_new(double fs_hz, edx_diags *diags, emg_mup_analyser **out)
     if (!out)
         return EDX_ERR_INVALID;
     *out = NULL;
-    if (!(fs_hz >= EMG_MUP_MIN_RATE_HZ) || fs_hz > 1e6) {
+    if (!(fs_hz >= EMG_MUP_MIN_RATE_HZ) || fs_hz > EDX_MAX_RATE_HZ) {
         edx_diag_add(diags, EDX_SEV_ERROR, "EMG-MUP-RATE", EDX_LOC_NONE,
                      "sampled at %.0f Hz: MUP analysis needs at least %.0f Hz", fs_hz,
                      EMG_MUP_MIN_RATE_HZ);
