@@ -298,15 +298,19 @@ static bool other_units(const emg_event *e, double typical_uv, double before_s, 
  * the burst missed its neighbour comes sooner [E]. */
 #define OUT_OF_BURST_INTERVALS 3.0
 
+/* Two of a unit's discharges are on its rhythm when the interval between
+ * them lies within RHYTHM_FIT of a whole number of its intervals within
+ * bursts: within a burst the unit fires at its steady rate [S43] [E]. */
+#define RHYTHM_FIT 0.25
+
 /* A discharge between two of its unit's that are one interval within
- * bursts apart (within INTRUDER_FIT of it), of another size than the
- * unit's: the unit fired at both at its steady rate [S43], and the one
- * between, of another size (OTHER_UNIT_SIZE), is another unit's [E]. */
-#define INTRUDER_FIT 0.25
+ * bursts apart (on its rhythm), of another size than the unit's: the unit
+ * fired at both at its steady rate [S43], and the one between, of another
+ * size (OTHER_UNIT_SIZE), is another unit's [E]. */
 static bool intruder(const emg_event *e, double typical_uv, double intra_s, double before_s,
                      double after_s)
 {
-    return fabs(before_s + after_s - intra_s) <= INTRUDER_FIT * intra_s &&
+    return fabs(before_s + after_s - intra_s) <= RHYTHM_FIT * intra_s &&
            fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv;
 }
 
@@ -314,6 +318,37 @@ static bool out_of_bursts(double intra_s, double before_s, double after_s)
 {
     return before_s > OUT_OF_BURST_INTERVALS * intra_s &&
            after_s > OUT_OF_BURST_INTERVALS * intra_s;
+}
+
+/* A discharge beside a burst: its unit's nearest discharge (near_s away)
+ * on one side, none within OUT_OF_BURST_INTERVALS on the other (far_s of
+ * quiet), and the interval to that neighbour off the unit's rhythm - more
+ * than one interval within bursts and no whole number of them, counting up
+ * to two discharges of the burst missed between. A burst's first and last
+ * discharges keep its steady rate [S43]; one off it fired alone, beside
+ * the burst: a fasciculation [S34] [E; simulator corpus C, 352 studies:
+ * of the discharges of myokymic trains beside a burst, 4 of the 40,300
+ * myokymic ones lie off the rhythm and 43 of the 98 fasciculations of
+ * other units taken into the trains; fasciculation sensitivity 91.2 ->
+ * 92.0 %, precision 96.8 % both]. */
+static bool beside_burst(double intra_s, double near_s, double far_s)
+{
+    if (!(intra_s > 0) || !(far_s > OUT_OF_BURST_INTERVALS * intra_s))
+        return false;
+    double q = near_s / intra_s, k = floor(q + 0.5);
+    return q > 1.0 && k <= OUT_OF_BURST_INTERVALS && fabs(q - k) > RHYTHM_FIT;
+}
+
+/* beside_burst on the side of the nearer neighbour, when that neighbour
+ * lies within the rest analysed (before_s, after_s: to the unit's previous
+ * and next discharges; room_*: to the ends of the rest analysed). */
+static bool beside_a_burst(double intra_s, double before_s, double after_s, double room_before_s,
+                           double room_after_s)
+{
+    if (before_s <= after_s)
+        return before_s <= room_before_s &&
+               beside_burst(intra_s, before_s, fmin(after_s, room_after_s));
+    return after_s <= room_after_s && beside_burst(intra_s, after_s, fmin(before_s, room_before_s));
 }
 
 /* How far the rest analysed around t reaches before and after it (spans in
@@ -360,6 +395,7 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
             ((quiet_before_s > EMG_ISOLATED_S && quiet_after_s > EMG_ISOLATED_S) ||
              (r->trains[k].type == EMG_MYOKYMIC &&
               (out_of_bursts(intra_s, quiet_before_s, quiet_after_s) ||
+               beside_a_burst(intra_s, gap_s[i], after_s, room_before_s, room_after_s) ||
                intruder(e, typical_uv[k], intra_s, gap_s[i], after_s))) ||
              other_units(e, typical_uv[k], quiet_before_s, quiet_after_s)))
             e->type = EMG_FASCICULATION;
