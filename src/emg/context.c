@@ -66,24 +66,70 @@ static bool event_is_mup_sized(const emg_event *e)
  * overlapped to be measured alone [E]. */
 #define ONE_SPIKE_S 0.002
 
+/* A discharge more than this many of its unit's intervals within bursts
+ * (their median, the train's burst_within_ms) from each of its unit's
+ * others is outside the bursts: within one, the
+ * unit fires at its steady rate [S43], so even with a discharge or two of
+ * the burst missed its neighbour comes sooner [E]. */
+#define OUT_OF_BURST_INTERVALS 3.0
+
+/* Two of a unit's discharges are on its rhythm when the interval between
+ * them lies within RHYTHM_FIT of a whole number of its intervals within
+ * bursts, up to OUT_OF_BURST_INTERVALS (two discharges of the burst missed
+ * between): within a burst the unit fires at its steady rate [S43] [E].
+ * q: the interval in intervals within bursts. */
+#define RHYTHM_FIT 0.25
+static bool on_rhythm(double q)
+{
+    double k = floor(q + 0.5);
+    return k >= 1 && k <= OUT_OF_BURST_INTERVALS && fabs(q - k) <= RHYTHM_FIT;
+}
+
+/* Whether discharge i lies on the rhythm of bursting train `unit`: the
+ * interval to the train's discharge before it or after it is. */
+static bool on_rhythm_of(const emg_spont_result *r, size_t i, uint32_t unit)
+{
+    const emg_event *e = &r->events[i];
+    double intra_s = r->trains[unit - 1].burst_within_ms / 1000.0;
+    if (!(intra_s > 0))
+        return true; /* no rhythm known: nothing tells it apart */
+    double reach_s = (OUT_OF_BURST_INTERVALS + 1.0) * intra_s;
+    for (size_t j = i; j-- > 0 && e->time_s - r->events[j].time_s <= reach_s;)
+        if (r->events[j].unit == unit) {
+            if (on_rhythm((e->time_s - r->events[j].time_s) / intra_s))
+                return true;
+            break;
+        }
+    for (size_t j = i + 1; j < r->n_events && r->events[j].time_s - e->time_s <= reach_s; j++)
+        if (r->events[j].unit == unit)
+            return on_rhythm((r->events[j].time_s - e->time_s) / intra_s);
+    return false;
+}
+
 /* A busy neighbour; a fasciculation neighbour counts only when larger, any
  * other only when at least half as large: a small end-plate spike or
  * fibrillation beside a large discharge does not make it part of that
  * activity [E]. A myokymic unit's potential keeps its size from burst to
- * burst, so a discharge of another size beside one of its discharges (not
- * on its spike) is another unit firing meanwhile, not a piece of the burst
- * [S43]; a neuromyotonic train's size wanes as it fires [S44], so there
- * size tells nothing. */
+ * burst, and within a burst it fires at its steady rate [S43], so a
+ * discharge beside one of its discharges (not on its spike) of another
+ * size, or off the unit's rhythm, is another unit firing meanwhile, not a
+ * piece of the burst (one of the burst's discharges the template matching
+ * gave to no train falls on the rhythm) [E; simulator corpus C, 352
+ * studies: fasciculation sensitivity 92.0 -> 92.5 %, precision 96.8 %
+ * both]; a neuromyotonic train's size wanes as it fires [S44], so there
+ * neither tells anything. */
 #define BUSY_MIN_RATIO 0.5
-static bool bigger_busy(const emg_spont_result *r, const emg_event *o, const emg_event *e)
+static bool bigger_busy(const emg_spont_result *r, const emg_event *o, size_t i)
 {
+    const emg_event *e = &r->events[i];
     if (o->type == EMG_FASCICULATION && o->amplitude_uv < e->amplitude_uv)
         return false;
     if (o->amplitude_uv < BUSY_MIN_RATIO * e->amplitude_uv)
         return false;
     if (o->type == EMG_MYOKYMIC && fabs(o->time_s - e->time_s) > ONE_SPIKE_S) {
         double typical_uv = r->trains[o->unit - 1].shape.amplitude_uv;
-        if (fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv)
+        if (fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv ||
+            !on_rhythm_of(r, i, o->unit))
             return false;
     }
     return is_busy(r, o);
@@ -241,10 +287,10 @@ int emg_fasc_context(emg_spont_result *r)
             continue;
         bool busy = !event_is_mup_sized(e);
         for (size_t j = i; j-- > 0 && e->time_s - r->events[j].time_s <= CONTEXT_S && !busy;)
-            busy = r->events[j].unit != e->unit && bigger_busy(r, &r->events[j], e);
+            busy = r->events[j].unit != e->unit && bigger_busy(r, &r->events[j], i);
         for (size_t j = i + 1;
              j < r->n_events && r->events[j].time_s - e->time_s <= CONTEXT_S && !busy; j++)
-            busy = r->events[j].unit != e->unit && bigger_busy(r, &r->events[j], e);
+            busy = r->events[j].unit != e->unit && bigger_busy(r, &r->events[j], i);
         if (busy)
             e->flag_busy = 1;
     }
@@ -291,18 +337,6 @@ static bool other_units(const emg_event *e, double typical_uv, double before_s, 
            fabs(e->amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv;
 }
 
-/* A discharge more than this many of its unit's intervals within bursts
- * (their median, the train's burst_within_ms) from each of its unit's
- * others is outside the bursts: within one, the
- * unit fires at its steady rate [S43], so even with a discharge or two of
- * the burst missed its neighbour comes sooner [E]. */
-#define OUT_OF_BURST_INTERVALS 3.0
-
-/* Two of a unit's discharges are on its rhythm when the interval between
- * them lies within RHYTHM_FIT of a whole number of its intervals within
- * bursts: within a burst the unit fires at its steady rate [S43] [E]. */
-#define RHYTHM_FIT 0.25
-
 /* A discharge between two of its unit's that are one interval within
  * bursts apart (on its rhythm), of another size than the unit's: the unit
  * fired at both at its steady rate [S43], and the one between, of another
@@ -335,8 +369,8 @@ static bool beside_burst(double intra_s, double near_s, double far_s)
 {
     if (!(intra_s > 0) || !(far_s > OUT_OF_BURST_INTERVALS * intra_s))
         return false;
-    double q = near_s / intra_s, k = floor(q + 0.5);
-    return q > 1.0 && k <= OUT_OF_BURST_INTERVALS && fabs(q - k) > RHYTHM_FIT;
+    double q = near_s / intra_s;
+    return q > 1.0 && q < OUT_OF_BURST_INTERVALS + 0.5 && !on_rhythm(q);
 }
 
 /* beside_burst on the side of the nearer neighbour, when that neighbour

@@ -237,12 +237,14 @@ static void test_isolated_from_bursts(void **state)
 }
 
 /* A fasciculation beside another unit's discharges (emg_fasc_context): a
- * myokymic unit's (1, 1000 uV) neighbour of another size, off its spike,
- * is another unit firing meanwhile and stays a fasciculation; one of the
- * burst's own size, one on the spike (within 2 ms) and one beside a
- * neuromyotonic train (2), whose size wanes, are not placed. A discharge
- * whose extent fills its whole window never settled: no simple MUP, unless
- * polyphasic. One line per discharge. */
+ * myokymic unit's (1, 1000 uV, 15 ms intervals within bursts) neighbour of
+ * another size, off its spike, is another unit firing meanwhile and stays
+ * a fasciculation; so does one of the burst's own size off the unit's
+ * rhythm (7 ms after its last discharge). One of the burst's size on its
+ * rhythm (where a discharge of the burst is missing), one on the spike
+ * (within 2 ms) and one beside a neuromyotonic train (2), whose size
+ * wanes, are not placed. A discharge whose extent fills its whole window
+ * never settled: no simple MUP, unless polyphasic. One line per discharge. */
 static void test_fasciculation_beside_bursts(void **state)
 {
     (void)state;
@@ -255,12 +257,14 @@ static void test_fasciculation_beside_bursts(void **state)
     } ev[] = {
         {1.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {1.012, 3, 600, 9.0f, 3, EMG_FASCICULATION},
         {1.030, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {2.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
-        {2.012, 4, 950, 9.0f, 3, EMG_UNCLASSIFIED},  {2.030, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
+        {2.015, 4, 950, 9.0f, 3, EMG_UNCLASSIFIED},  {2.030, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
         {3.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {3.0015, 5, 600, 9.0f, 3, EMG_UNCLASSIFIED},
         {4.000, 2, 700, 4.0f, 3, EMG_NEUROMYOTONIC}, {4.012, 6, 600, 9.0f, 3, EMG_UNCLASSIFIED},
         {6.000, 7, 600, 32.1f, 3, EMG_UNCLASSIFIED}, {7.000, 8, 600, 32.1f, 6, EMG_FASCICULATION},
+        {8.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {8.015, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
+        {8.022, 9, 950, 9.0f, 3, EMG_FASCICULATION},
     };
-    enum { N = sizeof ev / sizeof ev[0], N_UNITS = 8 };
+    enum { N = sizeof ev / sizeof ev[0], N_UNITS = 9 };
     emg_train tr[N_UNITS];
     emg_event events[N];
     memset(tr, 0, sizeof tr);
@@ -268,6 +272,7 @@ static void test_fasciculation_beside_bursts(void **state)
     for (size_t k = 0; k < N_UNITS; k++)
         tr[k].type = k == 0 ? EMG_MYOKYMIC : k == 1 ? EMG_NEUROMYOTONIC : EMG_FASCICULATION;
     tr[0].shape.amplitude_uv = 1000.0;
+    tr[0].burst_within_ms = 15.0;
     for (size_t k = 0; k < N; k++) {
         events[k].time_s = ev[k].time_s;
         events[k].unit = ev[k].unit;
