@@ -53,6 +53,11 @@ emg_type emg_classify_train(const emg_train *t);
 #define EMG_RUN_MIN_N 5
 #define EMG_POLYPHASIC 5
 
+/* MUP-sized at rest: > ~100 uV, > ~5 ms (clinical.md 1.3); FPs 0.1-3.6 mV,
+ * ALS TA 123-1480 uV, 2.8-23.9 ms [S28]: the shortest, 2.8 ms. */
+#define EMG_MUP_MIN_UV 100.0
+#define EMG_FP_MIN_MS 2.8
+
 /* Neuromyotonic: one motor unit firing above 150 Hz [S44] (clinical.md
  * 1.1), five discharges at least to tell (trains.c's rule, split.c's runs)
  * [E]. */
@@ -286,6 +291,7 @@ int emg_end_plate_amid(emg_spont_result *r);
  * within 20 ms of other high-rate or voluntary activity, or not MUP-sized
  * themselves, become unclassified. EDX_OK or EDX_ERR_NOMEM. */
 int emg_fasc_context(emg_spont_result *r);
+int emg_fired_alone(emg_spont_result *r);
 
 /* Discharges of a myokymic or neuromyotonic train with none of the train's
  * others within 250 ms on either side, MUP-sized, become fasciculations

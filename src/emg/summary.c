@@ -454,6 +454,8 @@ int emg_summarise(emg_spont_result *r, const emg_units *u, const study_muscle *m
     if (!rc)
         rc = emg_fasc_context(r);
     if (!rc)
+        rc = emg_fired_alone(r);
+    if (!rc)
         rc = count_types(r);
     if (rc)
         return rc;

@@ -52,16 +52,14 @@
 /* End-plate noise (miniature end-plate potentials): monophasic negative,
  * ~10-40 uV, < 100 uV [S53]; physiological and never a discharge. */
 #define EP_NOISE_MAX_UV 100.0
-/* MUP-sized at rest: > ~100 uV, > ~5 ms (clinical.md 1.3); FPs 0.1-3.6 mV,
- * ALS TA 123-1480 uV, 2.8-23.9 ms [S28]; polyphasic: EMG_POLYPHASIC [S55]. */
-#define MUP_MIN_UV 100.0
+/* MUP-sized at rest: EMG_MUP_MIN_UV, > ~5 ms (clinical.md 1.3);
+ * polyphasic: EMG_POLYPHASIC [S55]. */
 #define MUP_MIN_MS 5.0
-/* ... and a brief one, down to the shortest FP of [S28] (2.8 ms), when it
+/* ... and a brief one, down to the shortest FP of [S28] (EMG_FP_MIN_MS), when it
  * is larger than a fibrillation potential's 20-300 uV [S52] and, when it
  * starts negative, than two end-plate spikes (100-200 uV each [S53])
  * summed: a single muscle fibre's spike of that size is rare, and fires
  * regularly [S51], which the fibrillation rule tests first. */
-#define FP_MIN_MS 2.8
 #define FIB_TYPICAL_MAX_UV 300.0
 #define EP_PAIR_MAX_UV 400.0
 /* Isolated fasciculation: ISI > 250 ms on both sides [S34]: EMG_ISOLATED_S. */
@@ -457,8 +455,8 @@ static bool is_regular(const emg_train *t)
 bool emg_is_mup_sized(double amplitude_uv, double duration_ms, int phases, int first_polarity)
 {
     double large_uv = first_polarity < 0 ? EP_PAIR_MAX_UV : FIB_TYPICAL_MAX_UV;
-    bool brief_but_large = duration_ms >= FP_MIN_MS && amplitude_uv > large_uv;
-    return amplitude_uv >= MUP_MIN_UV && phases >= 2 &&
+    bool brief_but_large = duration_ms >= EMG_FP_MIN_MS && amplitude_uv > large_uv;
+    return amplitude_uv >= EMG_MUP_MIN_UV && phases >= 2 &&
            (duration_ms > MUP_MIN_MS || phases >= EMG_POLYPHASIC || brief_but_large);
 }
 
@@ -518,7 +516,7 @@ static emg_type high_rate(const emg_train *t)
 {
     const emg_features *f = &t->shape;
     if (t->n >= EMG_NEUROMYOTONIC_MIN_N && t->rate_hz > EMG_NEUROMYOTONIC_HZ &&
-        f->amplitude_uv >= MUP_MIN_UV && t->regular_fraction >= NEUROMYOTONIC_REGULAR)
+        f->amplitude_uv >= EMG_MUP_MIN_UV && t->regular_fraction >= NEUROMYOTONIC_REGULAR)
         return EMG_NEUROMYOTONIC;
     /* CRD: rigidly regular; above the fibrillation range (15 Hz [S52]) a
      * steady rate (no waxing and waning [S45]) is enough, below it the

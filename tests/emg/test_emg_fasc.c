@@ -291,6 +291,53 @@ static void test_fasciculation_beside_bursts(void **state)
                      emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
 }
 
+/* Potentials that fire alone (emg_fired_alone): an unplaced 250 uV, 4 ms
+ * biphasic potential whose generator fired once, with nothing within 50 ms
+ * and nothing of MUP size within 250 ms, is a fasciculation of a small
+ * unit. Not so: one with a small spike 30 ms away (end-plate activity), one
+ * with a MUP-sized discharge 150 ms away, one of an end-plate spike's size
+ * (180 uV), one briefer than the shortest fasciculation potential (2 ms),
+ * one of a generator that fired three times, one that fills its whole
+ * window, a monophasic one. One line per discharge. */
+static void test_fired_alone(void **state)
+{
+    (void)state;
+    static const struct {
+        double time_s;
+        uint32_t unit;
+        float amplitude_uv, duration_ms;
+        uint8_t phases;
+        emg_type want;
+    } ev[] = {
+        {1.000, 1, 250, 4.0f, 2, EMG_FASCICULATION}, {2.000, 2, 250, 4.0f, 2, EMG_UNCLASSIFIED},
+        {2.030, 3, 50, 1.5f, 2, EMG_UNCLASSIFIED},   {3.000, 4, 250, 4.0f, 2, EMG_UNCLASSIFIED},
+        {3.150, 5, 300, 9.0f, 3, EMG_UNCLASSIFIED},  {4.000, 6, 180, 4.0f, 2, EMG_UNCLASSIFIED},
+        {5.000, 7, 250, 2.0f, 2, EMG_UNCLASSIFIED},  {6.000, 8, 250, 4.0f, 2, EMG_UNCLASSIFIED},
+        {7.000, 9, 250, 32.0f, 3, EMG_UNCLASSIFIED}, {8.000, 10, 250, 4.0f, 1, EMG_UNCLASSIFIED},
+    };
+    enum { N = sizeof ev / sizeof ev[0], N_UNITS = 10 };
+    emg_train tr[N_UNITS];
+    emg_event events[N];
+    memset(tr, 0, sizeof tr);
+    memset(events, 0, sizeof events);
+    for (size_t k = 0; k < N; k++) {
+        events[k].time_s = ev[k].time_s;
+        events[k].unit = ev[k].unit;
+        events[k].type = EMG_UNCLASSIFIED;
+        events[k].amplitude_uv = ev[k].amplitude_uv;
+        events[k].duration_ms = ev[k].duration_ms;
+        events[k].phases = ev[k].phases;
+        events[k].first_polarity = -1;
+        tr[ev[k].unit - 1].n = ev[k].unit == 8 ? 3 : 1; /* unit 8 fired twice more elsewhere */
+    }
+    emg_spont_result r = synth_result(tr, N_UNITS, events, N);
+    assert_int_equal(emg_fired_alone(&r), EDX_OK);
+    for (size_t k = 0; k < N; k++)
+        if (events[k].type != ev[k].want)
+            fail_msg("discharge at %.3f s of unit %u: got %s, want %s", ev[k].time_s, ev[k].unit,
+                     emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_very_short_intervals_are_not_myokymic),
         cmocka_unit_test(test_isolated_from_bursts),
         cmocka_unit_test(test_fasciculation_beside_bursts),
+        cmocka_unit_test(test_fired_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
