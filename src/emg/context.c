@@ -451,23 +451,27 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
  * fasciculation [S34], even when briefer than a MUP's usual 5 ms (a small
  * motor unit whose low tails the noise hides: a duration read on one noisy
  * sweep runs short). Alone: its generator fired at most twice in the rest
- * analysed (a fibrillating fibre fires on, regularly [S51, S52]), no other
+ * analysed (a fibrillating fibre fires on, regularly [S51, S52]) or else
+ * fires at high rate (above HIGH_RATE_HZ: in bursts or cramps, which a
+ * hyperexcitable motor axon also fires alone between, as
+ * emg_isolated_from_bursts has it), no other
  * discharge lies within BRIEF_QUIET_S (end-plate spikes fire in irregular
  * runs, up to tens of Hz, with very short intervals [S53, S47]: 50 ms is
  * the interval at 20 Hz), and none of MUP size (EMG_MUP_MIN_UV) within
  * EMG_ISOLATED_S (isolated from motor unit activity [S34]). One that fills
  * its whole window never settled: no simple potential [E; simulator corpus
- * C, 352 studies: 23 fasciculations more found, no other discharge taken
- * for one; corpora A, B, D: 4, 2 and 6 more, none taken]. */
+ * C, 352 studies: 30 fasciculations more found, no other discharge taken
+ * for one]. */
 #define EP_SPIKE_MAX_UV 200.0
 #define BRIEF_QUIET_S 0.050
 
 static bool may_fire_alone(const emg_spont_result *r, const emg_event *e)
 {
     const emg_train *t = &r->trains[e->unit - 1];
-    return e->type == EMG_UNCLASSIFIED && t->type == EMG_UNCLASSIFIED && t->n <= 2 &&
-           e->phases >= 2 && e->duration_ms >= EMG_FP_MIN_MS &&
-           e->duration_ms < EMG_PRE_MS + EMG_POST_MS && e->amplitude_uv > EP_SPIKE_MAX_UV;
+    return e->type == EMG_UNCLASSIFIED && t->type == EMG_UNCLASSIFIED &&
+           (t->n <= 2 || t->rate_hz > HIGH_RATE_HZ) && e->phases >= 2 &&
+           e->duration_ms >= EMG_FP_MIN_MS && e->duration_ms < EMG_PRE_MS + EMG_POST_MS &&
+           e->amplitude_uv > EP_SPIKE_MAX_UV;
 }
 
 /* Whether discharge o, dt_s from the candidate, breaks its isolation. */

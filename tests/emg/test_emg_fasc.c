@@ -298,7 +298,9 @@ static void test_fasciculation_beside_bursts(void **state)
  * with a MUP-sized discharge 150 ms away, one of an end-plate spike's size
  * (180 uV), one briefer than the shortest fasciculation potential (2 ms),
  * one of a generator that fired three times, one that fills its whole
- * window, a monophasic one. One line per discharge. */
+ * window, a monophasic one. A generator that fires in bursts (30 Hz) may
+ * fire alone as well; one that fires slowly on (4 Hz) is no fasciculating
+ * unit. One line per discharge. */
 static void test_fired_alone(void **state)
 {
     (void)state;
@@ -309,13 +311,14 @@ static void test_fired_alone(void **state)
         uint8_t phases;
         emg_type want;
     } ev[] = {
-        {1.000, 1, 250, 4.0f, 2, EMG_FASCICULATION}, {2.000, 2, 250, 4.0f, 2, EMG_UNCLASSIFIED},
-        {2.030, 3, 50, 1.5f, 2, EMG_UNCLASSIFIED},   {3.000, 4, 250, 4.0f, 2, EMG_UNCLASSIFIED},
-        {3.150, 5, 300, 9.0f, 3, EMG_UNCLASSIFIED},  {4.000, 6, 180, 4.0f, 2, EMG_UNCLASSIFIED},
-        {5.000, 7, 250, 2.0f, 2, EMG_UNCLASSIFIED},  {6.000, 8, 250, 4.0f, 2, EMG_UNCLASSIFIED},
-        {7.000, 9, 250, 32.0f, 3, EMG_UNCLASSIFIED}, {8.000, 10, 250, 4.0f, 1, EMG_UNCLASSIFIED},
+        {1.000, 1, 250, 4.0f, 2, EMG_FASCICULATION},  {2.000, 2, 250, 4.0f, 2, EMG_UNCLASSIFIED},
+        {2.030, 3, 50, 1.5f, 2, EMG_UNCLASSIFIED},    {3.000, 4, 250, 4.0f, 2, EMG_UNCLASSIFIED},
+        {3.150, 5, 300, 9.0f, 3, EMG_UNCLASSIFIED},   {4.000, 6, 180, 4.0f, 2, EMG_UNCLASSIFIED},
+        {5.000, 7, 250, 2.0f, 2, EMG_UNCLASSIFIED},   {6.000, 8, 250, 4.0f, 2, EMG_UNCLASSIFIED},
+        {7.000, 9, 250, 32.0f, 3, EMG_UNCLASSIFIED},  {8.000, 10, 250, 4.0f, 1, EMG_UNCLASSIFIED},
+        {9.000, 11, 250, 4.0f, 2, EMG_FASCICULATION}, {10.000, 12, 250, 4.0f, 2, EMG_UNCLASSIFIED},
     };
-    enum { N = sizeof ev / sizeof ev[0], N_UNITS = 10 };
+    enum { N = sizeof ev / sizeof ev[0], N_UNITS = 12 };
     emg_train tr[N_UNITS];
     emg_event events[N];
     memset(tr, 0, sizeof tr);
@@ -330,6 +333,10 @@ static void test_fired_alone(void **state)
         events[k].first_polarity = -1;
         tr[ev[k].unit - 1].n = ev[k].unit == 8 ? 3 : 1; /* unit 8 fired twice more elsewhere */
     }
+    /* units 11 and 12 fired 40 times elsewhere: 11 in bursts (30 Hz), 12 slowly */
+    tr[10].n = tr[11].n = 40;
+    tr[10].rate_hz = 30.0;
+    tr[11].rate_hz = 4.0;
     emg_spont_result r = synth_result(tr, N_UNITS, events, N);
     assert_int_equal(emg_fired_alone(&r), EDX_OK);
     for (size_t k = 0; k < N; k++)
