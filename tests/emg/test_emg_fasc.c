@@ -236,6 +236,40 @@ static void test_isolated_from_bursts(void **state)
                      emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
 }
 
+/* One discharge of a context test: where, whose, its size and shape, and
+ * the class it must end with. */
+typedef struct shaped_case {
+    double time_s;
+    uint32_t unit;
+    float amplitude_uv, duration_ms;
+    uint8_t phases;
+    emg_type want;
+} shaped_case;
+
+/* events[k] from c[k], of its train's class, first deflection `polarity`. */
+static void shaped_events(const shaped_case *c, size_t n, const emg_train *tr, int polarity,
+                          emg_event *events)
+{
+    memset(events, 0, n * sizeof *events);
+    for (size_t k = 0; k < n; k++) {
+        events[k].time_s = c[k].time_s;
+        events[k].unit = c[k].unit;
+        events[k].type = (uint8_t)tr[c[k].unit - 1].type;
+        events[k].amplitude_uv = c[k].amplitude_uv;
+        events[k].duration_ms = c[k].duration_ms;
+        events[k].phases = c[k].phases;
+        events[k].first_polarity = (int8_t)polarity;
+    }
+}
+
+static void expect_types(const shaped_case *c, size_t n, const emg_event *events)
+{
+    for (size_t k = 0; k < n; k++)
+        if (events[k].type != c[k].want)
+            fail_msg("discharge at %.4f s of unit %u: got %s, want %s", c[k].time_s, c[k].unit,
+                     emg_type_name((emg_type)events[k].type), emg_type_name(c[k].want));
+}
+
 /* A fasciculation beside another unit's discharges (emg_fasc_context): a
  * myokymic unit's (1, 1000 uV, 15 ms intervals within bursts) neighbour of
  * another size, off its spike, is another unit firing meanwhile and stays
@@ -248,13 +282,7 @@ static void test_isolated_from_bursts(void **state)
 static void test_fasciculation_beside_bursts(void **state)
 {
     (void)state;
-    static const struct {
-        double time_s;
-        uint32_t unit;
-        float amplitude_uv, duration_ms;
-        uint8_t phases;
-        emg_type want;
-    } ev[] = {
+    static const shaped_case ev[] = {
         {1.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {1.012, 3, 600, 9.0f, 3, EMG_FASCICULATION},
         {1.030, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {2.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
         {2.015, 4, 950, 9.0f, 3, EMG_UNCLASSIFIED},  {2.030, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
@@ -268,27 +296,16 @@ static void test_fasciculation_beside_bursts(void **state)
     emg_train tr[N_UNITS];
     emg_event events[N];
     memset(tr, 0, sizeof tr);
-    memset(events, 0, sizeof events);
     for (size_t k = 0; k < N_UNITS; k++)
         tr[k].type = k == 0 ? EMG_MYOKYMIC : k == 1 ? EMG_NEUROMYOTONIC : EMG_FASCICULATION;
     tr[0].shape.amplitude_uv = 1000.0;
     tr[0].burst_within_ms = 15.0;
-    for (size_t k = 0; k < N; k++) {
-        events[k].time_s = ev[k].time_s;
-        events[k].unit = ev[k].unit;
-        events[k].type = (uint8_t)tr[ev[k].unit - 1].type;
-        events[k].amplitude_uv = ev[k].amplitude_uv;
-        events[k].duration_ms = ev[k].duration_ms;
-        events[k].phases = ev[k].phases;
-        events[k].first_polarity = 1;
+    shaped_events(ev, N, tr, 1, events);
+    for (size_t k = 0; k < N; k++)
         tr[ev[k].unit - 1].n += ev[k].unit > 2 ? 3 : 1; /* fasciculating units of three */
-    }
     emg_spont_result r = synth_result(tr, N_UNITS, events, N);
     assert_int_equal(emg_fasc_context(&r), EDX_OK);
-    for (size_t k = 0; k < N; k++)
-        if (events[k].type != ev[k].want)
-            fail_msg("discharge at %.4f s of unit %u: got %s, want %s", ev[k].time_s, ev[k].unit,
-                     emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
+    expect_types(ev, N, events);
 }
 
 /* Potentials that fire alone (emg_fired_alone): an unplaced 250 uV, 4 ms
@@ -304,13 +321,7 @@ static void test_fasciculation_beside_bursts(void **state)
 static void test_fired_alone(void **state)
 {
     (void)state;
-    static const struct {
-        double time_s;
-        uint32_t unit;
-        float amplitude_uv, duration_ms;
-        uint8_t phases;
-        emg_type want;
-    } ev[] = {
+    static const shaped_case ev[] = {
         {1.000, 1, 250, 4.0f, 2, EMG_FASCICULATION},  {2.000, 2, 250, 4.0f, 2, EMG_UNCLASSIFIED},
         {2.030, 3, 50, 1.5f, 2, EMG_UNCLASSIFIED},    {3.000, 4, 250, 4.0f, 2, EMG_UNCLASSIFIED},
         {3.150, 5, 300, 9.0f, 3, EMG_UNCLASSIFIED},   {4.000, 6, 180, 4.0f, 2, EMG_UNCLASSIFIED},
@@ -319,30 +330,19 @@ static void test_fired_alone(void **state)
         {9.000, 11, 250, 4.0f, 2, EMG_FASCICULATION}, {10.000, 12, 250, 4.0f, 2, EMG_UNCLASSIFIED},
     };
     enum { N = sizeof ev / sizeof ev[0], N_UNITS = 12 };
-    emg_train tr[N_UNITS];
+    emg_train tr[N_UNITS]; /* all unplaced */
     emg_event events[N];
     memset(tr, 0, sizeof tr);
-    memset(events, 0, sizeof events);
-    for (size_t k = 0; k < N; k++) {
-        events[k].time_s = ev[k].time_s;
-        events[k].unit = ev[k].unit;
-        events[k].type = EMG_UNCLASSIFIED;
-        events[k].amplitude_uv = ev[k].amplitude_uv;
-        events[k].duration_ms = ev[k].duration_ms;
-        events[k].phases = ev[k].phases;
-        events[k].first_polarity = -1;
-        tr[ev[k].unit - 1].n = ev[k].unit == 8 ? 3 : 1; /* unit 8 fired twice more elsewhere */
-    }
+    for (size_t k = 0; k < N_UNITS; k++)
+        tr[k].n = k == 7 ? 3 : 1; /* unit 8 fired twice more elsewhere */
     /* units 11 and 12 fired 40 times elsewhere: 11 in bursts (30 Hz), 12 slowly */
     tr[10].n = tr[11].n = 40;
     tr[10].rate_hz = 30.0;
     tr[11].rate_hz = 4.0;
+    shaped_events(ev, N, tr, -1, events);
     emg_spont_result r = synth_result(tr, N_UNITS, events, N);
     assert_int_equal(emg_fired_alone(&r), EDX_OK);
-    for (size_t k = 0; k < N; k++)
-        if (events[k].type != ev[k].want)
-            fail_msg("discharge at %.3f s of unit %u: got %s, want %s", ev[k].time_s, ev[k].unit,
-                     emg_type_name((emg_type)events[k].type), emg_type_name(ev[k].want));
+    expect_types(ev, N, events);
 }
 
 int main(void)
