@@ -2,8 +2,9 @@
  * context.c - a discharge among its neighbours: whether a fasciculation-like
  * discharge is one (isolated, random, MUP-sized [S34]) or part of other
  * activity beside it - end-plate spikes summed, sustained motor unit firing,
- * a burst of another unit - and which discharges of a bursting unit fire
- * alone, outside its bursts (clinical.md 1.1).
+ * a burst of another unit - which discharges of a bursting unit fire
+ * alone, outside its bursts or off its rhythm, and which unplaced potentials
+ * fire alone (clinical.md 1.1).
  */
 #include <math.h>
 #include <stdlib.h>

@@ -291,6 +291,12 @@ int emg_end_plate_amid(emg_spont_result *r);
  * within 20 ms of other high-rate or voluntary activity, or not MUP-sized
  * themselves, become unclassified. EDX_OK or EDX_ERR_NOMEM. */
 int emg_fasc_context(emg_spont_result *r);
+
+/* After emg_fasc_context: an unplaced potential that fires alone (its
+ * generator fired at most twice or fires above 15 Hz, nothing within 50 ms,
+ * nothing MUP-sized within 250 ms), at least biphasic, 2.8 ms or longer and
+ * larger than an end-plate spike, becomes a fasciculation (context.c).
+ * EDX_OK. */
 int emg_fired_alone(emg_spont_result *r);
 
 /* Discharges of a myokymic or neuromyotonic train with none of the train's
