@@ -451,33 +451,60 @@ int emg_isolated_from_bursts(emg_spont_result *r, const span *spans, size_t n_sp
  * an end-plate spike (100-200 uV [S53]), that fires alone is a
  * fasciculation [S34], even when briefer than a MUP's usual 5 ms (a small
  * motor unit whose low tails the noise hides: a duration read on one noisy
- * sweep runs short). Alone: its generator fired at most twice in the rest
- * analysed (a fibrillating fibre fires on, regularly [S51, S52]) or else
- * fires at high rate (above HIGH_RATE_HZ: in bursts or cramps, which a
- * hyperexcitable motor axon also fires alone between, as
- * emg_isolated_from_bursts has it), no other
- * discharge lies within BRIEF_QUIET_S (end-plate spikes fire in irregular
- * runs, up to tens of Hz, with very short intervals [S53, S47]: 50 ms is
- * the interval at 20 Hz), and none of MUP size (EMG_MUP_MIN_UV) within
- * EMG_ISOLATED_S (isolated from motor unit activity [S34]). One that fills
- * its whole window never settled: no simple potential [E; simulator corpus
- * C, 352 studies: 30 fasciculations more found, no other discharge taken
- * for one]. */
+ * sweep runs short). Alone:
+ *   - its generator fired at most twice in the rest analysed (a fibrillating
+ *     fibre fires on, regularly [S51, S52]), or else fires at high rate
+ *     (above HIGH_RATE_HZ: in bursts or cramps, which a hyperexcitable motor
+ *     axon also fires alone between, as emg_isolated_from_bursts has it), or
+ *     is a fasciculating unit whose discharge emg_fasc_context unplaced for
+ *     its brevity;
+ *   - no other discharge lies within BRIEF_QUIET_S (end-plate spikes fire in
+ *     irregular runs, up to tens of Hz, with very short intervals [S53,
+ *     S47]: 50 ms is the interval at 20 Hz), and none of MUP size
+ *     (EMG_MUP_MIN_UV) within EMG_ISOLATED_S (isolated from motor unit
+ *     activity [S34]);
+ *   - except that a discharge of another generator's spontaneous activity
+ *     (fibrillation, PSW, CRD, myotonic, myokymic, neuromyotonic), not of
+ *     the potential's size (OTHER_UNIT_SIZE) and with the potential off its
+ *     rhythm (on_rhythm_of), is neither an end-plate spike's run nor
+ *     voluntary activity: it disturbs only within CONTEXT_S, as for
+ *     emg_fasc_context's busy neighbours. On its rhythm and it may be that
+ *     generator's own discharge, summed with another.
+ * One that fills its whole window never settled: no simple potential [E;
+ * simulator corpus C, 352 studies: 30 fasciculations more found, no other
+ * discharge taken for one; the fasciculating units and the spontaneous
+ * neighbours then 21 more, none taken in error]. */
 #define EP_SPIKE_MAX_UV 200.0
 #define BRIEF_QUIET_S 0.050
 
 static bool may_fire_alone(const emg_spont_result *r, const emg_event *e)
 {
     const emg_train *t = &r->trains[e->unit - 1];
-    return e->type == EMG_UNCLASSIFIED && t->type == EMG_UNCLASSIFIED &&
-           (t->n <= 2 || t->rate_hz > HIGH_RATE_HZ) && e->phases >= 2 &&
+    bool lone_generator = t->type == EMG_FASCICULATION ||
+                          (t->type == EMG_UNCLASSIFIED && (t->n <= 2 || t->rate_hz > HIGH_RATE_HZ));
+    return e->type == EMG_UNCLASSIFIED && lone_generator && e->phases >= 2 &&
            e->duration_ms >= EMG_FP_MIN_MS && e->duration_ms < EMG_PRE_MS + EMG_POST_MS &&
            e->amplitude_uv > EP_SPIKE_MAX_UV;
 }
 
-/* Whether discharge o, dt_s from the candidate, breaks its isolation. */
-static bool disturbs(const emg_event *o, double dt_s)
+/* Whether discharge o is of another generator's spontaneous activity than
+ * discharge i: a train of such a type, another size, i off its rhythm. */
+static bool other_spontaneous(const emg_spont_result *r, size_t i, const emg_event *o)
 {
+    emg_type ty = (emg_type)o->type;
+    if (ty != EMG_FIBRILLATION && ty != EMG_PSW && ty != EMG_CRD && ty != EMG_MYOTONIC &&
+        ty != EMG_MYOKYMIC && ty != EMG_NEUROMYOTONIC)
+        return false;
+    double typical_uv = r->trains[o->unit - 1].shape.amplitude_uv;
+    return fabs(r->events[i].amplitude_uv - typical_uv) > OTHER_UNIT_SIZE * typical_uv &&
+           !on_rhythm_of(r, i, o->unit);
+}
+
+/* Whether discharge o, dt_s from discharge i, breaks i's isolation. */
+static bool disturbs(const emg_spont_result *r, size_t i, const emg_event *o, double dt_s)
+{
+    if (other_spontaneous(r, i, o))
+        return dt_s <= CONTEXT_S;
     return dt_s <= BRIEF_QUIET_S || o->amplitude_uv >= EMG_MUP_MIN_UV;
 }
 
@@ -489,10 +516,10 @@ int emg_fired_alone(emg_spont_result *r)
             continue;
         bool alone = true;
         for (size_t j = i; alone && j-- > 0 && e->time_s - r->events[j].time_s <= EMG_ISOLATED_S;)
-            alone = !disturbs(&r->events[j], e->time_s - r->events[j].time_s);
+            alone = !disturbs(r, i, &r->events[j], e->time_s - r->events[j].time_s);
         for (size_t j = i + 1;
              alone && j < r->n_events && r->events[j].time_s - e->time_s <= EMG_ISOLATED_S; j++)
-            alone = !disturbs(&r->events[j], r->events[j].time_s - e->time_s);
+            alone = !disturbs(r, i, &r->events[j], r->events[j].time_s - e->time_s);
         if (alone)
             e->type = EMG_FASCICULATION;
     }

@@ -345,6 +345,53 @@ static void test_fired_alone(void **state)
     expect_types(ev, N, events);
 }
 
+/* Potentials that fire alone beside another generator's spontaneous
+ * activity (emg_fired_alone): a myokymic unit (1, 1000 uV, 15 ms intervals
+ * within bursts) and a fibrillating fibre (7, 140 uV, every 84 ms). An
+ * unplaced 300 uV potential 37 ms after a burst, off the unit's rhythm, is
+ * a fasciculation; one on the rhythm (two intervals on), one within 20 ms,
+ * one of the burst's own size are not placed. A fasciculating unit's (6)
+ * discharge left unplaced for its brevity fires alone: a fasciculation. A
+ * potential where the fibre is due (two fibrillations summed) is not
+ * placed; one off the fibre's rhythm is a fasciculation. */
+static void test_alone_beside_spontaneous(void **state)
+{
+    (void)state;
+    static const shaped_case ev[] = {
+        {1.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {1.015, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
+        {1.045, 2, 300, 4.0f, 2, EMG_UNCLASSIFIED},  {2.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
+        {2.015, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {2.052, 3, 300, 4.0f, 2, EMG_FASCICULATION},
+        {3.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {3.015, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
+        {3.0345, 4, 300, 4.0f, 2, EMG_UNCLASSIFIED}, {4.000, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},
+        {4.015, 1, 1000, 9.0f, 3, EMG_MYOKYMIC},     {4.052, 5, 900, 4.0f, 2, EMG_UNCLASSIFIED},
+        {5.000, 6, 300, 4.0f, 2, EMG_FASCICULATION}, {6.000, 7, 140, 3.0f, 3, EMG_FIBRILLATION},
+        {6.084, 7, 140, 3.0f, 3, EMG_FIBRILLATION},  {6.168, 8, 230, 3.4f, 3, EMG_UNCLASSIFIED},
+        {6.252, 7, 140, 3.0f, 3, EMG_FIBRILLATION},  {7.000, 7, 140, 3.0f, 3, EMG_FIBRILLATION},
+        {7.084, 7, 140, 3.0f, 3, EMG_FIBRILLATION},  {7.140, 9, 230, 3.4f, 3, EMG_FASCICULATION},
+    };
+    enum { N = sizeof ev / sizeof ev[0], N_UNITS = 9 };
+    emg_train tr[N_UNITS];
+    emg_event events[N];
+    memset(tr, 0, sizeof tr);
+    tr[0].type = EMG_MYOKYMIC;
+    tr[0].shape.amplitude_uv = 1000.0;
+    tr[0].burst_within_ms = 15.0;
+    tr[5].type = EMG_FASCICULATION;
+    tr[6].type = EMG_FIBRILLATION;
+    tr[6].shape.amplitude_uv = 140.0;
+    tr[6].burst_within_ms = 84.0;
+    shaped_events(ev, N, tr, 1, events);
+    for (size_t k = 0; k < N; k++) {
+        tr[ev[k].unit - 1].n++;
+        if (ev[k].unit == 6) /* unplaced by emg_fasc_context: too brief for a MUP */
+            events[k].type = EMG_UNCLASSIFIED;
+    }
+    tr[5].n = 3; /* the fasciculating unit fired twice more elsewhere */
+    emg_spont_result r = synth_result(tr, N_UNITS, events, N);
+    assert_int_equal(emg_fired_alone(&r), EDX_OK);
+    expect_types(ev, N, events);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_isolated_from_bursts),
         cmocka_unit_test(test_fasciculation_beside_bursts),
         cmocka_unit_test(test_fired_alone),
+        cmocka_unit_test(test_alone_beside_spontaneous),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
