@@ -76,6 +76,22 @@ size_t ncs_scaled_mean(const ncs_aligned *a, const double *scale, double *avg)
     return used;
 }
 
+bool ncs_size_span(const ncs_aligned *a, const ncs_response *r, size_t lo, size_t *b0, size_t *on,
+                   size_t *end)
+{
+    if (r->is_absent || !(r->duration_ms > 0) || !(r->onset_latency_ms >= 0))
+        return false;
+    double per_ms = a->fs_hz / 1000.0, at = (double)a->pre + floor(r->onset_latency_ms * per_ms);
+    if (!(at < (double)a->len))
+        return false;
+    *on = (size_t)at;
+    size_t half = (size_t)(0.5 * per_ms);
+    *b0 = *on > lo + half ? *on - half : lo;
+    double stop = (double)*on + ceil(2.0 * r->duration_ms * per_ms) + 1.0;
+    *end = stop < (double)a->len ? (size_t)stop : a->len;
+    return *on > *b0 && *end > *on + 1;
+}
+
 void ncs_aligned_free(ncs_aligned *a)
 {
     free(a->x);

@@ -328,15 +328,10 @@ int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs
 
 size_t ncs_hum_gains(const ncs_aligned *a, const double *ref, const ncs_response *r, double *gain)
 {
-    double per_ms = a->fs_hz / 1000.0;
     for (size_t i = 0; i < a->n_sweeps; i++)
         gain[i] = 1.0;
-    if (r->is_absent || !(r->duration_ms > 0) || !(r->onset_latency_ms >= 0))
-        return 0;
-    size_t on = a->pre + (size_t)floor(r->onset_latency_ms * per_ms);
-    size_t end = on + (size_t)ceil(2.0 * r->duration_ms * per_ms) + 1;
-    size_t half = (size_t)(0.5 * per_ms), b0 = on > a->pre + half ? on - half : a->pre;
-    if (end > a->len || on <= b0)
+    size_t b0, on, end;
+    if (!ncs_size_span(a, r, a->pre, &b0, &on, &end))
         return 0;
     for (size_t i = 0; i < a->n_sweeps; i++) {
         double se, g = ncs_scale_fit(a->x + i * a->len, ref, b0, on, end, &se);

@@ -133,6 +133,15 @@ void ncs_aligned_free(ncs_aligned *a);
  * sum(scale^2) / sum(scale). Returns the rows used (0: avg all zero). */
 size_t ncs_scaled_mean(const ncs_aligned *a, const double *scale, double *avg);
 
+/* The columns over which a row's size is fitted against a reference whose
+ * response is r (ncs_scale_fit): [*on, *end) from r's onset to twice its
+ * duration later, or to the rows' end when that comes first (a late,
+ * dispersed response: what the rows hold of it), and [*b0, *on) the 0.5 ms
+ * before the onset, not before column lo. False when r is absent or no such
+ * span lies in the rows. */
+bool ncs_size_span(const ncs_aligned *a, const ncs_response *r, size_t lo, size_t *b0, size_t *on,
+                   size_t *end);
+
 /* Mains hum of a site's sweeps (hum.c). */
 typedef struct ncs_hum {
     bool removed;   /* fitted beyond chance and subtracted */
@@ -151,9 +160,9 @@ typedef struct ncs_hum {
 int ncs_hum_remove(ncs_aligned *a, size_t lo, size_t hi, const double *gain, ncs_hum *out);
 
 /* Each row's size against ref (the rows' average or median) for
- * ncs_hum_remove: ncs_scale_fit over the response r measured on ref (onset
- * to twice its duration later, about the mean of the 0.5 ms before the
- * onset); 1 for every row when r is absent or does not fit in the rows.
+ * ncs_hum_remove: ncs_scale_fit over ncs_size_span of the response r
+ * measured on ref, not before the stimulus; 1 for every row when there is
+ * no such span.
  * Returns the first column of that 0.5 ms, or 0 when there is none (no
  * response, or no pre-stimulus part and an onset within 0.5 ms). */
 size_t ncs_hum_gains(const ncs_aligned *a, const double *ref, const ncs_response *r, double *gain);

@@ -142,9 +142,9 @@ static size_t average_rows(const ncs_aligned *a, const bool *use, double *avg)
 }
 
 /* Each sweep's size relative to the average: least-squares scale over the
- * response of the first average (onset to twice its duration later, about
- * the mean of the 0.5 ms before the onset), so the stimulus artefact does not
- * count. A sweep is supramaximal unless it is below the largest by more than
+ * response of the first average (ncs_size_span: onset to twice its duration
+ * later, about the mean of the 0.5 ms before the onset), so the stimulus
+ * artefact does not count. A sweep is supramaximal unless it is below the largest by more than
  * SUPRAMAXIMAL_FRAC and by more than twice the standard error of the
  * difference: in noise, a sweep is not dropped for a difference the noise
  * alone makes. The standard errors allow for noise correlated from sample
@@ -155,13 +155,8 @@ static size_t average_rows(const ncs_aligned *a, const bool *use, double *avg)
 static void keep_supramaximal(const ncs_aligned *a, const double *avg, const ncs_response *r,
                               bool *use, double *scale)
 {
-    if (r->is_absent || !(r->duration_ms > 0))
-        return;
-    double per_ms = a->fs_hz / 1000.0;
-    size_t on = a->pre + (size_t)floor(r->onset_latency_ms * per_ms);
-    size_t end = on + (size_t)ceil(2.0 * r->duration_ms * per_ms) + 1;
-    size_t b0 = on > (size_t)(0.5 * per_ms) ? on - (size_t)(0.5 * per_ms) : 0;
-    if (end > a->len || on <= b0)
+    size_t b0, on, end;
+    if (!ncs_size_span(a, r, 0, &b0, &on, &end))
         return;
     double se[NCS_ALIGNED_MAX];
     size_t top = 0;
