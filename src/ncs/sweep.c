@@ -397,10 +397,29 @@ static double onset_pos(const sweep_ctx *c, size_t jp, double bl, double amp)
     return ncs_onset_fit(c->x, c->art_end, jp, bl, amp, on, &fit);
 }
 
+/* Samples from jp to the nearer side where the sweep (a 3-sample mean)
+ * has come back to half the deflection below bl: the peak's half width at
+ * half maximum. */
+static size_t half_max_width(const sweep_ctx *c, size_t jp, double bl)
+{
+    double level = bl - 0.5 * (bl - c->x[jp]);
+    size_t d = 1;
+    while (jp > d && jp + d + 1 < c->n &&
+           c->x[jp - d - 1] + c->x[jp - d] + c->x[jp - d + 1] < 3.0 * level &&
+           c->x[jp + d - 1] + c->x[jp + d] + c->x[jp + d + 1] < 3.0 * level)
+        d++;
+    return d;
+}
+
 /* Half-width (samples) of the peak fit, step 7: PEAK_FIT_MS, or for a
  * sensory sweep SNAP_PEAK_RISE_FRAC of the rough rise time (from the
  * crossing at max(10 % amplitude, 4 s) below bl to the lowest sample) when
- * that is wider. */
+ * that is wider, but not beyond the peak's half maximum (half_max_width):
+ * a dispersed SNAP's rise runs over earlier humps, and a parabola fitted
+ * across a peak much sharper than its window reads it low [E; simulator
+ * without noise, 8 seeds x 11 scenarios: SNAP amplitude |err| p95 5.8 ->
+ * 5.0 %, a demyelinated median nerve's -12.5 -> -7.5 %; the noisy corpora
+ * A-D unchanged to 0.1 %]. */
 static size_t peak_half(const sweep_ctx *c, size_t jp, double bl)
 {
     size_t half = ms_samples(c, PEAK_FIT_MS);
@@ -408,6 +427,7 @@ static size_t peak_half(const sweep_ctx *c, size_t jp, double bl)
         return half;
     double rough = crossing(c, jp, bl, fmax(ROUGH_FRAC * (bl - c->x[jp]), ROUGH_K * c->sigma));
     double wide = floor(SNAP_PEAK_RISE_FRAC * ((double)jp - rough) + 0.5);
+    wide = fmin(wide, (double)half_max_width(c, jp, bl));
     return wide > (double)half ? (size_t)wide : half;
 }
 
