@@ -142,6 +142,16 @@ size_t ncs_scaled_mean(const ncs_aligned *a, const double *scale, double *avg);
 bool ncs_size_span(const ncs_aligned *a, const ncs_response *r, size_t lo, size_t *b0, size_t *on,
                    size_t *end);
 
+/* The take-off of an F-wave's first phase, made negative, peak at jp, in a
+ * residual y smoothed by a centred moving mean of half-width h samples
+ * (fwave.c): the crossing t1 of L1 = 4 sigma walking back from the peak, the
+ * first crossing t2 of L2 = min(2.5 L1, half the peak) after it, and a
+ * power-law rise (t - t0)^2.5 whose moving mean passes through both; returns
+ * where that rise reaches 1 % of the peak (samples), never more than
+ * 0.5 ms before t1. A peak within L1: its half-amplitude crossing. */
+double ncs_fwave_take_off(const double *y, size_t jp, double sigma, double h,
+                          double samples_per_ms);
+
 /* Mains hum of a site's sweeps (hum.c). */
 typedef struct ncs_hum {
     bool removed;   /* fitted beyond chance and subtracted */

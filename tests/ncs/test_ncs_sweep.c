@@ -551,6 +551,38 @@ static void test_dispersed_snap_peak(void **state)
     assert_true(fabs(err_pct) < 4.0);
 }
 
+/* ncs_fwave_take_off on a noise-free F-wave: a power-law rise of 50 uV over
+ * 30 samples (1.5 ms at 20 kHz), -50 ((t - t0) / 30)^2.5, and its mirror
+ * image back, seen through fwave.c's 0.5 ms moving mean (11 samples). The
+ * onset is the rise's 1 % point, t0 + 30 x 0.01^0.4 = t0 + 4.75 samples,
+ * within a quarter sample; the start of the rise, or a power law fitted to
+ * the moving mean as if it were the raw rise, lies 4.4 and 1.3 samples
+ * early. */
+static void test_fwave_take_off(void **state)
+{
+    (void)state;
+    enum { N = 200, M = 11 };
+    const double t0 = 60.3, rise = 30.0, sigma = 0.5;
+    double raw[N], y[N];
+    for (size_t j = 0; j < N; j++) {
+        double u = (double)j - t0;
+        u = u > rise ? 2.0 * rise - u : u;
+        raw[j] = u > 0 ? -50.0 * pow(u / rise, 2.5) : 0.0;
+    }
+    size_t jp = 0;
+    for (size_t j = 0; j < N; j++) {
+        double s = 0;
+        for (int k = -M / 2; k <= M / 2; k++)
+            s += (long)j + k >= 0 && (long)j + k < N ? raw[(long)j + k] : 0.0;
+        y[j] = s / M;
+        jp = y[j] < y[jp] ? j : jp;
+    }
+    double on = ncs_fwave_take_off(y, jp, sigma, 0.5 * M, FS / 1000.0);
+    double want = t0 + rise * pow(0.01 * -y[jp] / 50.0, 0.4);
+    print_message("F take-off %.3f samples, 1 %% point %.3f\n", on, want);
+    assert_true(fabs(on - want) < 0.25);
+}
+
 /* ncs_scaled_mean: rows holding one waveform at sizes 1, 0.5 and 0 (and one
  * with a negative size, left out) give sum(g^2) / sum(g) = 1.25 / 1.5 of it;
  * an all-zero set of sizes uses no row. */
@@ -759,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_onset_fit_noise),
         cmocka_unit_test(test_snap_peak_width),
         cmocka_unit_test(test_dispersed_snap_peak),
+        cmocka_unit_test(test_fwave_take_off),
         cmocka_unit_test(test_scaled_mean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
