@@ -308,6 +308,21 @@ static void test_fasciculation_beside_bursts(void **state)
     expect_types(ev, N, events);
 }
 
+/* Runs emg_fired_alone on the discharges ev (events: room for n) of trains
+ * tr and checks each ends as wanted; the discharges of train `unplaced`
+ * (0: none) start unclassified, as emg_fasc_context leaves a brief one. */
+static void check_fired_alone(const shaped_case *ev, size_t n, emg_train *tr, size_t n_units,
+                              int polarity, uint32_t unplaced, emg_event *events)
+{
+    shaped_events(ev, n, tr, polarity, events);
+    for (size_t k = 0; k < n; k++)
+        if (ev[k].unit == unplaced)
+            events[k].type = EMG_UNCLASSIFIED;
+    emg_spont_result r = synth_result(tr, n_units, events, n);
+    assert_int_equal(emg_fired_alone(&r), EDX_OK);
+    expect_types(ev, n, events);
+}
+
 /* Potentials that fire alone (emg_fired_alone): an unplaced 250 uV, 4 ms
  * biphasic potential whose generator fired once, with nothing within 50 ms
  * and nothing of MUP size within 250 ms, is a fasciculation of a small
@@ -339,10 +354,7 @@ static void test_fired_alone(void **state)
     tr[10].n = tr[11].n = 40;
     tr[10].rate_hz = 30.0;
     tr[11].rate_hz = 4.0;
-    shaped_events(ev, N, tr, -1, events);
-    emg_spont_result r = synth_result(tr, N_UNITS, events, N);
-    assert_int_equal(emg_fired_alone(&r), EDX_OK);
-    expect_types(ev, N, events);
+    check_fired_alone(ev, N, tr, N_UNITS, -1, 0, events);
 }
 
 /* Potentials that fire alone beside another generator's spontaneous
@@ -380,16 +392,10 @@ static void test_alone_beside_spontaneous(void **state)
     tr[6].type = EMG_FIBRILLATION;
     tr[6].shape.amplitude_uv = 140.0;
     tr[6].burst_within_ms = 84.0;
-    shaped_events(ev, N, tr, 1, events);
-    for (size_t k = 0; k < N; k++) {
+    for (size_t k = 0; k < N; k++)
         tr[ev[k].unit - 1].n++;
-        if (ev[k].unit == 6) /* unplaced by emg_fasc_context: too brief for a MUP */
-            events[k].type = EMG_UNCLASSIFIED;
-    }
     tr[5].n = 3; /* the fasciculating unit fired twice more elsewhere */
-    emg_spont_result r = synth_result(tr, N_UNITS, events, N);
-    assert_int_equal(emg_fired_alone(&r), EDX_OK);
-    expect_types(ev, N, events);
+    check_fired_alone(ev, N, tr, N_UNITS, 1, 6, events);
 }
 
 int main(void)
