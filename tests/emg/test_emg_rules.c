@@ -136,6 +136,12 @@ static const rule_case cases[] = {
     {"units merged above 150 Hz (a cramp), irregular: not neuromyotonic", MUP, 500, RANDOM, 300, 0,
      200, EMG_UNCLASSIFIED},
     {"small irregular potentials: not placed", FIB, 30, RANDOM, 1, 0, 10, EMG_UNCLASSIFIED},
+    {"a regular spike of 12 uV: below any fibre's 20 uV [S52], not a fibrillation", FIB, 12,
+     REGULAR, 5, 0, 80, EMG_UNCLASSIFIED},
+    {"a regular spike of 25 uV: a small fibrillation [S52]", FIB, 25, REGULAR, 5, 0, 80,
+     EMG_FIBRILLATION},
+    {"a regular wave of 12 uV: not a positive sharp wave [S52]", PSW, 12, REGULAR, 3, 0, 50,
+     EMG_UNCLASSIFIED},
 };
 
 static void test_rules_table(void **state)
@@ -153,6 +159,19 @@ static void test_rules_table(void **state)
                      tr.regular_fraction, tr.interval_cv, tr.rate_swing, tr.amp_swing,
                      tr.interval_jitter);
     }
+}
+
+/* Myotonic discharges are 10 uV - 1 mV [S52]: a waxing and waning run
+ * measured at 8 uV (its mean waveform's size) is not one; at 150 uV it is. */
+static void test_myotonic_size_floor(void **state)
+{
+    (void)state;
+    const rule_case c = {"myotonic", FIB, 150, WAXING, 25, 80, 120, EMG_MYOTONIC};
+    emg_train tr;
+    train_of(&c, 7, &tr);
+    assert_int_equal(emg_classify_train(&tr), EMG_MYOTONIC);
+    tr.shape.amplitude_uv = 8.0;
+    assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
 }
 
 /* Myokymic bursts are of MUPs: the same grouped firing whose mean waveform
@@ -684,6 +703,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_table),
+        cmocka_unit_test(test_myotonic_size_floor),
         cmocka_unit_test(test_timing_regular_with_misses),
         cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
         cmocka_unit_test(test_summed_bursts_are_not_myokymic),

@@ -360,11 +360,12 @@ static void time_train(emg_spont_result *r, size_t k, double amp_uv)
                                 .area_uv_ms = amp_uv / 2});
 }
 
-/* A 60 uV fibre at 8 Hz (train 1) and, in train 2, a 15 uV lesser phase
+/* A 60 uV fibre at 8 Hz (train 1) and, in train 2, a 25 uV lesser phase
  * of each of its discharges detected on its own 1.5 ms later, its timing
- * jittering by up to 1 ms in noise; train 3, an independent 15 uV fibre
- * at 3 Hz. Train 2 is part of train 1's potential (a fibre potential
- * lasts 1-5 ms [S52]) and goes; train 3 stays a fibrillation. */
+ * jittering by up to 1 ms in noise; train 3, an independent 25 uV fibre
+ * at 3 Hz (a small fibrillation: 20-300 uV [S52]). Train 2 is part of
+ * train 1's potential (a fibre potential lasts 1-5 ms [S52]) and goes;
+ * train 3 stays a fibrillation. */
 static void test_lesser_phase_dropped(void **state)
 {
     (void)state;
@@ -372,18 +373,18 @@ static void test_lesser_phase_dropped(void **state)
     emg_event ev[MAX_EVENTS];
     size_t n_main = fibre(ev, 8.0, 1.0, 60.0, &g), n = n_main;
     for (size_t i = 0; i < n_main; i++) {
-        ev[n] = discharge(ev[i].time_s + 0.0015 + 0.002 * (synth_uniform(&g) - 0.5), 15.0, 1);
+        ev[n] = discharge(ev[i].time_s + 0.0015 + 0.002 * (synth_uniform(&g) - 0.5), 25.0, 1);
         ev[n++].unit = 2;
     }
-    size_t n_other = fibre(ev + n, 3.0, 1.07, 15.0, &g);
+    size_t n_other = fibre(ev + n, 3.0, 1.07, 25.0, &g);
     for (size_t i = n; i < n + n_other; i++)
         ev[i].unit = 3;
     n += n_other;
     qsort(ev, n, sizeof *ev, cmp_event_time);
     emg_spont_result r = result_with(ev, n, 3);
     time_train(&r, 0, 60.0);
-    time_train(&r, 1, 15.0);
-    time_train(&r, 2, 15.0);
+    time_train(&r, 1, 25.0);
+    time_train(&r, 2, 25.0);
     assert_int_equal(r.trains[1].type, EMG_FIBRILLATION); /* regular: by itself a fib */
     assert_int_equal(emg_drop_locked(&r), EDX_OK);
     assert_int_equal(synth_count_unit(&r, 1), n_main);
