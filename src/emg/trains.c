@@ -24,7 +24,7 @@
  * recording hides them [S51, clinical.md 3.2], so in a recording quieter
  * than that they are the recording's own (a mains residue, the EDF's
  * quantisation steps) [E; simulator without amplifier noise: 1-2 uV
- * "fibrillations" of one sample in 80 of 382 muscles without any]. */
+ * "fibrillations" of one sample in 25 of 382 muscles without any]. */
 #define FIB_MIN_UV 20.0
 #define MYOTONIC_MIN_UV 10.0
 #define FIB_RATE_MIN_HZ 0.5
