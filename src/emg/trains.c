@@ -60,6 +60,10 @@
 /* End-plate noise (miniature end-plate potentials): monophasic negative,
  * ~10-40 uV, < 100 uV [S53]; physiological and never a discharge. */
 #define EP_NOISE_MAX_UV 100.0
+/* ... and at least ~10 uV [S53]: anything smaller is no end-plate potential
+ * (see FIB_MIN_UV) [E; simulator without amplifier noise: 11,853 "end-plate
+ * spikes" under 10 uV where truth had none]. */
+#define EP_MIN_UV 10.0
 /* MUP-sized at rest: EMG_MUP_MIN_UV, > ~5 ms (clinical.md 1.3);
  * polyphasic: EMG_POLYPHASIC [S55]. */
 #define MUP_MIN_MS 5.0
@@ -78,6 +82,11 @@
  * interval CV <= 3 % [E]; complex 100 uV - 1 mV [S46]. */
 #define CRD_RATE_MIN_HZ 5.0
 #define CRD_RATE_MAX_HZ 100.0
+/* The complex is 100 uV - 1 mV [S46], but template matching may take one
+ * of its fibres' potentials apart, firing at its rate: a CRD's train is at
+ * least a fibre potential's FIB_MIN_UV (a smaller rigid rhythm is the
+ * recording's own, as there). */
+#define CRD_MIN_UV FIB_MIN_UV
 #define CRD_MAX_CV 0.03
 /* ... "rigidly fixed, then changes abruptly" [S52, S46] (clinical.md 1.3):
  * the CV may also be taken within the steady stretches between abrupt
@@ -529,7 +538,8 @@ static emg_type high_rate(const emg_train *t)
     /* CRD: rigidly regular; above the fibrillation range (15 Hz [S52]) a
      * steady rate (no waxing and waning [S45]) is enough, below it the
      * complex must be polyphasic to tell it from a fibrillation */
-    bool rigid = t->n >= 10 && t->rate_hz >= CRD_RATE_MIN_HZ && t->rate_hz <= CRD_RATE_MAX_HZ &&
+    bool rigid = t->n >= 10 && f->amplitude_uv >= CRD_MIN_UV && t->rate_hz >= CRD_RATE_MIN_HZ &&
+                 t->rate_hz <= CRD_RATE_MAX_HZ &&
                  (t->interval_cv <= CRD_MAX_CV || t->steady_cv <= CRD_MAX_CV) &&
                  t->regular_fraction >= 0.9 && t->rate_swing < CRD_MAX_SWING;
     /* a serrated complex of several fibres lasts ~5-15 ms [S46, S52]: turns
@@ -571,7 +581,7 @@ emg_type emg_classify_train(const emg_train *t)
     if (ty != EMG_UNCLASSIFIED)
         return ty;
     if (t->n >= 3 && f->first_polarity < 0 && f->duration_ms <= EP_MAX_MS && !is_regular(t) &&
-        f->amplitude_uv <= EP_PAIR_MAX_UV)
+        f->amplitude_uv <= EP_PAIR_MAX_UV && f->amplitude_uv >= EP_MIN_UV)
         return is_end_plate_noise(f) ? EMG_UNCLASSIFIED : EMG_END_PLATE;
     /* a single-fibre spike firing in one regular rhythm at 0.5-15 Hz [S52,
      * S51] before bursts: myokymic bursts fire at 20-70 Hz within [S96], and

@@ -161,17 +161,33 @@ static void test_rules_table(void **state)
     }
 }
 
-/* Myotonic discharges are 10 uV - 1 mV [S52]: a waxing and waning run
- * measured at 8 uV (its mean waveform's size) is not one; at 150 uV it is. */
-static void test_myotonic_size_floor(void **state)
+/* Each class's least size, checked on a train of that class whose mean
+ * waveform is then read smaller (the timing unchanged): a myotonic run of
+ * 8 uV (10 uV - 1 mV [S52]), a CRD of 15 uV (a fibre potential's 20 uV
+ * [S52]) and end-plate spikes of 8 uV (end-plate potentials are 10 uV or
+ * more [S53]) are none of them: in a recording that quiet they are its
+ * own. */
+static void test_size_floors(void **state)
 {
     (void)state;
-    const rule_case c = {"myotonic", FIB, 150, WAXING, 25, 80, 120, EMG_MYOTONIC};
-    emg_train tr;
-    train_of(&c, 7, &tr);
-    assert_int_equal(emg_classify_train(&tr), EMG_MYOTONIC);
-    tr.shape.amplitude_uv = 8.0;
-    assert_int_equal(emg_classify_train(&tr), EMG_UNCLASSIFIED);
+    static const struct {
+        rule_case c;
+        double small_uv;
+    } k[] = {
+        {{"myotonic", FIB, 150, WAXING, 25, 80, 120, EMG_MYOTONIC}, 8.0},
+        {{"CRD", MUP, 400, RIGID, 30, 0, 150, EMG_CRD}, 15.0},
+        {{"end-plate spikes", EP, 150, RANDOM, 20, 0, 200, EMG_END_PLATE}, 8.0},
+    };
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        emg_train tr;
+        train_of(&k[i].c, 7 + i, &tr);
+        if (emg_classify_train(&tr) != k[i].c.want)
+            fail_msg("%s: not found at its own size", k[i].c.name);
+        tr.shape.amplitude_uv = k[i].small_uv;
+        if (emg_classify_train(&tr) != EMG_UNCLASSIFIED)
+            fail_msg("%s at %.0f uV: %s", k[i].c.name, k[i].small_uv,
+                     emg_type_name(emg_classify_train(&tr)));
+    }
 }
 
 /* Myokymic bursts are of MUPs: the same grouped firing whose mean waveform
@@ -703,7 +719,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_table),
-        cmocka_unit_test(test_myotonic_size_floor),
+        cmocka_unit_test(test_size_floors),
         cmocka_unit_test(test_timing_regular_with_misses),
         cmocka_unit_test(test_monophasic_wave_is_not_a_fasciculation),
         cmocka_unit_test(test_summed_bursts_are_not_myokymic),
