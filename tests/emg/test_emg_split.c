@@ -524,6 +524,53 @@ static void test_crd_takes_back_its_discharges(void **state)
     synth_free_result(&r);
 }
 
+/* A CRD complex (train 1, 600 uV, 74 Hz: 13.5 ms cycles) whose small late
+ * fibre (train 2, 30 uV) was detected on its own 6.75 ms after each
+ * complex, halfway to the next: which complex is nearest alternates with
+ * the jitter, so its lag to the nearest one flips sign, but its lag to the
+ * one before stays fixed. It is part of the complex and goes [S46]; a
+ * fibrillation (train 3, 60 uV at 3 Hz) firing meanwhile stays. */
+static void test_crd_component_dropped(void **state)
+{
+    (void)state;
+    synth_rng g = {41};
+    emg_event ev[MAX_EVENTS];
+    size_t n = 0, n_crd = 0, n_part = 0;
+    for (double t = 1.0; t < 7.0 && n + 2 < MAX_EVENTS;
+         t += (1.0 + 0.003 * synth_normal(&g)) / 74.0) {
+        ev[n++] = mup_discharge(t, 600.0 + 10.0 * synth_normal(&g), 1);
+        ev[n] = discharge(t + 0.00675 + 0.0001 * synth_normal(&g), 30.0, -1);
+        ev[n++].unit = 2;
+        n_crd++, n_part++;
+    }
+    size_t n_fib = fibre(ev + n, 3.0, 1.11, 60.0, &g);
+    for (size_t i = n; i < n + n_fib; i++)
+        ev[i].unit = 3;
+    n += n_fib;
+    qsort(ev, n, sizeof *ev, cmp_event_time);
+    emg_spont_result r = result_with(ev, n, 3);
+    emg_features crd = {.amplitude_uv = 600.0,
+                        .duration_ms = 6.0,
+                        .phases = 6,
+                        .turns = 5,
+                        .first_polarity = 1,
+                        .main_sign = -1,
+                        .max_pos_uv = 250.0,
+                        .max_neg_uv = -350.0,
+                        .after_peak_ms = 4.0,
+                        .area_uv_ms = 800.0};
+    shaped_train(&r, 0, crd);
+    time_train(&r, 1, 30.0);
+    time_train(&r, 2, 60.0);
+    assert_int_equal(r.trains[0].type, EMG_CRD);
+    assert_int_equal(emg_drop_locked(&r), EDX_OK);
+    assert_int_equal(synth_count_unit(&r, 1), n_crd);
+    assert_int_equal(synth_count_unit(&r, 2), 0);
+    assert_int_equal(synth_count_unit(&r, 3), n_fib);
+    assert_true(n_part > 0);
+    synth_free_result(&r);
+}
+
 /* A PSW's shape of amp_uv (initial positive, dominant, long slow phase). */
 static emg_features psw_shape(double amp_uv)
 {
@@ -718,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_split_burst_joined),
         cmocka_unit_test(test_myotonic_run_kept_whole),
         cmocka_unit_test(test_crd_takes_back_its_discharges),
+        cmocka_unit_test(test_crd_component_dropped),
         cmocka_unit_test(test_rhythm_pieces_joined_by_discharges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
