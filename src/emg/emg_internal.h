@@ -293,8 +293,10 @@ int emg_end_plate_amid(emg_spont_result *r);
 int emg_fasc_context(emg_spont_result *r);
 
 /* After emg_fasc_context: an unplaced potential that fires alone (its
- * generator fired at most twice or fires above 15 Hz, nothing within 50 ms,
- * nothing MUP-sized within 250 ms), at least biphasic, 2.8 ms or longer and
+ * generator fired at most twice, fires above 15 Hz or is a fasciculating
+ * unit; nothing within 50 ms, nothing MUP-sized within 250 ms, but another
+ * generator's spontaneous discharge of another size, the potential off its
+ * rhythm, only within 20 ms), at least biphasic, 2.8 ms or longer and
  * larger than an end-plate spike, becomes a fasciculation (context.c).
  * EDX_OK. */
 int emg_fired_alone(emg_spont_result *r);

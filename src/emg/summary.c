@@ -55,6 +55,15 @@ const char *emg_type_name(emg_type t)
 #define PHASE_WINDOW_S 0.007
 #define PHASE_CHANCE 0.5
 
+/* SD of n lags from their sum s and sum of squares s2 (INFINITY: none). */
+static double lag_sd(double s, double s2, size_t n)
+{
+    if (n == 0)
+        return INFINITY;
+    double mean = s / (double)n;
+    return sqrt(fmax(s2 / (double)n - mean * mean, 0));
+}
+
 /* Discharges of b[0..nb) within window_s of one of a[0..na) (both
  * sorted); *lag_sd_s: SD of their lags. */
 static size_t near_hits(const double *b, size_t nb, const double *a, size_t na, double window_s,
@@ -72,8 +81,7 @@ static size_t near_hits(const double *b, size_t nb, const double *a, size_t na, 
             s2 += lag * lag;
         }
     }
-    double mean = hits ? s / (double)hits : 0;
-    *lag_sd_s = hits ? sqrt(fmax(s2 / (double)hits - mean * mean, 0)) : INFINITY;
+    *lag_sd_s = lag_sd(s, s2, hits);
     return hits;
 }
 
@@ -95,9 +103,14 @@ static size_t side_hits(const double *b, size_t nb, const double *a, size_t na, 
             s2 += lag * lag;
         }
     }
-    double mean = hits ? s / (double)hits : 0;
-    *lag_sd_s = hits ? sqrt(fmax(s2 / (double)hits - mean * mean, 0)) : INFINITY;
+    *lag_sd_s = lag_sd(s, s2, hits);
     return hits;
+}
+
+/* hits of nb discharges at a lag of SD sd: LOCK_SHARE of them, 5 at least. */
+static bool fixed_lag(size_t hits, size_t nb, double sd)
+{
+    return (double)hits >= LOCK_SHARE * (double)nb && hits >= 5 && sd < LOCK_SD_S;
 }
 
 /* Locked: at a fixed lag to the nearest of a's discharges, or to the one
@@ -107,10 +120,10 @@ static bool is_locked(const double *b, size_t nb, const double *a, size_t na, bo
 {
     double sd;
     size_t hits = near_hits(b, nb, a, na, LOCK_WINDOW_S, &sd);
-    bool locked = (double)hits >= LOCK_SHARE * (double)nb && hits >= 5 && sd < LOCK_SD_S;
+    bool locked = fixed_lag(hits, nb, sd);
     for (int side = -1; a_is_crd && !locked && side <= 1; side += 2) {
         hits = side_hits(b, nb, a, na, LOCK_WINDOW_S, side, &sd);
-        locked = (double)hits >= LOCK_SHARE * (double)nb && hits >= 5 && sd < LOCK_SD_S;
+        locked = fixed_lag(hits, nb, sd);
     }
     return locked;
 }

@@ -144,8 +144,9 @@ static size_t average_rows(const ncs_aligned *a, const bool *use, double *avg)
 /* Each sweep's size relative to the average: least-squares scale over the
  * response of the first average (ncs_size_span: onset to twice its duration
  * later, about the mean of the 0.5 ms before the onset), so the stimulus
- * artefact does not count. A sweep is supramaximal unless it is below the largest by more than
- * SUPRAMAXIMAL_FRAC and by more than twice the standard error of the
+ * artefact does not count. A sweep is supramaximal unless it is below the
+ * largest by more than SUPRAMAXIMAL_FRAC and by more than twice the
+ * standard error of the
  * difference: in noise, a sweep is not dropped for a difference the noise
  * alone makes. The standard errors allow for noise correlated from sample
  * to sample (ncs_scale_fit): hum, 1/f noise and the baseline's own error

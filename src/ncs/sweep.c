@@ -427,6 +427,8 @@ static size_t peak_half(const sweep_ctx *c, size_t jp, double bl)
         return half;
     double rough = crossing(c, jp, bl, fmax(ROUGH_FRAC * (bl - c->x[jp]), ROUGH_K * c->sigma));
     double wide = floor(SNAP_PEAK_RISE_FRAC * ((double)jp - rough) + 0.5);
+    if (wide <= (double)half)
+        return half;
     wide = fmin(wide, (double)half_max_width(c, jp, bl));
     return wide > (double)half ? (size_t)wide : half;
 }
