@@ -325,7 +325,8 @@ typedef struct emg_train {
     double rate_trend;        /* last / first quarter rate, 1 = steady */
     double rate_swing, amp_swing; /* max / min of smoothed rate and amplitude */
     double interval_jitter;   /* median |ln| of consecutive interval ratios */
-    int n_bursts;             /* groups of >= 2 discharges < 100 ms apart */
+    int n_bursts;             /* groups of >= 2 discharges < 100 ms apart (or less than
+                               * a fast-bursting unit's pauses, trains.c) */
     double burst_fraction;    /* discharges in such groups */
     double burst_interval_cv; /* of the intervals between group onsets (1.4826 MAD / median) */
     double burst_rate_cv;     /* of the intervals within groups (the same) */

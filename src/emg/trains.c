@@ -347,16 +347,18 @@ static double robust_cv(double *d, size_t k, double *median)
     return med > 0 ? 1.4826 * quantile(d, k, 0.5) / med : NAN;
 }
 
-/* Groups of discharges < EMG_BURST_GAP_S apart and doublets; onset_gap
- * and within (room for n - 1 values each) receive the intervals between
- * group onsets and those within groups, whose spreads say how regularly
- * the groups recur and how steadily the unit fires within them. */
-static void bursts(const double *time_s, size_t n, double *onset_gap, double *within, emg_train *t)
+/* Groups of discharges < gap_s apart and doublets; onset_gap and within
+ * (room for n - 1 values each) receive the intervals between group onsets
+ * and those within groups, whose spreads say how regularly the groups
+ * recur and how steadily the unit fires within them. */
+static void group_bursts(const double *time_s, size_t n, double gap_s, double *onset_gap,
+                         double *within, emg_train *t)
 {
     size_t run = 1, in_bursts = 0, k = 0, w = 0;
     double onset = n ? time_s[0] : 0, prev_onset = NAN;
+    t->n_bursts = t->doublets = 0;
     for (size_t i = 1; i <= n; i++) {
-        if (i < n && time_s[i] - time_s[i - 1] < EMG_BURST_GAP_S) {
+        if (i < n && time_s[i] - time_s[i - 1] < gap_s) {
             within[w++] = time_s[i] - time_s[i - 1];
             run++;
             continue;
@@ -381,6 +383,38 @@ static void bursts(const double *time_s, size_t n, double *onset_gap, double *wi
     t->burst_within_ms *= 1000.0;
 }
 
+/* A myokymic unit fires at a steady rate within its bursts [S43] and is
+ * silent between them: at a fast burst rate, the silence may last less
+ * than the EMG_BURST_GAP_S that groups discharges (bursts of 8 at 24 Hz,
+ * 3 Hz apart, leave ~85 ms), and the bursts merge into one steady firing
+ * that reads as a voluntary unit's. A pause of PAUSE_INTERVALS of the
+ * unit's steady interval within groups is such a silence: with the
+ * intervals within bursts as regular as MYOKYMIC_WITHIN_CV allows, it lies
+ * over 3 of their spreads beyond their median [E]. */
+#define PAUSE_INTERVALS 1.75
+
+static bool is_mup_sized(const emg_features *f);
+
+/* Groups of discharges (group_bursts): those < EMG_BURST_GAP_S apart, or,
+ * in a train of MUPs (the shape of t) that those groups show bursting
+ * (MYOKYMIC_MIN_BURSTS of them), those between pauses of the unit's steady
+ * rhythm when these groups, and not the others, recur as myokymic bursts
+ * do (emg_recurring_bursts). One long run stays one: where it skips a
+ * discharge (missed, or a myotonic run's slow end [S45]) it does not
+ * pause [E]. */
+static void bursts(const double *time_s, size_t n, double *onset_gap, double *within, emg_train *t)
+{
+    group_bursts(time_s, n, EMG_BURST_GAP_S, onset_gap, within, t);
+    double pause_s = PAUSE_INTERVALS * t->burst_within_ms / 1000.0;
+    if (emg_recurring_bursts(t) || t->n_bursts < MYOKYMIC_MIN_BURSTS ||
+        !(pause_s < EMG_BURST_GAP_S) || !is_mup_sized(&t->shape))
+        return;
+    emg_train paused = *t;
+    group_bursts(time_s, n, pause_s, onset_gap, within, &paused);
+    if (emg_recurring_bursts(&paused) && paused.burst_fraction >= MYOKYMIC_IN_BURSTS)
+        *t = paused;
+}
+
 void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_train *t)
 {
     t->n = n;
@@ -400,7 +434,6 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
     if (!idi)
         return; /* timing stays unknown: the train is left unclassified */
     double *scratch = idi + m, *amp = scratch + m, lo = INFINITY;
-    bursts(time_s, n, scratch, amp, t);
     for (size_t i = 0; i < m; i++) {
         idi[i] = fmax(time_s[i + 1] - time_s[i], 1e-6);
         lo = fmin(lo, idi[i]);
@@ -433,6 +466,7 @@ void emg_train_timing(const double *time_s, const float *amp_uv, size_t n, emg_t
         }
         t->rate_trend = a / b; /* > 1: the rate rose */
     }
+    bursts(time_s, n, scratch, amp, t); /* last: its rules read the rest */
     free(idi);
 }
 

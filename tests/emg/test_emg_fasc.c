@@ -36,8 +36,8 @@ static emg_features mup_shape(double amp_uv)
 static void timed_train(const double *t, const float *amp, size_t n, double shape_uv, emg_train *tr)
 {
     memset(tr, 0, sizeof *tr);
+    tr->shape = mup_shape(shape_uv); /* first, as the analyser has it: the timing reads it */
     emg_train_timing(t, amp, n, tr);
-    tr->shape = mup_shape(shape_uv);
 }
 
 /* One line per case: > 5 ms or polyphasic as before; from 2.8 ms [S28]
@@ -119,6 +119,49 @@ static void test_bursts_with_a_hidden_one(void **state)
     emg_train_timing(t, amp, n + 1, &tr);
     assert_float_equal(tr.min_interval_ms, 6.0, 1e-6);
     assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+}
+
+/* Bursts of 5 at 24 Hz whose pauses are mostly shorter than the 100 ms
+ * that groups discharges (2.2 to 5.5 intervals): the bursts of a fast-bursting
+ * myokymic unit [S43], which those groups (of 1 to 6 bursts) hide. One
+ * long run at 45 Hz that skips every third discharge does not burst; nor
+ * do bursts of another shape than a MUP's regroup. */
+static void test_bursts_with_short_pauses(void **state)
+{
+    (void)state;
+    static const double pause_ms[23] = {97, 92, 97,  95, 97,  230, 95,  92, 140, 92,  97, 97,
+                                        97, 92, 230, 92, 230, 140, 140, 95, 92,  230, 97};
+    double t[128], within_s = 1.0 / 24.0;
+    float amp[128];
+    size_t n = 0;
+    t[0] = 1.0;
+    for (int b = 0; b < 24; b++)
+        for (int i = 0; i < 5; i++, n++) {
+            if (n > 0)
+                t[n] = t[n - 1] + (i ? within_s : pause_ms[b - 1] / 1000.0);
+            amp[n] = 600;
+        }
+    emg_train tr;
+    timed_train(t, amp, n, 600.0, &tr);
+    assert_int_equal(tr.n_bursts, 24);
+    assert_float_equal(tr.burst_within_ms, 1000.0 * within_s, 1e-6);
+    assert_int_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
+
+    emg_train fib;
+    memset(&fib, 0, sizeof fib);
+    fib.shape = mup_shape(60.0); /* a fibre's size: no MUP */
+    emg_train_timing(t, amp, n, &fib);
+    assert_int_equal(fib.n_bursts, 8);
+
+    n = 0;
+    for (int k = 0; k < 90; k++)
+        if (k % 3 != 2) {
+            t[n] = 1.0 + k / 45.0;
+            amp[n++] = 600;
+        }
+    timed_train(t, amp, n, 600.0, &tr);
+    assert_int_equal(tr.n_bursts, 1);
+    assert_int_not_equal(emg_classify_train(&tr), EMG_MYOKYMIC);
 }
 
 /* Groups whose every other interval is 3 ms (end-plate spikes reach very
@@ -404,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_mup_sized_table),
         cmocka_unit_test(test_chance_rhythm_is_not_regular),
         cmocka_unit_test(test_bursts_with_a_hidden_one),
+        cmocka_unit_test(test_bursts_with_short_pauses),
         cmocka_unit_test(test_very_short_intervals_are_not_myokymic),
         cmocka_unit_test(test_isolated_from_bursts),
         cmocka_unit_test(test_fasciculation_beside_bursts),
